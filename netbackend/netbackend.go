@@ -1,0 +1,170 @@
+package netbackend
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+)
+
+// Action says what a [Change] does to an IP address.
+type Action string
+
+const (
+	// Block cuts the IP to speed 0 and remembers its previous speed.
+	Block Action = "block"
+	// Unblock restores the remembered speed (or the change's fallback speed).
+	Unblock Action = "unblock"
+)
+
+// Valid reports whether a is one of the known actions.
+func (a Action) Valid() bool { return a == Block || a == Unblock }
+
+// Change asks a backend to block or unblock one IP address of one customer.
+type Change struct {
+	// Customer is the AbraFlexi customer code (adresar kod) owning the IP.
+	Customer string
+	// IP is the address to change.
+	IP netip.Addr
+	// Action is Block or Unblock.
+	Action Action
+	// FallbackSpeed is the speed an Unblock sets when the backend kept no
+	// original speed for the IP. Zero leaves such an IP without a speed.
+	FallbackSpeed int
+	// Reason is a short human explanation (for commit messages and journals).
+	Reason string
+}
+
+// String renders the change for logs and commit messages.
+func (c Change) String() string {
+	return fmt.Sprintf("%s %s (%s)", c.Action, c.IP, c.Customer)
+}
+
+// Status is the outcome of one [Change].
+type Status string
+
+const (
+	// Changed means the backend state was (or, in a dry run, would be) changed.
+	Changed Status = "changed"
+	// Unchanged means the IP was already in the requested state.
+	Unchanged Status = "unchanged"
+	// NotFound means the backend does not know the IP.
+	NotFound Status = "not_found"
+	// Failed means the change could not be applied; Result.Err says why.
+	Failed Status = "failed"
+)
+
+// Result is the outcome of one [Change].
+type Result struct {
+	Change Change
+	Status Status
+	// SpeedBefore and SpeedAfter are the IP's speed before and after the change
+	// when the backend knows them (-1 when unknown or not set).
+	SpeedBefore int
+	SpeedAfter  int
+	// Err is set when Status is Failed.
+	Err error
+}
+
+// ApplyOptions tune [Backend.Apply].
+type ApplyOptions struct {
+	// DryRun computes and reports the results without changing anything.
+	DryRun bool
+	// Note is added to the backend's change record (commit message, journal).
+	Note string
+}
+
+// IPState is what a backend currently holds for one IP address.
+type IPState struct {
+	IP netip.Addr
+	// Found is false when the backend does not know the IP.
+	Found bool
+	// Blocked is true when the IP is at speed 0.
+	Blocked bool
+	// Speed is the current speed, -1 when none is set.
+	Speed int
+	// OriginalSpeed is the speed remembered by a block, -1 when none.
+	OriginalSpeed int
+}
+
+// Backend is a network backend that can find customers' IPs and block or
+// unblock them. All calls are batch-oriented: a run resolves all customers in
+// one call and applies all changes in one call, so a backend can turn a run
+// into one commit or a few bulk requests.
+type Backend interface {
+	// Name identifies the backend in reports ("svn", "file", "netbox", ...).
+	Name() string
+	// CustomerIPs returns the IPs of each customer code, exact matches only.
+	// Customers with no IP are absent from the map (or map to an empty slice).
+	CustomerIPs(ctx context.Context, customers []string) (map[string][]netip.Addr, error)
+	// Apply performs the changes and returns one Result per change, in order.
+	// An error is returned only when the batch as a whole failed; per-IP
+	// failures are reported in the results. Under opts.DryRun nothing changes.
+	Apply(ctx context.Context, changes []Change, opts ApplyOptions) ([]Result, error)
+	// State reads the current state of the given IPs, for verification.
+	State(ctx context.Context, ips []netip.Addr) (map[netip.Addr]IPState, error)
+}
+
+//go:generate go tool mockgen -destination=netbackendmock/mock_backend.go -package=netbackendmock -typed . Backend
+
+// Validate checks that every change has a customer, a valid IP and a known action.
+func Validate(changes []Change) error {
+	for i, c := range changes {
+		switch {
+		case !c.Action.Valid():
+			return fmt.Errorf("netbackend: change %d: unknown action %q", i, c.Action)
+		case !c.IP.IsValid():
+			return fmt.Errorf("netbackend: change %d (%s): invalid IP", i, c.Customer)
+		case c.FallbackSpeed < 0:
+			return fmt.Errorf("netbackend: change %d (%s): negative fallback speed %d", i, c.IP, c.FallbackSpeed)
+		}
+	}
+	return nil
+}
+
+// Summary counts results by status.
+type Summary map[Status]int
+
+// Summarize counts the results by status.
+func Summarize(results []Result) Summary {
+	s := Summary{}
+	for _, r := range results {
+		s[r.Status]++
+	}
+	return s
+}
+
+// CommitMessage renders a one-commit description of the changed results: a
+// summary line and one line per changed IP naming the customer.
+func CommitMessage(app string, results []Result, note string) string {
+	var b strings.Builder
+	var changed []Result
+	for _, r := range results {
+		if r.Status == Changed {
+			changed = append(changed, r)
+		}
+	}
+	sort.SliceStable(changed, func(i, j int) bool { return changed[i].Change.Customer < changed[j].Change.Customer })
+	blocks, unblocks := 0, 0
+	for _, r := range changed {
+		if r.Change.Action == Block {
+			blocks++
+		} else {
+			unblocks++
+		}
+	}
+	fmt.Fprintf(&b, "%s: %d blocked, %d unblocked", app, blocks, unblocks)
+	if note != "" {
+		fmt.Fprintf(&b, " (%s)", note)
+	}
+	b.WriteString("\n\n")
+	for _, r := range changed {
+		fmt.Fprintf(&b, "%s %s %s", r.Change.Action, r.Change.Customer, r.Change.IP)
+		if r.Change.Action == Unblock && r.SpeedAfter >= 0 {
+			fmt.Fprintf(&b, " speed=%d", r.SpeedAfter)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
