@@ -1,0 +1,187 @@
+package abraflexi
+
+// This file pins the public API other packages build on. Bodies marked
+// "TODO(client)" are filled in by the client implementation.
+
+import (
+	"context"
+	"iter"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Config is what a [Client] needs to reach one AbraFlexi company.
+type Config struct {
+	// URL is the server's base URL, e.g. https://demo.flexibee.eu:5434.
+	URL string `validate:"required,url"`
+	// Login and Password are sent with HTTP Basic auth on every request.
+	Login    string `validate:"required"`
+	Password string `validate:"required"`
+	// Company is the company database name (dbNazev), e.g. demo_de.
+	Company string `validate:"required"`
+	// InsecureSkipVerify disables TLS certificate checks, for servers with
+	// self-signed certificates. Off unless explicitly set
+	// (ABRAFLEXI_INSECURE=true).
+	InsecureSkipVerify bool
+	// PageSize is the number of records read per request (default 1000).
+	PageSize int `validate:"gte=0,lte=100000"`
+	// Timeout bounds one HTTP request (default 60s).
+	Timeout time.Duration `validate:"gte=0"`
+}
+
+// Option configures a [Client] beyond its [Config].
+type Option func(*clientOptions)
+
+type clientOptions struct {
+	httpClient *http.Client
+	logger     *slog.Logger
+	retryMax   int
+	retryMin   time.Duration
+	retryMaxW  time.Duration
+}
+
+// WithHTTPClient makes the client send requests through hc (its Transport
+// and Timeout are used; redirects are always followed).
+func WithHTTPClient(hc *http.Client) Option { return func(o *clientOptions) { o.httpClient = hc } }
+
+// WithLogger makes the client log requests and retries at debug level.
+// Credentials are never logged.
+func WithLogger(l *slog.Logger) Option { return func(o *clientOptions) { o.logger = l } }
+
+// WithRetry sets how often and how long a safe request is retried
+// (defaults: 4 retries, waits from 200ms to 5s).
+func WithRetry(max int, minWait, maxWait time.Duration) Option {
+	return func(o *clientOptions) { o.retryMax, o.retryMin, o.retryMaxW = max, minWait, maxWait }
+}
+
+// Service gives typed access to one evidence. Client exposes one Service
+// per evidence the SDK models.
+type Service[T Record] struct {
+	c        *Client
+	evidence string
+}
+
+// Evidence returns the evidence name the service reads and writes.
+func (s *Service[T]) Evidence() string { return s.evidence }
+
+// ListOptions select and page the records of a listing.
+type ListOptions struct {
+	// Filter restricts the records; the zero Filter selects all.
+	Filter Filter
+	// Fields are requested with detail=custom:...; nil means the model's
+	// DetailFields.
+	Fields []string
+	// PageSize overrides the client's page size for this listing.
+	PageSize int
+	// Order sorts by these fields (order=...).
+	Order []string
+	// Limit stops after this many records in total; 0 reads all.
+	Limit int
+}
+
+// WriteOptions control a write.
+type WriteOptions struct {
+	// BatchSize is the number of records per request (default 500).
+	BatchSize int
+	// Atomic makes each request one transaction: all records or none. When
+	// false ("@atomic": "false") each record is its own transaction and
+	// per-record failures are reported in the results.
+	Atomic bool
+	// DryRun validates on the server (dry-run=true) and saves nothing.
+	DryRun bool
+}
+
+// Fields is one record to write: wire field names to values. It must hold
+// "id" to update an existing record ("code:X" or "ext:S:X" ids create the
+// record when it does not exist).
+type Fields map[string]any
+
+// Message is one error, warning or info the server reported for a record.
+type Message struct {
+	Message string `json:"message"`
+	For     string `json:"for,omitempty"`
+	Path    string `json:"path,omitempty"`
+	Value   string `json:"value,omitempty"`
+	Code    string `json:"code,omitempty"`
+}
+
+// WriteResult is the server's answer for one written record.
+type WriteResult struct {
+	// Index is the record's position in the caller's slice.
+	Index int
+	// RequestID echoes the identifier the record was sent with.
+	RequestID string
+	// ID is the record's internal id when the server returned one.
+	ID       ID
+	Ref      string
+	Errors   []Message
+	Warnings []Message
+}
+
+// RemainderMode is the zbytek of a pairing: what happens when the payment
+// and the invoice amounts differ.
+type RemainderMode string
+
+// The six remainder modes of AbraFlexi pairing.
+const (
+	// RemainderNone (ne) pairs only exact amounts; any difference is an error.
+	RemainderNone RemainderMode = "ne"
+	// RemainderPost (zauctovat) posts any difference as an internal document.
+	RemainderPost RemainderMode = "zauctovat"
+	// RemainderIgnore (ignorovat) pays the invoice and leaves an excess on
+	// the payment unpaired.
+	RemainderIgnore RemainderMode = "ignorovat"
+	// RemainderPartial (castecnaUhrada) allows an underpayment as a partial
+	// payment; an overpayment is an error.
+	RemainderPartial RemainderMode = "castecnaUhrada"
+	// RemainderPartialOrPost (castecnaUhradaNeboZauctovat): partial payment,
+	// or an internal document for an excess.
+	RemainderPartialOrPost RemainderMode = "castecnaUhradaNeboZauctovat"
+	// RemainderPartialOrIgnore (castecnaUhradaNeboIgnorovat): partial
+	// payment, or the excess ignored.
+	RemainderPartialOrIgnore RemainderMode = "castecnaUhradaNeboIgnorovat"
+)
+
+// PairRequest pairs one bank or cash movement with one issued invoice.
+type PairRequest struct {
+	// PaymentEvidence is EvidenceBank or EvidenceCash.
+	PaymentEvidence string
+	Payment         ID
+	Invoice         ID
+	// Amount is the amount to use (castka); nil uses the invoice's whole
+	// remaining amount.
+	Amount    *decimal.Decimal
+	Remainder RemainderMode
+}
+
+// PDFOptions choose the print report of a PDF.
+type PDFOptions struct {
+	// Report is the report id (report-name), empty for the default.
+	Report string
+	// Lang is the report language (report-lang: cs, sk, en, de).
+	Lang string
+}
+
+// Change is one entry of the Changes API or a web-hook notification.
+type Change struct {
+	Evidence    string
+	Operation   string // create, update, delete (and meta-operations)
+	InVersion   int64
+	Timestamp   string
+	RecordID    ID
+	ExternalIDs []string
+}
+
+// Changes is one page of the Changes API or one web-hook body.
+type Changes struct {
+	GlobalVersion int64
+	Changes       []Change
+	// Next is the version to continue from; 0 when the server said "none".
+	Next int64
+}
+
+var _ = iter.Seq2[int, error](nil)
+var _ context.Context = nil

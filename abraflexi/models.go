@@ -1,0 +1,263 @@
+package abraflexi
+
+import (
+	"strings"
+
+	"github.com/shopspring/decimal"
+)
+
+// Evidence names (the {evidence} part of /c/{company}/{evidence}).
+const (
+	EvidenceAddress       = "adresar"
+	EvidenceContact       = "kontakt"
+	EvidenceContract      = "smlouva"
+	EvidenceContractType  = "typ-smlouvy"
+	EvidenceIssuedInvoice = "faktura-vydana"
+	EvidenceInvoiceType   = "typ-faktury-vydane"
+	EvidenceBank          = "banka"
+	// EvidenceCash is the evidence of cash movements. The similarly named
+	// "pokladna" is the list of cash registers, not their movements.
+	EvidenceCash  = "pokladni-pohyb"
+	EvidenceLabel = "stitek"
+)
+
+// Values of an issued invoice's payment state (stavUhrK). An empty state
+// means unpaid.
+const (
+	PaymentStateUnpaid       = ""
+	PaymentStatePartial      = "stavUhr.castUhr"
+	PaymentStatePaid         = "stavUhr.uhrazeno"
+	PaymentStatePaidManually = "stavUhr.uhrazenoRucne"
+)
+
+// Document kinds of issued invoices (typDokl.typDoklK).
+const (
+	KindInvoice        = "typDokladu.faktura"
+	KindAdvanceInvoice = "typDokladu.zalohFaktura"
+	KindCreditNote     = "typDokladu.dobropis"
+	KindProforma       = "typDokladu.proforma"
+)
+
+// Directions of a bank or cash movement (typPohybuK).
+const (
+	DirectionIncoming = "typPohybu.prijem"
+	DirectionOutgoing = "typPohybu.vydej"
+)
+
+// Record is implemented by the typed models; it names the evidence a model
+// is read from and the fields to request with detail=custom:.
+type Record interface {
+	Evidence() string
+	DetailFields() []string
+}
+
+// Address is a customer or supplier in the address book (evidence adresar).
+type Address struct {
+	ID     ID       `json:"id,omitzero"`
+	Code   string   `json:"kod,omitempty"`
+	Name   string   `json:"nazev,omitempty"`
+	Email  string   `json:"email,omitempty"`
+	Labels LabelSet `json:"stitky,omitzero"`
+	// Contacts is filled when read with relations=kontakty (see
+	// [Address.DetailFields]).
+	Contacts    []Contact `json:"kontakty,omitempty"`
+	ExternalIDs []string  `json:"external-ids,omitempty"`
+}
+
+// Contact is a person of an address-book record (evidence kontakt).
+type Contact struct {
+	ID           ID     `json:"id,omitzero"`
+	FirstName    string `json:"jmeno,omitempty"`
+	LastName     string `json:"prijmeni,omitempty"`
+	Email        string `json:"email,omitempty"`
+	Primary      Bool   `json:"primarni,omitempty"`
+	SendInvoices Bool   `json:"odesilatFak,omitempty"`
+}
+
+// Contract is a customer contract (evidence smlouva). AbraFlexi has no
+// stavK or typSmlouvyK field on contracts: the type is the relation TypSml
+// and validity follows from ValidFrom/ValidTo.
+type Contract struct {
+	ID        ID     `json:"id,omitzero"`
+	Code      string `json:"kod,omitempty"`
+	Name      string `json:"nazev,omitempty"`
+	Customer  Ref    `json:"firma,omitzero"`
+	Type      Ref    `json:"typSml,omitzero"`
+	State     Ref    `json:"stavSml,omitzero"`
+	ValidFrom Date   `json:"smlouvaOd,omitzero"`
+	ValidTo   Date   `json:"smlouvaDo,omitzero"`
+	// TerminatedOn is the notice date (datVypoz).
+	TerminatedOn Date     `json:"datVypoz,omitzero"`
+	Labels       LabelSet `json:"stitky,omitzero"`
+}
+
+// IssuedInvoice is an issued invoice or advance invoice (evidence faktura-vydana).
+type IssuedInvoice struct {
+	ID             ID              `json:"id,omitzero"`
+	Code           string          `json:"kod,omitempty"`
+	Customer       Ref             `json:"firma,omitzero"`
+	VariableSymbol string          `json:"varSym,omitempty"`
+	SpecificSymbol string          `json:"specSym,omitempty"`
+	Total          decimal.Decimal `json:"sumCelkem"`
+	// Remaining is the amount still to pay (zbyvaUhradit, read-only).
+	Remaining decimal.Decimal `json:"zbyvaUhradit"`
+	IssuedOn  Date            `json:"datVyst,omitzero"`
+	DueOn     Date            `json:"datSplat,omitzero"`
+	// PaymentState is stavUhrK: one of the PaymentState constants.
+	PaymentState string `json:"stavUhrK,omitempty"`
+	// Cancelled is storno (read-only).
+	Cancelled Bool `json:"storno,omitempty"`
+	// DocumentType is typDokl; read with includes=/faktura-vydana/typDokl
+	// its Fields hold typDoklK (see [IssuedInvoice.Kind]).
+	DocumentType Ref      `json:"typDokl,omitzero"`
+	Currency     Ref      `json:"mena,omitzero"`
+	ContactEmail string   `json:"kontaktEmail,omitempty"`
+	Labels       LabelSet `json:"stitky,omitzero"`
+}
+
+// Movement holds the fields shared by bank and cash movements.
+type Movement struct {
+	ID             ID     `json:"id,omitzero"`
+	Code           string `json:"kod,omitempty"`
+	VariableSymbol string `json:"varSym,omitempty"`
+	// SpecificSymbol exists on bank movements only.
+	SpecificSymbol string          `json:"specSym,omitempty"`
+	Total          decimal.Decimal `json:"sumCelkem"`
+	IssuedOn       Date            `json:"datVyst,omitzero"`
+	// Payer is the counterparty's address-book record (firma).
+	Payer Ref `json:"firma,omitzero"`
+	// Direction is typPohybuK: DirectionIncoming or DirectionOutgoing.
+	Direction string `json:"typPohybuK,omitempty"`
+	// Paired is sparovano (read-only): the movement is matched to documents.
+	Paired    Bool `json:"sparovano,omitempty"`
+	Cancelled Bool `json:"storno,omitempty"`
+	Currency  Ref  `json:"mena,omitzero"`
+	// Account is the counterparty's account number (buc, bank only).
+	Account string   `json:"buc,omitempty"`
+	Labels  LabelSet `json:"stitky,omitzero"`
+}
+
+// BankMovement is a bank statement line (evidence banka).
+type BankMovement struct{ Movement }
+
+// CashMovement is a cash-register movement (evidence pokladni-pohyb).
+type CashMovement struct{ Movement }
+
+// Label is a label definition (evidence stitek).
+type Label struct {
+	ID   ID     `json:"id,omitzero"`
+	Code string `json:"kod,omitempty"`
+	Name string `json:"nazev,omitempty"`
+}
+
+var (
+	addressFields  = []string{"id", "kod", "nazev", "email", "stitky", "external-ids", "kontakty(id,jmeno,prijmeni,email,primarni,odesilatFak)"}
+	contractFields = []string{"id", "kod", "nazev", "firma", "typSml", "stavSml", "smlouvaOd", "smlouvaDo", "datVypoz", "stitky"}
+	invoiceFields  = []string{"id", "kod", "firma", "varSym", "specSym", "sumCelkem", "zbyvaUhradit", "datVyst", "datSplat", "stavUhrK", "storno", "typDokl(typDoklK,kod)", "mena", "kontaktEmail", "stitky"}
+	bankFields     = []string{"id", "kod", "varSym", "specSym", "sumCelkem", "datVyst", "firma", "typPohybuK", "sparovano", "storno", "mena", "buc", "stitky"}
+	cashFields     = []string{"id", "kod", "varSym", "sumCelkem", "datVyst", "firma", "typPohybuK", "sparovano", "storno", "mena", "stitky"}
+	labelFields    = []string{"id", "kod", "nazev"}
+)
+
+// Evidence implements [Record].
+func (Address) Evidence() string { return EvidenceAddress }
+
+// DetailFields implements [Record]. Contacts need relations=kontakty,
+// which the client adds when a field list names kontakty.
+func (Address) DetailFields() []string { return addressFields }
+
+// Evidence implements [Record].
+func (Contract) Evidence() string { return EvidenceContract }
+
+// DetailFields implements [Record].
+func (Contract) DetailFields() []string { return contractFields }
+
+// Evidence implements [Record].
+func (IssuedInvoice) Evidence() string { return EvidenceIssuedInvoice }
+
+// DetailFields implements [Record]. The document kind needs
+// includes=/faktura-vydana/typDokl, which the client adds when a field list
+// expands typDokl.
+func (IssuedInvoice) DetailFields() []string { return invoiceFields }
+
+// Evidence implements [Record].
+func (BankMovement) Evidence() string { return EvidenceBank }
+
+// DetailFields implements [Record].
+func (BankMovement) DetailFields() []string { return bankFields }
+
+// Evidence implements [Record].
+func (CashMovement) Evidence() string { return EvidenceCash }
+
+// DetailFields implements [Record].
+func (CashMovement) DetailFields() []string { return cashFields }
+
+// Evidence implements [Record].
+func (Label) Evidence() string { return EvidenceLabel }
+
+// DetailFields implements [Record].
+func (Label) DetailFields() []string { return labelFields }
+
+// UnmarshalJSON decodes the classic API's rendering leniently.
+func (a *Address) UnmarshalJSON(b []byte) error {
+	type plain Address
+	return decodeRecord(b, (*plain)(a))
+}
+
+// UnmarshalJSON decodes the classic API's rendering leniently.
+func (c *Contact) UnmarshalJSON(b []byte) error {
+	type plain Contact
+	return decodeRecord(b, (*plain)(c))
+}
+
+// UnmarshalJSON decodes the classic API's rendering leniently.
+func (c *Contract) UnmarshalJSON(b []byte) error {
+	type plain Contract
+	return decodeRecord(b, (*plain)(c), "firma", "typSml", "stavSml")
+}
+
+// UnmarshalJSON decodes the classic API's rendering leniently.
+func (inv *IssuedInvoice) UnmarshalJSON(b []byte) error {
+	type plain IssuedInvoice
+	return decodeRecord(b, (*plain)(inv), "firma", "typDokl", "mena")
+}
+
+// UnmarshalJSON decodes the classic API's rendering leniently.
+func (m *Movement) UnmarshalJSON(b []byte) error {
+	type plain Movement
+	return decodeRecord(b, (*plain)(m), "firma", "mena")
+}
+
+// UnmarshalJSON decodes the classic API's rendering leniently.
+func (l *Label) UnmarshalJSON(b []byte) error {
+	type plain Label
+	return decodeRecord(b, (*plain)(l))
+}
+
+// Kind returns the invoice's document kind (typDokl.typDoklK, one of the
+// Kind constants), or "" when typDokl was not expanded.
+func (inv IssuedInvoice) Kind() string { return inv.DocumentType.Fields["typDoklK"] }
+
+// IsOpen reports whether the invoice is unpaid or partly paid and not cancelled.
+func (inv IssuedInvoice) IsOpen() bool {
+	return !bool(inv.Cancelled) && (inv.PaymentState == PaymentStateUnpaid || inv.PaymentState == PaymentStatePartial)
+}
+
+// IsIncoming reports whether the movement is money received.
+func (m Movement) IsIncoming() bool { return m.Direction == DirectionIncoming }
+
+// PrimaryContactEmail returns the e-mail of the primary contact, else of
+// the first contact that has one, else "".
+func (a Address) PrimaryContactEmail() string {
+	for _, c := range a.Contacts {
+		if c.Primary && strings.TrimSpace(c.Email) != "" {
+			return strings.TrimSpace(c.Email)
+		}
+	}
+	for _, c := range a.Contacts {
+		if strings.TrimSpace(c.Email) != "" {
+			return strings.TrimSpace(c.Email)
+		}
+	}
+	return ""
+}

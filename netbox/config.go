@@ -1,0 +1,137 @@
+package netbox
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/go-playground/validator/v10"
+)
+
+// Environment variables read by [ConfigFromEnv].
+const (
+	EnvURL   = "NETBOXURL"
+	EnvToken = "NETBOXTOKEN"
+)
+
+// Defaults used by [New] for zero [Config] fields.
+const (
+	DefaultTimeout      = 30 * time.Second
+	DefaultRetryMax     = 3
+	DefaultRetryWaitMin = 200 * time.Millisecond
+	DefaultRetryWaitMax = 2 * time.Second
+)
+
+// Config configures a [Client]. URL and Token are required; the other fields
+// fall back to the Default* constants when zero.
+type Config struct {
+	// URL is the base URL of NetBox, e.g. "https://netbox.example.com".
+	// A trailing "/" or "/api" is accepted and removed.
+	URL string `validate:"required,http_url"`
+	// Token is the API token: a classic (v1) key or a v2 token "nbt_<key>.<secret>".
+	Token string `validate:"required,printascii,excludesall= "`
+	// Timeout bounds one HTTP attempt (DefaultTimeout when zero).
+	Timeout time.Duration `validate:"gte=0"`
+	// RetryMax is how many times a retryable request is retried
+	// (DefaultRetryMax when zero, no retries when negative).
+	RetryMax int
+	// RetryWaitMin and RetryWaitMax bound the backoff between retries.
+	RetryWaitMin time.Duration `validate:"gte=0"`
+	RetryWaitMax time.Duration `validate:"gte=0"`
+	// Logger receives debug logs of requests and retries; nil disables logging.
+	Logger *slog.Logger
+}
+
+// String describes the configuration with the token redacted.
+func (c Config) String() string {
+	return fmt.Sprintf("netbox.Config{URL: %q, Token: %s, Timeout: %s, RetryMax: %d}",
+		c.URL, redact(c.Token), c.Timeout, c.RetryMax)
+}
+
+// LogValue implements slog.LogValuer with the token redacted.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("url", c.URL),
+		slog.String("token", redact(c.Token)),
+		slog.Duration("timeout", c.Timeout),
+		slog.Int("retry_max", c.RetryMax),
+	)
+}
+
+// GoString keeps %#v from printing the token.
+func (c Config) GoString() string { return c.String() }
+
+func redact(token string) string {
+	if token == "" {
+		return `""`
+	}
+	return "[REDACTED]"
+}
+
+// envNames maps Config fields to the environment variables that set them.
+var envNames = map[string]string{"URL": EnvURL, "Token": EnvToken}
+
+var validate = validator.New(validator.WithRequiredStructEnabled())
+
+// Validate checks the configuration. Errors name the offending field (and its
+// environment variable) but never include the token.
+func (c Config) Validate() error {
+	err := validate.Struct(c)
+	if err == nil {
+		return nil
+	}
+	var verrs validator.ValidationErrors
+	if !errors.As(err, &verrs) {
+		return fmt.Errorf("netbox: invalid config: %w", err)
+	}
+	var msgs []string
+	for _, fe := range verrs {
+		name := fe.Field()
+		if env, ok := envNames[name]; ok {
+			name = fmt.Sprintf("%s (%s)", name, env)
+		}
+		switch fe.Tag() {
+		case "required":
+			msgs = append(msgs, name+" is required")
+		case "http_url":
+			msgs = append(msgs, name+" must be an http(s) URL")
+		default:
+			msgs = append(msgs, fmt.Sprintf("%s is invalid (%s)", name, fe.Tag()))
+		}
+	}
+	return fmt.Errorf("netbox: invalid config: %s", strings.Join(msgs, "; "))
+}
+
+// ConfigFromEnv reads NETBOXURL and NETBOXTOKEN and validates them. The error
+// names every missing or invalid variable.
+func ConfigFromEnv() (Config, error) {
+	cfg := Config{URL: strings.TrimSpace(os.Getenv(EnvURL)), Token: strings.TrimSpace(os.Getenv(EnvToken))}
+	var msgs []string
+	if cfg.URL == "" {
+		msgs = append(msgs, EnvURL+" is not set")
+	} else if u, err := url.Parse(cfg.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		msgs = append(msgs, EnvURL+" is not an http(s) URL")
+	}
+	if cfg.Token == "" {
+		msgs = append(msgs, EnvToken+" is not set")
+	}
+	if len(msgs) > 0 {
+		return Config{}, fmt.Errorf("netbox: %s", strings.Join(msgs, "; "))
+	}
+	if err := cfg.Validate(); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+// authorization returns the Authorization header value for the token.
+func authorization(token string) string {
+	if strings.HasPrefix(token, "nbt_") {
+		return "Bearer " + token
+	}
+	return "Token " + token
+}
