@@ -4,8 +4,6 @@ package abraflexi
 // "TODO(client)" are filled in by the client implementation.
 
 import (
-	"context"
-	"iter"
 	"log/slog"
 	"net/http"
 	"time"
@@ -101,11 +99,16 @@ type Fields map[string]any
 
 // Message is one error, warning or info the server reported for a record.
 type Message struct {
+	// Message is the human-readable text (Czech by default).
 	Message string `json:"message"`
-	For     string `json:"for,omitempty"`
-	Path    string `json:"path,omitempty"`
-	Value   string `json:"value,omitempty"`
-	Code    string `json:"code,omitempty"`
+	// For names the field the message is about.
+	For string `json:"for,omitempty"`
+	// Path locates the field, e.g. faktura-vydana[temporary-id=null].kod.
+	Path string `json:"path,omitempty"`
+	// Value is the offending value.
+	Value string `json:"value,omitempty"`
+	// Code classifies the message (PROP, INVALID, ...).
+	Code string `json:"code,omitempty"`
 }
 
 // WriteResult is the server's answer for one written record.
@@ -115,10 +118,14 @@ type WriteResult struct {
 	// RequestID echoes the identifier the record was sent with.
 	RequestID string
 	// ID is the record's internal id when the server returned one.
-	ID       ID
-	Ref      string
+	ID ID
+	// Ref is the record's API path (ref).
+	Ref string
+	// Errors and Warnings are the server's messages for the record.
 	Errors   []Message
 	Warnings []Message
+	// Infos are the server's informational messages.
+	Infos []Message
 }
 
 // RemainderMode is the zbytek of a pairing: what happens when the payment
@@ -167,21 +174,26 @@ type PDFOptions struct {
 
 // Change is one entry of the Changes API or a web-hook notification.
 type Change struct {
-	Evidence    string
-	Operation   string // create, update, delete (and meta-operations)
-	InVersion   int64
-	Timestamp   string
-	RecordID    ID
+	// Evidence is the changed record's evidence (@evidence).
+	Evidence string
+	// Operation is create, update or delete (@operation).
+	Operation string
+	// InVersion is the global version of the change (@in-version).
+	InVersion int64
+	// Timestamp is the server's time of the change, as sent (@timestamp).
+	Timestamp string
+	// RecordID is the record's numeric id (id).
+	RecordID ID
+	// ExternalIDs lists the record's code: and ext: ids (external-ids).
 	ExternalIDs []string
 }
 
 // Changes is one page of the Changes API or one web-hook body.
 type Changes struct {
+	// GlobalVersion is the server's version (@globalVersion).
 	GlobalVersion int64
-	Changes       []Change
+	// Changes are the entries, oldest first.
+	Changes []Change
 	// Next is the version to continue from; 0 when the server said "none".
 	Next int64
 }
-
-var _ = iter.Seq2[int, error](nil)
-var _ context.Context = nil

@@ -66,7 +66,7 @@ func ParseID(s string) (ID, error) {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n <= 0 {
-		return ID{}, fmt.Errorf("%w: %q is neither a positive number nor code:/ext:", ErrInvalidID, s)
+		return ID{}, fmt.Errorf("%w: %q is neither a positive number nor a code:/ext: id", ErrInvalidID, s)
 	}
 	return NumericID(n), nil
 }

@@ -1,0 +1,83 @@
+// Package abraflexi is a typed client for the AbraFlexi (FlexiBee) REST
+// API, the Czech ERP many ISPs bill in. It reads and writes the evidences
+// an ISP's billing needs: the address book, contracts, issued invoices,
+// bank and cash movements and labels, and it pairs payments with invoices.
+//
+// # Usage
+//
+// Build a [Config] (or read it with [ConfigFromEnv]) and a [Client]:
+//
+//	cfg, err := abraflexi.ConfigFromEnv() // ABRAFLEXI_URL, _LOGIN, _PASSWORD, _COMPANY
+//	if err != nil { ... }
+//	c, err := abraflexi.NewClient(cfg, abraflexi.WithLogger(logger))
+//
+// The client has one [Service] per evidence: [Client.Addresses],
+// [Client.Contracts], [Client.IssuedInvoices], [Client.Bank], [Client.Cash]
+// and [Client.Labels] ([NewService] makes one for another model). A
+// listing is an iterator that reads page by page:
+//
+//	open := abraflexi.And(
+//		abraflexi.Or(abraflexi.IsNull("stavUhrK"), abraflexi.Eq("stavUhrK", abraflexi.PaymentStatePartial)),
+//		abraflexi.IsFalse("storno"),
+//		abraflexi.RelEq("firma", abraflexi.CodeID("CUST1")),
+//	)
+//	for inv, err := range c.IssuedInvoices.List(ctx, abraflexi.ListOptions{Filter: open}) {
+//		if err != nil { ... }
+//		...
+//	}
+//
+// [Service.List] sends detail=custom: with the model's fields (so fields
+// AbraFlexi leaves out of its summary, such as stitky and sparovano, are
+// read), pages with limit/start (1000 records per page by default, never
+// limit=0) and asks for the row count on the first page only.
+// [Service.Get] reads one record by [ID] (numeric, code: or ext:),
+// [Service.Count] counts. [Service.Upsert] writes many records in one
+// request per batch and reports a [WriteResult] per record.
+//
+// Labels: [Service.AddLabels] adds labels without touching the others,
+// [Service.RemoveLabels] removes some and keeps the rest, and
+// [Service.SetLabels] replaces the whole set. [Client.Pair] pairs a
+// payment with an invoice ([PairRequest], [RemainderMode]).
+// [Client.PDF] and [Client.InvoicePDF] download prints; [Client.Changes]
+// and [ParseChanges] read the Changes API and web-hook bodies.
+//
+// Package abraflexitest provides an in-memory AbraFlexi server to test
+// against.
+//
+// # Authentication
+//
+// Every request carries HTTP Basic auth with [Config.Login] and
+// [Config.Password], also after the 303 redirect that code: and ext:
+// detail URLs answer with (same host only). TLS certificates are verified
+// unless [Config.InsecureSkipVerify] is set explicitly (ABRAFLEXI_INSECURE
+// for [ConfigFromEnv]), which servers with self-signed certificates need.
+// [Config] prints and logs its password as REDACTED; errors and debug logs
+// carry URLs without credentials.
+//
+// # Errors
+//
+// A failure status becomes an [*APIError] holding the status, the method,
+// the sanitised URL, the server's messages and the start of the body. It
+// matches [ErrNotFound], [ErrUnauthorized], [ErrForbidden] and
+// [ErrWriteAPIDisabled] with [errors.Is].
+//
+// # Safety
+//
+// Filters are built with [Eq], [In], [RelEq], [HasLabel], [And], [Or],
+// [Not] and friends, never by formatting strings: field names are
+// validated and values are written as literals that cannot be closed early.
+// A value that cannot be written safely (both quote kinds, a backslash, a
+// control character) is refused: the [Filter] carries an error wrapping
+// [ErrInvalidFilter] and listings fail before sending anything.
+//
+// Requests are retried with backoff only where repeating them is harmless:
+// reads on connection errors, 429 and 502/503/504; writes only when they
+// are idempotent by construction (every record keyed by a code: or ext:
+// id, label writes) or when the request provably never reached the server.
+// A pairing is never resent after an ambiguous failure: [Client.Pair]
+// re-reads the payment to learn whether the pairing took effect and
+// reports [ErrOutcomeUnknown] when it cannot tell.
+//
+// Use [WriteOptions.DryRun] to have the server validate a write without
+// saving it.
+package abraflexi

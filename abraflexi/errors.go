@@ -1,0 +1,252 @@
+package abraflexi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Sentinel errors. An [*APIError] matches the sentinel of its HTTP status
+// with [errors.Is].
+var (
+	// ErrNotFound: the record or evidence does not exist (HTTP 404).
+	ErrNotFound = errors.New("abraflexi: not found")
+	// ErrUnauthorized: login required or wrong credentials (HTTP 401).
+	ErrUnauthorized = errors.New("abraflexi: unauthorized")
+	// ErrForbidden: the user or licence lacks the permission (HTTP 403).
+	ErrForbidden = errors.New("abraflexi: forbidden")
+	// ErrWriteAPIDisabled: the licence does not include the write REST API
+	// (HTTP 402).
+	ErrWriteAPIDisabled = errors.New("abraflexi: write API not enabled on the licence")
+	// ErrInvalidFilter is wrapped by every error of a [Filter] that cannot
+	// be built safely.
+	ErrInvalidFilter = errors.New("abraflexi: invalid filter")
+	// ErrInvalidConfig is wrapped by [Config.Validate] and [ConfigFromEnv] errors.
+	ErrInvalidConfig = errors.New("abraflexi: invalid config")
+	// ErrAlreadyPaired is returned by [Client.Pair] when the payment was
+	// already paired before the call; nothing is written.
+	ErrAlreadyPaired = errors.New("abraflexi: payment is already paired")
+	// ErrOutcomeUnknown is returned (joined with the original failure) when
+	// a non-idempotent write failed ambiguously and its effect could not be
+	// checked afterwards. Do not retry blindly.
+	ErrOutcomeUnknown = errors.New("abraflexi: outcome of the write is unknown")
+)
+
+// maxErrorBody bounds how much of an error response is kept in
+// [APIError.Body]; maxErrorRead bounds how much is read and parsed.
+const (
+	maxErrorBody = 8 << 10
+	maxErrorRead = 1 << 20
+)
+
+// APIError is the error of every request the server answered with a
+// failure status (or with "success": "false"). It never holds credentials:
+// URL is sanitised and the request body is not kept.
+type APIError struct {
+	// StatusCode is the HTTP status.
+	StatusCode int
+	// Method and URL describe the request; URL has no user info and no
+	// session token.
+	Method string
+	URL    string
+	// Messages are the server's messages: the top-level winstrom.message
+	// and every results[].errors[] entry.
+	Messages []Message
+	// Results are the per-record results of a failed write (their Index
+	// refers to the caller's slice), nil for reads.
+	Results []WriteResult
+	// Body is the start of the response body (truncated).
+	Body string
+
+	wire []wireResult // parsed results, for mapping to caller indexes
+}
+
+// Error summarises the failure: method, URL, status and the first messages.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "abraflexi: %s %s: %d %s", e.Method, e.URL, e.StatusCode, http.StatusText(e.StatusCode))
+	for i, m := range e.Messages {
+		if i == 3 {
+			fmt.Fprintf(&b, " (and %d more)", len(e.Messages)-3)
+			break
+		}
+		b.WriteString(": ")
+		if m.For != "" {
+			b.WriteString(m.For)
+			b.WriteString(": ")
+		}
+		b.WriteString(m.Message)
+	}
+	return b.String()
+}
+
+// Is reports whether target is the sentinel of e's status: [ErrNotFound],
+// [ErrUnauthorized], [ErrForbidden] or [ErrWriteAPIDisabled].
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized
+	case ErrForbidden:
+		return e.StatusCode == http.StatusForbidden
+	case ErrWriteAPIDisabled:
+		return e.StatusCode == http.StatusPaymentRequired
+	}
+	return false
+}
+
+// Temporary reports whether the status suggests that repeating the request
+// later may succeed (429, 502, 503, 504).
+func (e *APIError) Temporary() bool { return isTemporaryStatus(e.StatusCode) }
+
+func isTemporaryStatus(code int) bool {
+	switch code {
+	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// newAPIError builds the error of a failed response from its (already
+// bounded) body.
+func newAPIError(method string, u *url.URL, status int, body []byte) *APIError {
+	e := &APIError{StatusCode: status, Method: method, URL: sanitizeURL(u)}
+	b := body
+	if len(b) > maxErrorBody {
+		b = b[:maxErrorBody]
+	}
+	e.Body = strings.ToValidUTF8(string(b), "\uFFFD")
+	if wr, err := parseWriteResponse(body); err == nil {
+		if wr.Message != "" {
+			e.Messages = append(e.Messages, Message{Message: wr.Message})
+		}
+		for _, r := range wr.Results {
+			e.Messages = append(e.Messages, r.Errors...)
+		}
+		e.wire = wr.Results
+	}
+	return e
+}
+
+// sanitizeURL renders u without user info and with session tokens redacted.
+func sanitizeURL(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	c := *u
+	c.User = nil
+	if c.RawQuery != "" {
+		q := c.Query()
+		changed := false
+		for k := range q {
+			switch strings.ToLower(k) {
+			case "authsessionid", "password", "token", "refreshtoken":
+				q[k] = []string{"REDACTED"}
+				changed = true
+			}
+		}
+		if changed {
+			c.RawQuery = q.Encode()
+		}
+	}
+	return c.String()
+}
+
+// wireResponse is the winstrom object of write and error responses.
+type wireResponse struct {
+	Success string
+	Message string
+	Results []wireResult
+	Stats   map[string]string
+}
+
+type wireResult struct {
+	ID        string
+	RequestID string
+	Ref       string
+	Code      string
+	Errors    []Message
+	Warnings  []Message
+	Infos     []Message
+}
+
+// parseWriteResponse decodes {"winstrom":{"success","message","results"}}
+// leniently: scalars may be strings, numbers or booleans.
+func parseWriteResponse(body []byte) (*wireResponse, error) {
+	var env struct {
+		Winstrom map[string]json.RawMessage `json:"winstrom"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil {
+		return nil, err
+	}
+	if env.Winstrom == nil {
+		return nil, errors.New("abraflexi: response has no winstrom object")
+	}
+	w := env.Winstrom
+	out := &wireResponse{
+		Success: scalarString(w["success"]),
+		Message: scalarString(w["message"]),
+	}
+	if raw, ok := w["stats"]; ok {
+		var m map[string]json.RawMessage
+		if json.Unmarshal(raw, &m) == nil {
+			out.Stats = map[string]string{}
+			for k, v := range m {
+				out.Stats[k] = scalarString(v)
+			}
+		}
+	}
+	if raw, ok := w["results"]; ok {
+		var rs []map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &rs); err != nil {
+			// A single result object.
+			var one map[string]json.RawMessage
+			if json.Unmarshal(raw, &one) == nil {
+				rs = append(rs, one)
+			}
+		}
+		for _, r := range rs {
+			out.Results = append(out.Results, wireResult{
+				ID:        scalarString(r["id"]),
+				RequestID: scalarString(r["request-id"]),
+				Ref:       scalarString(r["ref"]),
+				Code:      scalarString(r["code"]),
+				Errors:    parseMessages(r["errors"]),
+				Warnings:  parseMessages(r["warnings"]),
+				Infos:     parseMessages(r["infos"]),
+			})
+		}
+	}
+	return out, nil
+}
+
+// parseMessages reads an array (or a single object) of messages whose
+// values may be of any scalar type.
+func parseMessages(raw json.RawMessage) []Message {
+	if len(raw) == 0 {
+		return nil
+	}
+	var arr []map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &arr); err != nil {
+		var one map[string]json.RawMessage
+		if json.Unmarshal(raw, &one) != nil {
+			return nil
+		}
+		arr = append(arr, one)
+	}
+	out := make([]Message, 0, len(arr))
+	for _, m := range arr {
+		out = append(out, Message{
+			Message: scalarString(m["message"]),
+			For:     scalarString(m["for"]),
+			Path:    scalarString(m["path"]),
+			Value:   scalarString(m["value"]),
+			Code:    scalarString(m["code"]),
+		})
+	}
+	return out
+}

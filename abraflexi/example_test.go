@@ -1,0 +1,140 @@
+package abraflexi_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+
+	"github.com/shopspring/decimal"
+	"github.com/spoje-net/isptools/abraflexi"
+	"github.com/spoje-net/isptools/abraflexi/abraflexitest"
+)
+
+// startServer starts an in-memory AbraFlexi for the examples.
+func startServer() *abraflexitest.Server {
+	srv, err := abraflexitest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	return srv
+}
+
+func ExampleNewClient() {
+	srv := startServer()
+	defer srv.Close()
+
+	c, err := abraflexi.NewClient(srv.Config())
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(c.Company())
+	// Output: demo
+}
+
+func ExampleService_List() {
+	srv := startServer()
+	defer srv.Close()
+	srv.Seed(
+		abraflexi.Address{Code: "CUST1", Name: "Novák"},
+		abraflexi.IssuedInvoice{Code: "VF1-0001/2026", Customer: abraflexi.RefTo(abraflexi.CodeID("CUST1")),
+			VariableSymbol: "20260001", Total: decimal.NewFromInt(1210), IssuedOn: abraflexi.NewDate(2026, 1, 1),
+			DueOn: abraflexi.NewDate(2026, 1, 15), DocumentType: abraflexi.RefTo(abraflexi.CodeID("FAKTURA"))},
+	)
+	c, err := abraflexi.NewClient(srv.Config())
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	open := abraflexi.And(
+		abraflexi.Or(abraflexi.IsNull("stavUhrK"), abraflexi.Eq("stavUhrK", abraflexi.PaymentStatePartial)),
+		abraflexi.IsFalse("storno"),
+		abraflexi.RelEq("firma", abraflexi.CodeID("CUST1")),
+	)
+	for inv, err := range c.IssuedInvoices.List(context.Background(), abraflexi.ListOptions{Filter: open}) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(inv.Code, inv.Remaining, inv.Kind())
+	}
+	// Output: VF1-0001/2026 1210 typDokladu.faktura
+}
+
+func ExampleEq() {
+	fmt.Println(abraflexi.Eq("nazev", "O'Brien"))
+	fmt.Println(abraflexi.Eq("nazev", `O'Brien "Jr"`).Err())
+	fmt.Println(abraflexi.And(abraflexi.IsFalse("storno"), abraflexi.HasLabel("upominka3")).PathSegment())
+	// Output:
+	// nazev eq "O'Brien"
+	// abraflexi: invalid filter: nazev eq: value "O'Brien \"Jr\"" contains both quote kinds
+	// (storno%20eq%20false%20and%20stitky%20%3D%20'code:UPOMINKA3')
+}
+
+func ExampleService_RemoveLabels() {
+	srv := startServer()
+	defer srv.Close()
+	srv.AddAddress(abraflexi.Address{Code: "CUST1", Name: "Novák", Labels: abraflexi.Labels("VIP", "ODPOJENO")})
+	c, err := abraflexi.NewClient(srv.Config())
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	rest, err := c.Addresses.RemoveLabels(context.Background(), abraflexi.CodeID("CUST1"), "ODPOJENO")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(rest)
+	// Output: VIP
+}
+
+func ExampleClient_Pair() {
+	srv := startServer()
+	defer srv.Close()
+	srv.Seed(
+		abraflexi.Address{Code: "CUST1", Name: "Novák"},
+		abraflexi.IssuedInvoice{Code: "VF1-0001/2026", Customer: abraflexi.RefTo(abraflexi.CodeID("CUST1")),
+			VariableSymbol: "20260001", Total: decimal.NewFromInt(500), IssuedOn: abraflexi.NewDate(2026, 1, 1),
+			DueOn: abraflexi.NewDate(2026, 1, 15), DocumentType: abraflexi.RefTo(abraflexi.CodeID("FAKTURA"))},
+		abraflexi.BankMovement{Movement: abraflexi.Movement{Code: "B+0001/2026", VariableSymbol: "20260001",
+			Total: decimal.NewFromInt(300), IssuedOn: abraflexi.NewDate(2026, 1, 10), Direction: abraflexi.DirectionIncoming}},
+	)
+	c, err := abraflexi.NewClient(srv.Config())
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+
+	err = c.Pair(ctx, abraflexi.PairRequest{
+		PaymentEvidence: abraflexi.EvidenceBank,
+		Payment:         abraflexi.CodeID("B+0001/2026"),
+		Invoice:         abraflexi.CodeID("VF1-0001/2026"),
+		Remainder:       abraflexi.RemainderPartial,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	inv, err := c.IssuedInvoices.Get(ctx, abraflexi.CodeID("VF1-0001/2026"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(inv.PaymentState, inv.Remaining)
+	// Output: stavUhr.castUhr 200
+}
+
+func ExampleParseChanges() {
+	body := []byte(`{"winstrom":{"@globalVersion":"3656477","changes":[{"@evidence":"adresar","@in-version":"3656477",
+		"@operation":"update","@timestamp":"2021-03-12 23:59:55.586215","id":"4435","external-ids":["code:TEST5"]}],"next":"none"}}`)
+	ch, err := abraflexi.ParseChanges(body)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, c := range ch.Changes {
+		fmt.Println(c.Evidence, c.Operation, c.RecordID, c.ExternalIDs, ch.Next)
+	}
+	// Output: adresar update 4435 [code:TEST5] 0
+}
+
+func ExampleConfig_String() {
+	cfg := abraflexi.Config{URL: "https://flexi.example.net:5434", Login: "api", Password: "secret", Company: "isp"}
+	fmt.Println(cfg)
+	// Output: Config{URL: https://flexi.example.net:5434, Login: api, Password: REDACTED, Company: isp, InsecureSkipVerify: false, PageSize: 0, Timeout: 0s}
+}

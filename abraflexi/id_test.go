@@ -1,0 +1,55 @@
+package abraflexi
+
+import (
+	"net/url"
+	"testing"
+)
+
+func TestIDPathSegment(t *testing.T) {
+	tests := []struct {
+		id   ID
+		want string
+	}{
+		{NumericID(123), "123"},
+		{CodeID("abc"), "code:ABC"},
+		{CodeID("VF1-0001/2024"), "code:VF1-0001%2F2024"},
+		{CodeID("A B"), "code:A%20B"},
+		{CodeID("O'B"), "code:O%27B"},
+		{CodeID("X(1)"), "code:X%281%29"},
+		{CodeID("100%"), "code:100%25"},
+		{CodeID("B+0001/2024"), "code:B%2B0001%2F2024"},
+		{ExtID("SHOP", "a/b:c"), "ext:SHOP:a%2Fb%3Ac"},
+	}
+	for _, tt := range tests {
+		got := tt.id.PathSegment()
+		if got != tt.want {
+			t.Errorf("%s: PathSegment = %q, want %q", tt.id, got, tt.want)
+		}
+		// The segment must survive URL parsing as exactly one segment.
+		u, err := url.Parse("http://h/c/demo/adresar/" + got + ".json")
+		if err != nil {
+			t.Fatalf("%s: %v", tt.id, err)
+		}
+		if u.EscapedPath() != "/c/demo/adresar/"+got+".json" {
+			t.Errorf("%s: escaped path changed to %q", tt.id, u.EscapedPath())
+		}
+		back, err := ParsePathSegment(got)
+		if err != nil || back != tt.id {
+			t.Errorf("%s: ParsePathSegment(%q) = %v, %v", tt.id, got, back, err)
+		}
+	}
+}
+
+func TestParseID(t *testing.T) {
+	for _, s := range []string{"", "code:", "ext:SYS", "ext::v", "0", "-1", "abc"} {
+		if _, err := ParseID(s); err == nil {
+			t.Errorf("ParseID(%q): no error", s)
+		}
+	}
+	if id := MustParseID("code:abc"); id.String() != "code:ABC" {
+		t.Errorf("got %s", id)
+	}
+	if id := MustParseID("ext:S:v:w"); id.String() != "ext:S:v:w" {
+		t.Errorf("got %s", id)
+	}
+}

@@ -1,0 +1,150 @@
+package abraflexi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// Valid reports whether m is one of the six remainder modes.
+func (m RemainderMode) Valid() bool {
+	switch m {
+	case RemainderNone, RemainderPost, RemainderIgnore, RemainderPartial, RemainderPartialOrPost, RemainderPartialOrIgnore:
+		return true
+	}
+	return false
+}
+
+// Validate checks the request: a payment evidence of banka or
+// pokladni-pohyb, non-zero ids, one of the six remainder modes and a
+// positive amount when set.
+func (r PairRequest) Validate() error {
+	if r.PaymentEvidence != EvidenceBank && r.PaymentEvidence != EvidenceCash {
+		return fmt.Errorf("abraflexi: pair: payment evidence must be %q or %q, not %q", EvidenceBank, EvidenceCash, r.PaymentEvidence)
+	}
+	if r.Payment.IsZero() || r.Invoice.IsZero() {
+		return fmt.Errorf("abraflexi: pair: %w: payment and invoice ids are required", ErrInvalidID)
+	}
+	if !r.Remainder.Valid() {
+		return fmt.Errorf("abraflexi: pair: invalid remainder mode %q", r.Remainder)
+	}
+	if r.Amount != nil && !r.Amount.IsPositive() {
+		return fmt.Errorf("abraflexi: pair: amount %s is not positive", r.Amount)
+	}
+	return nil
+}
+
+// pairBody renders the php-abraflexi form of a pairing write, with
+// "uhrazovanaFak@castka" when an amount is set.
+func (r PairRequest) pairBody() ([]byte, error) {
+	sp := map[string]string{
+		"uhrazovanaFak":      r.Invoice.String(),
+		"uhrazovanaFak@type": EvidenceIssuedInvoice,
+		"zbytek":             string(r.Remainder),
+	}
+	if r.Amount != nil {
+		sp["uhrazovanaFak@castka"] = r.Amount.String()
+	}
+	rec := map[string]any{"id": r.Payment.String(), "sparovani": sp}
+	return json.Marshal(map[string]any{"winstrom": map[string]any{
+		"@version":        "1.0",
+		r.PaymentEvidence: []any{rec},
+	}})
+}
+
+// Pair pairs a bank or cash movement with an issued invoice (sparovani
+// written to the payment's evidence).
+//
+// Pairing is never retried blindly. The payment is read first: a payment
+// already paired gives [ErrAlreadyPaired] and nothing is written. The
+// write itself is resent only when it provably never reached the server.
+// After an ambiguous failure (5xx, timeout, connection lost after sending)
+// the payment is read again: if it is paired now the pairing took effect
+// and Pair returns nil; if not, the original error is returned and the
+// caller may retry. If the re-read fails too, the error wraps
+// [ErrOutcomeUnknown]. A 4xx answer is returned as an *APIError.
+func (c *Client) Pair(ctx context.Context, req PairRequest) error {
+	if err := req.Validate(); err != nil {
+		return err
+	}
+	body, err := req.pairBody()
+	if err != nil {
+		return fmt.Errorf("abraflexi: pair: %w", err)
+	}
+	paired, err := c.isPaired(ctx, req.PaymentEvidence, req.Payment)
+	if err != nil {
+		return fmt.Errorf("abraflexi: pair: read payment: %w", err)
+	}
+	if paired {
+		return fmt.Errorf("%w: %s %s", ErrAlreadyPaired, req.PaymentEvidence, req.Payment)
+	}
+	resp, err := c.do(ctx, request{
+		method: http.MethodPost, path: "/" + req.PaymentEvidence + ".json",
+		body: body, class: retryUnreached,
+	})
+	if err == nil {
+		wr, perr := parseWriteResponse(resp.body)
+		if perr != nil || wr.Success != "false" {
+			return nil
+		}
+		u, _ := c.endpoint("/"+req.PaymentEvidence+".json", nil)
+		return newAPIError(http.MethodPost, u, resp.status, resp.body)
+	}
+	if !ambiguous(err) {
+		return err
+	}
+	// The server may have applied the pairing: look before reporting.
+	checkCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if ctx.Err() != nil {
+		return errors.Join(err, ErrOutcomeUnknown)
+	}
+	paired, rerr := c.isPaired(checkCtx, req.PaymentEvidence, req.Payment)
+	switch {
+	case rerr != nil:
+		return errors.Join(err, fmt.Errorf("%w: re-reading the payment failed: %v", ErrOutcomeUnknown, rerr))
+	case paired:
+		c.log.LogAttrs(ctx, slog.LevelInfo, "abraflexi: pairing failed ambiguously but took effect",
+			slog.String("payment", req.Payment.String()), slog.String("invoice", req.Invoice.String()), slog.String("error", err.Error()))
+		return nil
+	}
+	return err
+}
+
+// ambiguous reports whether a failed write may nevertheless have been
+// applied: a 5xx answer, or a transport failure other than a dial error.
+func ambiguous(err error) bool {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.StatusCode >= 500
+	}
+	var te *transportError
+	if errors.As(err, &te) {
+		return !isDialError(te.err)
+	}
+	return false
+}
+
+// IsPaired reports whether a bank or cash movement is paired (sparovano).
+func (c *Client) IsPaired(ctx context.Context, paymentEvidence string, payment ID) (bool, error) {
+	return c.isPaired(ctx, paymentEvidence, payment)
+}
+
+func (c *Client) isPaired(ctx context.Context, evidence string, id ID) (bool, error) {
+	raw, err := c.getRecord(ctx, evidence, id, url.Values{"detail": {"custom:id,sparovano"}})
+	if err != nil {
+		return false, err
+	}
+	var rec struct {
+		Paired Bool `json:"sparovano"`
+	}
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		return false, fmt.Errorf("abraflexi: decode %s: %w", evidence, err)
+	}
+	return bool(rec.Paired), nil
+}

@@ -1,0 +1,460 @@
+package abraflexi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// subCollections are nested fields read with relations= (sub-evidences);
+// any other expanded field f(...) is read with includes=/evidence/f.
+var subCollections = map[string]bool{
+	"kontakty": true, "vazby": true, "prilohy": true, "polozky": true,
+	"polozkyFaktury": true, "polozkyDokladu": true, "polozkySmlouvy": true,
+	"bankovniSpojeni": true, "uzivatelske-vazby": true,
+}
+
+var evidenceRe = fieldRe
+
+func checkEvidence(ev string) error {
+	if ev == "" || !evidenceRe.MatchString(ev) {
+		return fmt.Errorf("abraflexi: invalid evidence name %q", ev)
+	}
+	return nil
+}
+
+// detailQuery returns detail=custom:..., plus relations= and includes= for
+// expanded fields.
+func detailQuery(evidence string, fields []string) url.Values {
+	q := url.Values{}
+	if len(fields) == 0 {
+		return q
+	}
+	q.Set("detail", "custom:"+strings.Join(fields, ","))
+	var rels, incs []string
+	for _, f := range fields {
+		name, _, nested := strings.Cut(f, "(")
+		if !nested {
+			continue
+		}
+		name = strings.TrimSpace(name)
+		if subCollections[name] {
+			rels = append(rels, name)
+		} else {
+			incs = append(incs, "/"+evidence+"/"+name)
+		}
+	}
+	if len(rels) > 0 {
+		q.Set("relations", strings.Join(rels, ","))
+	}
+	if len(incs) > 0 {
+		q.Set("includes", strings.Join(incs, ","))
+	}
+	return q
+}
+
+func (s *Service[T]) fields(custom []string) []string {
+	if len(custom) > 0 {
+		return custom
+	}
+	var zero T
+	return zero.DetailFields()
+}
+
+func listingPath(evidence string, f Filter) string {
+	p := "/" + escapeSegment(evidence)
+	if seg := f.PathSegment(); seg != "" {
+		p += "/" + seg
+	}
+	return p + ".json"
+}
+
+// listing is a decoded page: the records and the @rowCount when present.
+type listing struct {
+	records  []json.RawMessage
+	rowCount int
+	hasCount bool
+}
+
+// decodeListing reads {"winstrom":{"@version":"1.0","<evidence>":[...],
+// "@rowCount":"N"}}. The evidence value may also be a single object.
+func decodeListing(body []byte, evidence string) (*listing, error) {
+	var env struct {
+		Winstrom map[string]json.RawMessage `json:"winstrom"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil {
+		return nil, fmt.Errorf("abraflexi: decode %s listing: %w", evidence, err)
+	}
+	if env.Winstrom == nil {
+		return nil, fmt.Errorf("abraflexi: decode %s listing: no winstrom object", evidence)
+	}
+	out := &listing{}
+	if rc, ok := env.Winstrom["@rowCount"]; ok {
+		n, err := strconv.Atoi(scalarString(rc))
+		if err != nil {
+			return nil, fmt.Errorf("abraflexi: decode %s listing: @rowCount: %w", evidence, err)
+		}
+		out.rowCount, out.hasCount = n, true
+	}
+	raw, ok := env.Winstrom[evidence]
+	if !ok || len(raw) == 0 || string(raw) == "null" {
+		return out, nil
+	}
+	if raw[0] == '{' {
+		out.records = []json.RawMessage{raw}
+		return out, nil
+	}
+	if err := json.Unmarshal(raw, &out.records); err != nil {
+		return nil, fmt.Errorf("abraflexi: decode %s listing: %w", evidence, err)
+	}
+	// php-abraflexi normalises [{}] to "no records"; do the same.
+	out.records = slices.DeleteFunc(out.records, func(r json.RawMessage) bool {
+		return strings.TrimSpace(string(r)) == "{}"
+	})
+	return out, nil
+}
+
+// List reads the records matching opts page by page (limit/start, page size
+// opts.PageSize, else the client's, default 1000), sending add-row-count
+// on the first page only and stopping when the row count is reached. The
+// options are copied. An invalid filter is yielded as the only error,
+// before any request. Iteration stops after the first error.
+func (s *Service[T]) List(ctx context.Context, opts ListOptions) iter.Seq2[T, error] {
+	opts.Fields = slices.Clone(opts.Fields)
+	opts.Order = slices.Clone(opts.Order)
+	return func(yield func(T, error) bool) {
+		var zero T
+		if err := opts.Filter.Err(); err != nil {
+			yield(zero, err)
+			return
+		}
+		if opts.PageSize < 0 || opts.Limit < 0 {
+			yield(zero, errors.New("abraflexi: negative PageSize or Limit"))
+			return
+		}
+		for _, o := range opts.Order {
+			if err := checkField(strings.TrimSuffix(strings.TrimSuffix(o, "@A"), "@D")); err != nil {
+				yield(zero, fmt.Errorf("abraflexi: order: %w", err))
+				return
+			}
+		}
+		page := opts.PageSize
+		if page == 0 {
+			page = s.c.pageSize
+		}
+		if opts.Limit > 0 && opts.Limit < page {
+			page = opts.Limit
+		}
+		base := detailQuery(s.evidence, s.fields(opts.Fields))
+		for _, o := range opts.Order {
+			base.Add("order", o)
+		}
+		path := listingPath(s.evidence, opts.Filter)
+		total, seen := -1, 0
+		for start := 0; ; start += page {
+			q := cloneValues(base)
+			q.Set("limit", strconv.Itoa(page))
+			q.Set("start", strconv.Itoa(start))
+			if start == 0 {
+				q.Set("add-row-count", "true")
+			}
+			resp, err := s.c.do(ctx, request{method: http.MethodGet, path: path, query: q, class: retryRead})
+			if err != nil {
+				yield(zero, err)
+				return
+			}
+			l, err := decodeListing(resp.body, s.evidence)
+			if err != nil {
+				yield(zero, err)
+				return
+			}
+			if l.hasCount && start == 0 {
+				total = l.rowCount
+			}
+			for _, raw := range l.records {
+				var v T
+				if err := json.Unmarshal(raw, &v); err != nil {
+					yield(zero, fmt.Errorf("abraflexi: decode %s record: %w", s.evidence, err))
+					return
+				}
+				if !yield(v, nil) {
+					return
+				}
+				seen++
+				if opts.Limit > 0 && seen >= opts.Limit {
+					return
+				}
+			}
+			if len(l.records) < page || (total >= 0 && start+len(l.records) >= total) {
+				return
+			}
+		}
+	}
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := make(url.Values, len(v))
+	for k, vs := range v {
+		out[k] = slices.Clone(vs)
+	}
+	return out
+}
+
+// All collects [Service.List] into a slice.
+func (s *Service[T]) All(ctx context.Context, opts ListOptions) ([]T, error) {
+	var out []T
+	for v, err := range s.List(ctx, opts) {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// Count returns the number of records matching f (one request with limit=1
+// and add-row-count=true).
+func (s *Service[T]) Count(ctx context.Context, f Filter) (int, error) {
+	return s.c.Count(ctx, s.evidence, f)
+}
+
+// Count returns the number of records of evidence matching f.
+func (c *Client) Count(ctx context.Context, evidence string, f Filter) (int, error) {
+	if err := checkEvidence(evidence); err != nil {
+		return 0, err
+	}
+	if err := f.Err(); err != nil {
+		return 0, err
+	}
+	q := url.Values{"detail": {"custom:id"}, "limit": {"1"}, "start": {"0"}, "add-row-count": {"true"}}
+	resp, err := c.do(ctx, request{method: http.MethodGet, path: listingPath(evidence, f), query: q, class: retryRead})
+	if err != nil {
+		return 0, err
+	}
+	l, err := decodeListing(resp.body, evidence)
+	if err != nil {
+		return 0, err
+	}
+	if !l.hasCount {
+		return 0, fmt.Errorf("abraflexi: count %s: response has no @rowCount", evidence)
+	}
+	return l.rowCount, nil
+}
+
+// Get reads one record by id from its detail URL (/c/{co}/{ev}/{id}.json,
+// following the redirect of code:/ext: ids) with the model's DetailFields.
+// A missing record is an *APIError matching [ErrNotFound].
+func (s *Service[T]) Get(ctx context.Context, id ID) (T, error) {
+	return s.GetFields(ctx, id, nil)
+}
+
+// GetFields is [Service.Get] with an explicit field list (nil means the
+// model's DetailFields).
+func (s *Service[T]) GetFields(ctx context.Context, id ID, fields []string) (T, error) {
+	var v T
+	raw, err := s.c.getRecord(ctx, s.evidence, id, detailQuery(s.evidence, s.fields(fields)))
+	if err != nil {
+		return v, err
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return v, fmt.Errorf("abraflexi: decode %s record: %w", s.evidence, err)
+	}
+	return v, nil
+}
+
+// getRecord reads the raw first record of a detail URL.
+func (c *Client) getRecord(ctx context.Context, evidence string, id ID, q url.Values) (json.RawMessage, error) {
+	if err := checkEvidence(evidence); err != nil {
+		return nil, err
+	}
+	if id.IsZero() {
+		return nil, fmt.Errorf("%w: zero ID", ErrInvalidID)
+	}
+	path := "/" + escapeSegment(evidence) + "/" + id.PathSegment() + ".json"
+	resp, err := c.do(ctx, request{method: http.MethodGet, path: path, query: q, class: retryRead})
+	if err != nil {
+		return nil, err
+	}
+	l, err := decodeListing(resp.body, evidence)
+	if err != nil {
+		return nil, err
+	}
+	if len(l.records) == 0 {
+		u, _ := c.endpoint(path, q)
+		e := newAPIError(http.MethodGet, u, http.StatusNotFound, nil)
+		e.Messages = []Message{{Message: "the response holds no " + evidence + " record " + id.String()}}
+		return nil, e
+	}
+	return l.records[0], nil
+}
+
+// Upsert creates or updates records of the service's evidence; see
+// [Client.Upsert].
+func (s *Service[T]) Upsert(ctx context.Context, records []Fields, opts WriteOptions) ([]WriteResult, error) {
+	return s.c.Upsert(ctx, s.evidence, records, opts)
+}
+
+// Upsert writes records to evidence in batches of opts.BatchSize (default
+// 500), one request per batch, each request atomic when opts.Atomic and
+// "@atomic": "false" otherwise. Results are returned per record with Index
+// set to the record's position in records (-1 when the server's result
+// could not be matched to a record). The first failing batch stops the
+// write: its *APIError carries the server's messages and the batch's
+// results, and the results of earlier batches are returned with it.
+//
+// A batch is retried after a temporary failure only when every record has
+// a code: or ext: id (create-or-update by that id is replay-safe);
+// otherwise only when the request provably never reached the server.
+func (c *Client) Upsert(ctx context.Context, evidence string, records []Fields, opts WriteOptions) ([]WriteResult, error) {
+	return c.writeAll(ctx, evidence, records, opts, nil)
+}
+
+// writeAll splits records into batches; class forces the retry class (nil:
+// derive it from the record ids).
+func (c *Client) writeAll(ctx context.Context, evidence string, records []Fields, opts WriteOptions, class *retryClass) ([]WriteResult, error) {
+	if err := checkEvidence(evidence); err != nil {
+		return nil, err
+	}
+	if len(records) == 0 {
+		return nil, nil
+	}
+	size := opts.BatchSize
+	if size <= 0 {
+		size = DefaultBatchSize
+	}
+	var out []WriteResult
+	for off := 0; off < len(records); off += size {
+		batch := records[off:min(off+size, len(records))]
+		rc := retryUnreached
+		if class != nil {
+			rc = *class
+		} else if allReplaySafe(batch) {
+			rc = retryIdempotent
+		}
+		res, err := c.writeBatch(ctx, evidence, batch, off, opts, rc)
+		out = append(out, res...)
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// recordID returns the wire form of a record's "id".
+func recordID(f Fields) string {
+	switch v := f["id"].(type) {
+	case string:
+		return v
+	case ID:
+		return v.String()
+	case *ID:
+		if v != nil {
+			return v.String()
+		}
+	case int:
+		return strconv.Itoa(v)
+	case int64:
+		return strconv.FormatInt(v, 10)
+	}
+	return ""
+}
+
+func allReplaySafe(batch []Fields) bool {
+	for _, f := range batch {
+		id := recordID(f)
+		if !strings.HasPrefix(id, "code:") && !strings.HasPrefix(id, "ext:") {
+			return false
+		}
+	}
+	return true
+}
+
+func writeBody(evidence string, records any, atomic bool) ([]byte, error) {
+	w := map[string]any{"@version": "1.0", evidence: records}
+	if atomic {
+		w["@atomic"] = "true"
+	} else {
+		w["@atomic"] = "false"
+	}
+	return json.Marshal(map[string]any{"winstrom": w})
+}
+
+func (c *Client) writeBatch(ctx context.Context, evidence string, batch []Fields, offset int, opts WriteOptions, rc retryClass) ([]WriteResult, error) {
+	body, err := writeBody(evidence, batch, opts.Atomic)
+	if err != nil {
+		return nil, fmt.Errorf("abraflexi: encode %s records: %w", evidence, err)
+	}
+	var q url.Values
+	if opts.DryRun {
+		q = url.Values{"dry-run": {"true"}}
+	}
+	reqIDs := make([]string, len(batch))
+	for i, f := range batch {
+		reqIDs[i] = recordID(f)
+	}
+	resp, err := c.do(ctx, request{method: http.MethodPost, path: "/" + escapeSegment(evidence) + ".json", query: q, body: body, class: rc})
+	if err != nil {
+		var ae *APIError
+		if errors.As(err, &ae) {
+			if ae.wire != nil {
+				ae.Results = mapResults(ae.wire, reqIDs, offset)
+			}
+		}
+		return nil, err
+	}
+	wr, err := parseWriteResponse(resp.body)
+	if err != nil {
+		return nil, fmt.Errorf("abraflexi: decode write response: %w", err)
+	}
+	results := mapResults(wr.Results, reqIDs, offset)
+	if strings.EqualFold(wr.Success, "false") {
+		u, _ := c.endpoint("/"+escapeSegment(evidence)+".json", q)
+		ae := newAPIError(http.MethodPost, u, resp.status, resp.body)
+		ae.Results = results
+		return nil, ae
+	}
+	return results, nil
+}
+
+// mapResults matches the server's results to the batch: by position when
+// the counts agree (unless request-id says otherwise), else by request-id.
+func mapResults(rs []wireResult, reqIDs []string, offset int) []WriteResult {
+	out := make([]WriteResult, len(rs))
+	used := make([]bool, len(reqIDs))
+	find := func(rid string) int {
+		for i, id := range reqIDs {
+			if !used[i] && id != "" && strings.EqualFold(id, rid) {
+				return i
+			}
+		}
+		return -1
+	}
+	for i, r := range rs {
+		idx := -1
+		switch {
+		case len(rs) == len(reqIDs) && (r.RequestID == "" || reqIDs[i] == "" || strings.EqualFold(r.RequestID, reqIDs[i])):
+			idx = i
+		case r.RequestID != "":
+			idx = find(r.RequestID)
+		}
+		if idx >= 0 {
+			used[idx] = true
+		}
+		wr := WriteResult{Index: -1, RequestID: r.RequestID, Ref: r.Ref, Errors: r.Errors, Warnings: r.Warnings, Infos: r.Infos}
+		if idx >= 0 {
+			wr.Index = offset + idx
+		}
+		if r.ID != "" {
+			wr.ID, _ = ParseID(r.ID)
+		}
+		out[i] = wr
+	}
+	return out
+}

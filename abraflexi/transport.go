@@ -1,0 +1,205 @@
+package abraflexi
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// retryClass tells checkRetry how safe it is to send a request again.
+type retryClass uint8
+
+const (
+	// retryRead: reads (GET) are retried on connection errors, 429 and
+	// 502/503/504.
+	retryRead retryClass = iota
+	// retryIdempotent: writes that are idempotent by construction (upserts
+	// keyed by code:/ext: ids, label writes) are retried like reads.
+	retryIdempotent
+	// retryUnreached: other writes are retried only when the request
+	// provably never reached the server (dial error).
+	retryUnreached
+)
+
+type retryClassKey struct{}
+
+func withRetryClass(ctx context.Context, rc retryClass) context.Context {
+	return context.WithValue(ctx, retryClassKey{}, rc)
+}
+
+func retryClassOf(ctx context.Context) retryClass {
+	if rc, ok := ctx.Value(retryClassKey{}).(retryClass); ok {
+		return rc
+	}
+	return retryUnreached // unknown requests are treated as unsafe
+}
+
+// checkRetry is the retry policy (replacing go-retryablehttp's default one,
+// which retries every 5xx whatever the method).
+func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	rc := retryClassOf(ctx)
+	if err != nil {
+		if isPermanentTransportError(err) {
+			return false, nil
+		}
+		if rc == retryUnreached {
+			return isDialError(err), nil
+		}
+		return true, nil
+	}
+	if rc == retryUnreached || resp == nil {
+		return false, nil
+	}
+	return isTemporaryStatus(resp.StatusCode), nil
+}
+
+// isDialError reports whether err happened while connecting, before any
+// byte of the request was sent (connection refused, DNS failure).
+func isDialError(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns)
+}
+
+func isPermanentTransportError(err error) bool {
+	var (
+		cv  *tls.CertificateVerificationError
+		ua  x509.UnknownAuthorityError
+		he  x509.HostnameError
+		ci  x509.CertificateInvalidError
+		rec tls.RecordHeaderError
+	)
+	if errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci) || errors.As(err, &rec) {
+		return true
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.Op != "" && errors.Is(ue.Err, errTooManyRedirects) {
+		return true
+	}
+	return false
+}
+
+var errTooManyRedirects = errors.New("abraflexi: stopped after 10 redirects")
+
+// request is one call to the API below /c/{company}.
+type request struct {
+	method string
+	// path is the already escaped part after /c/{company}, e.g.
+	// "/adresar/(kod%20eq%20'A').json".
+	path   string
+	query  url.Values
+	body   []byte
+	accept string
+	class  retryClass
+	// maxBody bounds a successful response body (default 256 MiB).
+	maxBody int64
+}
+
+// response is a successful (2xx) answer.
+type response struct {
+	status int
+	body   []byte
+	url    *url.URL
+}
+
+// transportError wraps a failure to get any response.
+type transportError struct {
+	method, url string
+	err         error
+}
+
+func (e *transportError) Error() string {
+	return fmt.Sprintf("abraflexi: %s %s: %v", e.method, e.url, e.err)
+}
+func (e *transportError) Unwrap() error { return e.err }
+
+func (c *Client) endpoint(path string, q url.Values) (*url.URL, error) {
+	raw := c.base.String() + "/c/" + escapeSegment(c.cfg.Company) + path
+	if len(q) > 0 {
+		raw += "?" + q.Encode()
+	}
+	return url.Parse(raw)
+}
+
+// do sends r with the retry policy of its class. A 2xx answer is returned
+// as a response; any other status as an *APIError; no answer as a
+// *transportError.
+func (c *Client) do(ctx context.Context, r request) (*response, error) {
+	u, err := c.endpoint(r.path, r.query)
+	if err != nil {
+		return nil, fmt.Errorf("abraflexi: build URL: %w", err)
+	}
+	var body any
+	if r.body != nil {
+		body = r.body
+	}
+	req, err := retryablehttp.NewRequestWithContext(withRetryClass(ctx, r.class), r.method, u.String(), body)
+	if err != nil {
+		return nil, fmt.Errorf("abraflexi: build request: %w", err)
+	}
+	req.SetBasicAuth(c.cfg.Login, c.cfg.Password)
+	accept := r.accept
+	if accept == "" {
+		accept = "application/json"
+	}
+	req.Header.Set("Accept", accept)
+	if r.body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	start := time.Now()
+	resp, err := c.hc.Do(req)
+	su := sanitizeURL(u)
+	if err != nil {
+		if resp != nil {
+			resp.Body.Close()
+		}
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
+			err = fmt.Errorf("%w (%v)", ctxErr, err)
+		}
+		c.log.LogAttrs(ctx, slog.LevelDebug, "abraflexi: request failed",
+			slog.String("method", r.method), slog.String("url", su),
+			slog.Duration("duration", time.Since(start)), slog.String("error", err.Error()))
+		return nil, &transportError{method: r.method, url: su, err: err}
+	}
+	defer resp.Body.Close()
+	final := resp.Request.URL // after redirects
+	c.log.LogAttrs(ctx, slog.LevelDebug, "abraflexi: request",
+		slog.String("method", r.method), slog.String("url", su), slog.Int("status", resp.StatusCode),
+		slog.Duration("duration", time.Since(start)))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorRead))
+		return nil, newAPIError(r.method, u, resp.StatusCode, b)
+	}
+	limit := r.maxBody
+	if limit <= 0 {
+		limit = 256 << 20
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return nil, &transportError{method: r.method, url: su, err: fmt.Errorf("read body: %w", err)}
+	}
+	if int64(len(b)) > limit {
+		return nil, &transportError{method: r.method, url: su, err: fmt.Errorf("response body larger than %d bytes", limit)}
+	}
+	return &response{status: resp.StatusCode, body: b, url: final}, nil
+}

@@ -1,0 +1,504 @@
+package abraflexi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// fake is a scripted HTTP server recording every request.
+type fake struct {
+	mu   sync.Mutex
+	reqs []fakeReq
+	// handle answers a request; n is its 0-based position in the log.
+	handle func(w http.ResponseWriter, r *http.Request, body []byte, n int)
+	srv    *httptest.Server
+}
+
+type fakeReq struct {
+	Method, Path, Query, Auth string
+	Body                      []byte
+}
+
+func newFake(t *testing.T, h func(w http.ResponseWriter, r *http.Request, body []byte, n int)) (*fake, *Client, *bytes.Buffer) {
+	t.Helper()
+	f := &fake{handle: h}
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		f.mu.Lock()
+		n := len(f.reqs)
+		user, pass, _ := r.BasicAuth()
+		f.reqs = append(f.reqs, fakeReq{r.Method, r.URL.EscapedPath(), r.URL.RawQuery, user + ":" + pass, body})
+		f.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		f.handle(w, r, body, n)
+	}))
+	t.Cleanup(f.srv.Close)
+	logs := &bytes.Buffer{}
+	c, err := NewClient(Config{URL: f.srv.URL, Login: "api", Password: "s3cret-pw", Company: "demo"},
+		WithRetry(3, time.Millisecond, 2*time.Millisecond),
+		WithLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, c, logs
+}
+
+func (f *fake) requests() []fakeReq {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]fakeReq(nil), f.reqs...)
+}
+
+const okWrite = `{"winstrom":{"@version":"1.0","success":"true","stats":{"created":"0","updated":"1"},"results":[{"id":"7","request-id":"code:A"}]}}`
+
+func TestRetryReadOn503(t *testing.T) {
+	f, c, logs := newFake(t, func(w http.ResponseWriter, r *http.Request, _ []byte, n int) {
+		if n < 2 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, `{"winstrom":{"@version":"1.0","adresar":[{"id":"1","kod":"A","stitky":"VIP, ODPOJENO"}]}}`)
+	})
+	a, err := c.Addresses.Get(context.Background(), CodeID("a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Code != "A" || !a.Labels.Equal(Labels("VIP", "ODPOJENO")) {
+		t.Fatalf("got %+v", a)
+	}
+	reqs := f.requests()
+	if len(reqs) != 3 {
+		t.Fatalf("%d requests, want 3", len(reqs))
+	}
+	for _, r := range reqs {
+		if r.Auth != "api:s3cret-pw" {
+			t.Errorf("request without Basic auth: %+v", r)
+		}
+		if r.Path != "/c/demo/adresar/code:A.json" || !strings.Contains(r.Query, "detail=custom%3Aid%2Ckod") || !strings.Contains(r.Query, "relations=kontakty") {
+			t.Errorf("request %s?%s", r.Path, r.Query)
+		}
+	}
+	if strings.Contains(logs.String(), "s3cret-pw") || !strings.Contains(logs.String(), "retrying") {
+		t.Errorf("logs: %s", logs)
+	}
+}
+
+func TestReadNotRetriedOn500AndErrors(t *testing.T) {
+	for _, tc := range []struct {
+		status   int
+		sentinel error
+		tries    int
+	}{
+		{500, nil, 1}, {401, ErrUnauthorized, 1}, {403, ErrForbidden, 1}, {402, ErrWriteAPIDisabled, 1},
+		{404, ErrNotFound, 1}, {429, nil, 4}, {502, nil, 4}, {504, nil, 4},
+	} {
+		f, c, _ := newFake(t, func(w http.ResponseWriter, r *http.Request, _ []byte, n int) {
+			w.WriteHeader(tc.status)
+			io.WriteString(w, `{"winstrom":{"@version":"1.0","success":"false","message":"boom"}}`)
+		})
+		_, err := c.Contracts.Get(context.Background(), NumericID(5))
+		var ae *APIError
+		if !errors.As(err, &ae) || ae.StatusCode != tc.status || ae.Method != "GET" || len(ae.Messages) != 1 || ae.Messages[0].Message != "boom" {
+			t.Errorf("%d: err %v", tc.status, err)
+		}
+		if tc.sentinel != nil && !errors.Is(err, tc.sentinel) {
+			t.Errorf("%d: not %v", tc.status, tc.sentinel)
+		}
+		if strings.Contains(err.Error(), "s3cret-pw") || strings.Contains(ae.URL, "s3cret") {
+			t.Errorf("password in error")
+		}
+		if got := len(f.requests()); got != tc.tries {
+			t.Errorf("%d: %d requests, want %d", tc.status, got, tc.tries)
+		}
+	}
+}
+
+func TestRedirectKeepsAuthAndQuery(t *testing.T) {
+	f, c, _ := newFake(t, func(w http.ResponseWriter, r *http.Request, _ []byte, n int) {
+		if strings.Contains(r.URL.EscapedPath(), "code:") {
+			w.Header().Set("Location", "/c/demo/faktura-vydana/42.json")
+			w.WriteHeader(http.StatusSeeOther)
+			return
+		}
+		io.WriteString(w, `{"winstrom":{"@version":"1.0","faktura-vydana":[{"id":"42","kod":"VF1-0001/2024","sumCelkem":"1210.0","zbyvaUhradit":"","typDokl":[{"typDoklK":"typDokladu.faktura","kod":"FAKTURA"}]}]}}`)
+	})
+	inv, err := c.IssuedInvoices.Get(context.Background(), CodeID("VF1-0001/2024"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.ID != NumericID(42) || inv.Kind() != KindInvoice || !inv.Total.Equal(decimal.NewFromInt(1210)) {
+		t.Fatalf("%+v", inv)
+	}
+	reqs := f.requests()
+	if len(reqs) != 2 || reqs[0].Path != "/c/demo/faktura-vydana/code:VF1-0001%2F2024.json" || reqs[1].Path != "/c/demo/faktura-vydana/42.json" {
+		t.Fatalf("%+v", reqs)
+	}
+	if reqs[1].Auth != "api:s3cret-pw" || !strings.Contains(reqs[1].Query, "includes=%2Ffaktura-vydana%2FtypDokl") {
+		t.Fatalf("redirected request lost auth or query: %+v", reqs[1])
+	}
+}
+
+func TestPagingStopsAtRowCount(t *testing.T) {
+	const total = 7
+	f, c, _ := newFake(t, func(w http.ResponseWriter, r *http.Request, _ []byte, n int) {
+		q := r.URL.Query()
+		start, limit := atoi(q.Get("start")), atoi(q.Get("limit"))
+		var recs []string
+		for i := start; i < min(start+limit, total); i++ {
+			recs = append(recs, `{"id":"`+itoa(i+1)+`"}`)
+		}
+		rc := ""
+		if q.Get("add-row-count") == "true" {
+			rc = `,"@rowCount":"` + itoa(total) + `"`
+		}
+		io.WriteString(w, `{"winstrom":{"@version":"1.0","banka":[`+strings.Join(recs, ",")+`]`+rc+`}}`)
+	})
+	got, err := c.Bank.All(context.Background(), ListOptions{PageSize: 3, Filter: IsFalse("sparovano"), Order: []string{"datVyst"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != total || got[6].ID != NumericID(7) {
+		t.Fatalf("got %d records", len(got))
+	}
+	reqs := f.requests()
+	if len(reqs) != 3 {
+		t.Fatalf("%d requests, want 3", len(reqs))
+	}
+	for i, r := range reqs {
+		if r.Path != "/c/demo/banka/(sparovano%20eq%20false).json" {
+			t.Errorf("path %s", r.Path)
+		}
+		if (i == 0) != strings.Contains(r.Query, "add-row-count=true") || !strings.Contains(r.Query, "limit=3") || !strings.Contains(r.Query, "order=datVyst") {
+			t.Errorf("query %d: %s", i, r.Query)
+		}
+	}
+	// Limit stops early.
+	f.mu.Lock()
+	f.reqs = nil
+	f.mu.Unlock()
+	got, err = c.Bank.All(context.Background(), ListOptions{Limit: 2})
+	if err != nil || len(got) != 2 || len(f.requests()) != 1 || !strings.Contains(f.requests()[0].Query, "limit=2") {
+		t.Fatalf("limit: %d %v %+v", len(got), err, f.requests())
+	}
+}
+
+func TestListRefusesBadFilterBeforeRequest(t *testing.T) {
+	f, c, _ := newFake(t, func(w http.ResponseWriter, r *http.Request, _ []byte, n int) {})
+	_, err := c.Addresses.All(context.Background(), ListOptions{Filter: Eq("kod", `X' or "1"`)})
+	if !errors.Is(err, ErrInvalidFilter) {
+		t.Fatalf("err %v", err)
+	}
+	if _, err := c.Addresses.Count(context.Background(), Eq("kod'", 1)); !errors.Is(err, ErrInvalidFilter) {
+		t.Fatalf("count err %v", err)
+	}
+	if n := len(f.requests()); n != 0 {
+		t.Fatalf("%d requests sent", n)
+	}
+}
+
+func TestWriteRetryPolicy(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		recs  []Fields
+		tries int
+	}{
+		{"code ids are replay-safe", []Fields{{"id": "code:A", "nazev": "x"}, {"id": ExtID("S", "1"), "nazev": "y"}}, 2},
+		{"numeric id is not", []Fields{{"id": "code:A"}, {"id": 5}}, 1},
+		{"no id is not", []Fields{{"kod": "A"}}, 1},
+	} {
+		f, c, _ := newFake(t, func(w http.ResponseWriter, r *http.Request, _ []byte, n int) {
+			if n == 0 {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return
+			}
+			io.WriteString(w, okWrite)
+		})
+		_, err := c.Addresses.Upsert(context.Background(), tc.recs, WriteOptions{})
+		if got := len(f.requests()); got != tc.tries {
+			t.Errorf("%s: %d requests, want %d (err %v)", tc.name, got, tc.tries, err)
+		}
+		if tc.tries == 1 && err == nil {
+			t.Errorf("%s: no error", tc.name)
+		}
+	}
+}
+
+func TestUpsertBatchesAndResults(t *testing.T) {
+	f, c, _ := newFake(t, func(w http.ResponseWriter, r *http.Request, body []byte, n int) {
+		var b struct {
+			Winstrom map[string]json.RawMessage `json:"winstrom"`
+		}
+		json.Unmarshal(body, &b)
+		var recs []map[string]any
+		json.Unmarshal(b.Winstrom["smlouva"], &recs)
+		var res []string
+		for i := len(recs) - 1; i >= 0; i-- { // reversed: mapping must use request-id
+			res = append(res, `{"id":"`+itoa(100+n*10+i)+`","request-id":"`+recs[i]["id"].(string)+`"}`)
+		}
+		w.WriteHeader(http.StatusCreated)
+		io.WriteString(w, `{"winstrom":{"@version":"1.0","success":"true","results":[`+strings.Join(res, ",")+`]}}`)
+	})
+	var recs []Fields
+	for i := range 5 {
+		recs = append(recs, Fields{"id": "code:S" + itoa(i), "nazev": "n"})
+	}
+	res, err := c.Contracts.Upsert(context.Background(), recs, WriteOptions{BatchSize: 2, DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs := f.requests()
+	if len(reqs) != 3 {
+		t.Fatalf("%d requests, want 3", len(reqs))
+	}
+	for _, r := range reqs {
+		if r.Method != http.MethodPost || r.Path != "/c/demo/smlouva.json" || r.Query != "dry-run=true" || !bytes.Contains(r.Body, []byte(`"@atomic":"false"`)) {
+			t.Errorf("request %s %s?%s %s", r.Method, r.Path, r.Query, r.Body)
+		}
+	}
+	if len(res) != 5 {
+		t.Fatalf("%d results", len(res))
+	}
+	for _, r := range res {
+		if r.RequestID != "code:S"+itoa(r.Index) {
+			t.Errorf("result %+v mapped to wrong index", r)
+		}
+	}
+}
+
+func TestUpsertValidationError(t *testing.T) {
+	_, c, _ := newFake(t, func(w http.ResponseWriter, r *http.Request, body []byte, n int) {
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, `{"winstrom":{"@version":"1.0","success":"false","results":[{"errors":[{"message":"Pole 'Interní číslo' musí být vyplněno.","for":"kod","code":"INVALID"}]}]}}`)
+	})
+	res, err := c.IssuedInvoices.Upsert(context.Background(), []Fields{{"nazev": "x"}}, WriteOptions{Atomic: true})
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.StatusCode != 400 || len(ae.Messages) != 1 || ae.Messages[0].For != "kod" ||
+		len(ae.Results) != 1 || ae.Results[0].Index != 0 || len(res) != 0 {
+		t.Fatalf("err %v %+v", err, ae)
+	}
+}
+
+func TestLabelsWrites(t *testing.T) {
+	f, c, _ := newFake(t, func(w http.ResponseWriter, r *http.Request, body []byte, n int) {
+		if r.Method == http.MethodGet {
+			io.WriteString(w, `{"winstrom":{"@version":"1.0","adresar":[{"id":"9","stitky":"VIP, UPOMINKA1, ODPOJENO"}]}}`)
+			return
+		}
+		if n == 1 {
+			w.WriteHeader(http.StatusBadGateway) // label writes are idempotent: retried
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+		io.WriteString(w, okWrite)
+	})
+	ctx := context.Background()
+	rest, err := c.Addresses.RemoveLabels(ctx, CodeID("c1"), "odpojeno", "upominka1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rest.Equal(Labels("VIP")) {
+		t.Fatalf("rest %v", rest)
+	}
+	reqs := f.requests()
+	if len(reqs) != 3 || !strings.Contains(reqs[0].Query, "detail=custom%3Aid%2Cstitky") {
+		t.Fatalf("%+v", reqs)
+	}
+	want := `{"winstrom":{"@atomic":"true","@version":"1.0","adresar":[{"id":"9","stitky":"VIP","stitky@removeAll":"true"}]}}`
+	if string(reqs[2].Body) != want {
+		t.Fatalf("body %s", reqs[2].Body)
+	}
+	// Nothing to remove: no write.
+	if rest, err := c.Addresses.RemoveLabels(ctx, CodeID("c1"), "NEPLATIC"); err != nil || rest.Len() != 3 || len(f.requests()) != 4 {
+		t.Fatalf("%v %v %d", rest, err, len(f.requests()))
+	}
+	if _, err := c.Addresses.AddLabels(ctx, []ID{CodeID("a"), NumericID(2)}, WriteOptions{}, "b", "a"); err != nil {
+		t.Fatal(err)
+	}
+	last := f.requests()[4]
+	if !bytes.Contains(last.Body, []byte(`"adresar":[{"id":"code:A","stitky":"A,B"},{"id":"2","stitky":"A,B"}]`)) || bytes.Contains(last.Body, []byte("removeAll")) {
+		t.Fatalf("add body %s", last.Body)
+	}
+	if err := c.Addresses.SetLabels(ctx, NumericID(3), LabelSet{}); err != nil {
+		t.Fatal(err)
+	}
+	last = f.requests()[5]
+	if !bytes.Contains(last.Body, []byte(`{"id":"3","stitky":"","stitky@removeAll":"true"}`)) {
+		t.Fatalf("set body %s", last.Body)
+	}
+	if _, err := c.Addresses.AddLabels(ctx, []ID{NumericID(1)}, WriteOptions{}, "A,B"); !errors.Is(err, ErrInvalidLabel) {
+		t.Fatalf("comma label: %v", err)
+	}
+}
+
+func TestPairAmbiguous500(t *testing.T) {
+	var mu sync.Mutex
+	paired := false
+	f, c, _ := newFake(t, func(w http.ResponseWriter, r *http.Request, body []byte, n int) {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.Method == http.MethodGet {
+			io.WriteString(w, `{"winstrom":{"@version":"1.0","banka":[{"id":"3","sparovano":"`+boolStr(paired)+`"}]}}`)
+			return
+		}
+		paired = true // applied, but the answer is lost
+		w.WriteHeader(http.StatusInternalServerError)
+	})
+	req := PairRequest{PaymentEvidence: EvidenceBank, Payment: CodeID("B1"), Invoice: CodeID("VF1"), Remainder: RemainderNone}
+	if err := c.Pair(context.Background(), req); err != nil {
+		t.Fatalf("Pair: %v", err)
+	}
+	var posts int
+	for _, r := range f.requests() {
+		if r.Method == http.MethodPost {
+			posts++
+		}
+	}
+	if posts != 1 {
+		t.Fatalf("%d pairing writes", posts)
+	}
+	if err := c.Pair(context.Background(), req); !errors.Is(err, ErrAlreadyPaired) {
+		t.Fatalf("second Pair: %v", err)
+	}
+}
+
+func TestPairNotApplied(t *testing.T) {
+	f, c, _ := newFake(t, func(w http.ResponseWriter, r *http.Request, body []byte, n int) {
+		if r.Method == http.MethodGet {
+			io.WriteString(w, `{"winstrom":{"@version":"1.0","pokladni-pohyb":[{"id":"3","sparovano":"false"}]}}`)
+			return
+		}
+		w.WriteHeader(http.StatusServiceUnavailable)
+	})
+	req := PairRequest{PaymentEvidence: EvidenceCash, Payment: NumericID(3), Invoice: NumericID(4), Remainder: RemainderPartial}
+	err := c.Pair(context.Background(), req)
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.StatusCode != 503 {
+		t.Fatalf("err %v", err)
+	}
+	if n := len(f.requests()); n != 3 { // read, one write (never resent), re-read
+		t.Fatalf("%d requests", n)
+	}
+}
+
+func TestPairValidation(t *testing.T) {
+	_, c, _ := newFake(t, func(w http.ResponseWriter, r *http.Request, body []byte, n int) { t.Error("request sent") })
+	neg := decimal.NewFromInt(-1)
+	for _, req := range []PairRequest{
+		{PaymentEvidence: "pokladna", Payment: NumericID(1), Invoice: NumericID(2), Remainder: RemainderNone},
+		{PaymentEvidence: EvidenceBank, Invoice: NumericID(2), Remainder: RemainderNone},
+		{PaymentEvidence: EvidenceBank, Payment: NumericID(1), Invoice: NumericID(2), Remainder: "zaplatit"},
+		{PaymentEvidence: EvidenceBank, Payment: NumericID(1), Invoice: NumericID(2)},
+		{PaymentEvidence: EvidenceBank, Payment: NumericID(1), Invoice: NumericID(2), Remainder: RemainderNone, Amount: &neg},
+	} {
+		if err := c.Pair(context.Background(), req); err == nil {
+			t.Errorf("%+v accepted", req)
+		}
+	}
+}
+
+func TestDialErrorRetriedForUnsafeWrite(t *testing.T) {
+	// A closed port: connection refused is a dial error, the request never
+	// reached a server, so even a pairing may be resent.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	c, err := NewClient(Config{URL: "http://" + addr, Login: "a", Password: "b", Company: "demo"}, WithRetry(2, time.Millisecond, time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var te *transportError
+	_, err = c.Upsert(context.Background(), EvidenceAddress, []Fields{{"kod": "A"}}, WriteOptions{})
+	if !errors.As(err, &te) || !isDialError(err) {
+		t.Fatalf("err %v", err)
+	}
+	ok, _ := checkRetry(withRetryClass(context.Background(), retryUnreached), nil, te.err)
+	if !ok {
+		t.Fatal("dial error not retried for an unsafe write")
+	}
+	ok, _ = checkRetry(withRetryClass(context.Background(), retryUnreached), nil, io.ErrUnexpectedEOF)
+	if ok {
+		t.Fatal("a connection lost after sending must not be retried for an unsafe write")
+	}
+	ok, _ = checkRetry(withRetryClass(context.Background(), retryUnreached), &http.Response{StatusCode: 503}, nil)
+	if ok {
+		t.Fatal("503 must not be retried for an unsafe write")
+	}
+}
+
+func TestContextCancel(t *testing.T) {
+	_, c, _ := newFake(t, func(w http.ResponseWriter, r *http.Request, body []byte, n int) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	})
+	c.hc.RetryWaitMin, c.hc.RetryWaitMax = time.Hour, time.Hour
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := c.Labels.All(ctx, ListOptions{})
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 5*time.Second {
+		t.Fatalf("err %v after %s", err, time.Since(start))
+	}
+}
+
+func TestPDFAndChanges(t *testing.T) {
+	f, c, _ := newFake(t, func(w http.ResponseWriter, r *http.Request, body []byte, n int) {
+		switch {
+		case strings.HasSuffix(r.URL.Path, ".pdf") && n == 0:
+			io.WriteString(w, "%PDF-1.4\n...")
+		case strings.HasSuffix(r.URL.Path, ".pdf"):
+			io.WriteString(w, "<html>login</html>")
+		default:
+			io.WriteString(w, `{"winstrom":{"@globalVersion":"10","changes":[{"@evidence":"banka","@in-version":"9","@operation":"update","id":"1","external-ids":[]}],"next":"10"}}`)
+		}
+	})
+	ctx := context.Background()
+	pdf, err := c.InvoicePDF(ctx, CodeID("VF1/1"), PDFOptions{Report: "fakturaVydana", Lang: "en"})
+	if err != nil || !bytes.HasPrefix(pdf, []byte("%PDF")) {
+		t.Fatalf("%q %v", pdf, err)
+	}
+	r := f.requests()[0]
+	if r.Path != "/c/demo/faktura-vydana/code:VF1%2F1.pdf" || r.Query != "report-lang=en&report-name=fakturaVydana" {
+		t.Fatalf("%+v", r)
+	}
+	if _, err := c.InvoicePDF(ctx, NumericID(1), PDFOptions{}); err == nil {
+		t.Fatal("non-PDF accepted")
+	}
+	ch, err := c.Changes(ctx, 9, 100, EvidenceBank, EvidenceIssuedInvoice)
+	if err != nil || ch.Next != 10 || len(ch.Changes) != 1 {
+		t.Fatalf("%+v %v", ch, err)
+	}
+	r = f.requests()[2]
+	if r.Path != "/c/demo/changes.json" || r.Query != "evidence=banka&evidence=faktura-vydana&limit=100&start=9" {
+		t.Fatalf("%+v", r)
+	}
+}
+
+func boolStr(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
