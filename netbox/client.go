@@ -158,8 +158,7 @@ func (c *Client) do(ctx context.Context, method, rawURL string, body, out any) e
 	return nil
 }
 
-// sameOrigin reports whether a next link points to the configured server.
-// NetBox builds next links from the request's Host, which a proxy may
+// rebase turns a next link into a URL on the configured server. NetBox builds next links from the request's Host, which a proxy may
 // rewrite; the client keeps its own scheme and host and takes only the
 // path and query from the link.
 func (c *Client) rebase(link string) (string, error) {
@@ -174,17 +173,23 @@ func (c *Client) rebase(link string) (string, error) {
 
 // Page is one page of a NetBox list answer.
 type Page[T any] struct {
-	Count    *int    `json:"count"`
-	Next     *string `json:"next"`
-	Previous *string `json:"previous"`
-	Results  []T     `json:"results"`
+	Count    *int    `json:"count"`    // number of matching objects (nil in cursor mode)
+	Next     *string `json:"next"`     // URL of the next page, nil on the last
+	Previous *string `json:"previous"` // URL of the previous page
+	Results  []T     `json:"results"`  // objects of this page
 }
 
 // list iterates over all pages of a list endpoint, de-duplicating by id.
 func list[T any](ctx context.Context, c *Client, path string, q url.Values, id func(T) int64, yield func(T, error) bool) {
 	next := c.apiURL(path, q)
 	seen := map[int64]bool{}
-	for pages := 0; next != ""; pages++ {
+	fetched := map[string]bool{}
+	for next != "" {
+		if fetched[next] {
+			yield(*new(T), fmt.Errorf("netbox: GET %s: pagination loop: next link repeats", path))
+			return
+		}
+		fetched[next] = true
 		var page Page[T]
 		if err := c.do(ctx, http.MethodGet, next, nil, &page); err != nil {
 			yield(*new(T), err)

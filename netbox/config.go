@@ -41,7 +41,7 @@ type Config struct {
 	RetryMax int
 	// RetryWaitMin and RetryWaitMax bound the backoff between retries.
 	RetryWaitMin time.Duration `validate:"gte=0"`
-	RetryWaitMax time.Duration `validate:"gte=0"`
+	RetryWaitMax time.Duration `validate:"gte=0"` // longest backoff (DefaultRetryWaitMax when zero)
 	// Logger receives debug logs of requests and retries; nil disables logging.
 	Logger *slog.Logger
 }

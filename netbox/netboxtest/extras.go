@@ -1,0 +1,237 @@
+package netboxtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const (
+	cfListPath      = "/api/extras/custom-fields/"
+	journalListPath = "/api/extras/journal-entries/"
+)
+
+var cfTypes = map[string]string{
+	"text": "Text", "longtext": "Text (long)", "integer": "Integer", "decimal": "Decimal", "boolean": "Boolean (true/false)",
+	"date": "Date", "datetime": "Date & time", "url": "URL", "json": "JSON", "select": "Selection",
+	"multiselect": "Multiple selection", "object": "Object", "multiobject": "Multiple objects",
+}
+
+var journalKinds = map[string]string{"info": "Info", "success": "Success", "warning": "Warning", "danger": "Danger"}
+
+type cfObj struct {
+	id               int64
+	name, label, typ string
+	description      string
+	objectTypes      []string
+	required         bool
+	min, max         *int64
+	created          time.Time
+}
+
+type journalObj struct {
+	id             int64
+	objType        string
+	objID          int64
+	kind, comments string
+	created        time.Time
+}
+
+func (s *Server) cfDef(name, objectType string) *cfObj {
+	for _, d := range s.cfs {
+		if d.name == name && slices.Contains(d.objectTypes, objectType) {
+			return d
+		}
+	}
+	return nil
+}
+
+func (s *Server) renderCF(base string, d *cfObj) map[string]any {
+	return map[string]any{
+		"id":                  d.id,
+		"url":                 fmt.Sprintf("%s%s%d/", base, cfListPath, d.id),
+		"display_url":         fmt.Sprintf("%s/extras/custom-fields/%d/", base, d.id),
+		"display":             orStr(d.label, d.name),
+		"object_types":        d.objectTypes,
+		"type":                map[string]any{"value": d.typ, "label": cfTypes[d.typ]},
+		"related_object_type": nil,
+		"data_type":           map[string]string{"integer": "integer", "boolean": "boolean", "decimal": "decimal"}[d.typ],
+		"name":                d.name,
+		"label":               d.label,
+		"group_name":          "",
+		"description":         d.description,
+		"required":            d.required,
+		"unique":              false,
+		"search_weight":       1000,
+		"filter_logic":        map[string]any{"value": "loose", "label": "Loose"},
+		"ui_visible":          map[string]any{"value": "always", "label": "Always"},
+		"ui_editable":         map[string]any{"value": "yes", "label": "Yes"},
+		"is_cloneable":        false,
+		"default":             nil,
+		"weight":              100,
+		"validation_minimum":  d.min,
+		"validation_maximum":  d.max,
+		"validation_regex":    "",
+		"choice_set":          nil,
+		"comments":            "",
+		"created":             timestamp(d.created),
+		"last_updated":        timestamp(d.created),
+	}
+}
+
+func orStr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func (s *Server) listCFs(base string, u *url.URL) (any, *apiError) {
+	q := u.Query()
+	var items []map[string]any
+	for _, d := range s.cfs {
+		if vs := q["name"]; len(vs) > 0 && !slices.Contains(vs, d.name) {
+			continue
+		}
+		if vs := q["type"]; len(vs) > 0 && !slices.Contains(vs, d.typ) {
+			continue
+		}
+		if vs := q["id"]; len(vs) > 0 && !slices.Contains(vs, strconv.FormatInt(d.id, 10)) {
+			continue
+		}
+		if vs := q["object_type"]; len(vs) > 0 && !slices.ContainsFunc(vs, func(v string) bool { return slices.Contains(d.objectTypes, v) }) {
+			continue
+		}
+		items = append(items, restrict(q, s.renderCF(base, d), []string{"id", "url", "display", "name", "description"}))
+	}
+	return s.page(base, u, items)
+}
+
+var cfNameRe = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
+
+func (s *Server) createCF(base string, raw json.RawMessage) (any, *apiError) {
+	var req struct {
+		Name        string   `json:"name"`
+		Label       string   `json:"label"`
+		Type        string   `json:"type"`
+		ObjectTypes []string `json:"object_types"`
+		Description string   `json:"description"`
+		Required    bool     `json:"required"`
+		Min         *int64   `json:"validation_minimum"`
+		Max         *int64   `json:"validation_maximum"`
+	}
+	if err := json.Unmarshal(raw, &req); err != nil {
+		return nil, fieldErr(http.StatusBadRequest, "non_field_errors", "Invalid data: "+err.Error())
+	}
+	errs := map[string]any{}
+	switch {
+	case req.Name == "":
+		errs["name"] = []string{"This field is required."}
+	case !cfNameRe.MatchString(req.Name):
+		errs["name"] = []string{"Only alphanumeric characters and underscores are allowed."}
+	case strings.Contains(req.Name, "__"):
+		errs["name"] = []string{"Double underscores are not permitted in custom field names."}
+	case slices.ContainsFunc(s.cfs, func(d *cfObj) bool { return d.name == req.Name }):
+		errs["name"] = []string{"custom field with this name already exists."}
+	}
+	if req.Type == "" {
+		errs["type"] = []string{"This field is required."}
+	} else if cfTypes[req.Type] == "" {
+		errs["type"] = []string{fmt.Sprintf("\"%s\" is not a valid choice.", req.Type)}
+	}
+	if len(req.ObjectTypes) == 0 {
+		errs["object_types"] = []string{"This field is required."}
+	}
+	if len(errs) > 0 {
+		return nil, &apiError{status: http.StatusBadRequest, body: errs}
+	}
+	s.nextID++
+	d := &cfObj{id: s.nextID, name: req.Name, label: req.Label, typ: req.Type, description: req.Description,
+		objectTypes: req.ObjectTypes, required: req.Required, min: req.Min, max: req.Max, created: time.Now()}
+	s.cfs = append(s.cfs, d)
+	return s.renderCF(base, d), nil
+}
+
+func (s *Server) renderJournal(base string, j *journalObj) map[string]any {
+	return map[string]any{
+		"id":                   j.id,
+		"url":                  fmt.Sprintf("%s%s%d/", base, journalListPath, j.id),
+		"display_url":          fmt.Sprintf("%s/extras/journal-entries/%d/", base, j.id),
+		"display":              fmt.Sprintf("%s (%s)", timestamp(j.created), journalKinds[j.kind]),
+		"assigned_object_type": j.objType,
+		"assigned_object_id":   j.objID,
+		"assigned_object":      nil,
+		"created":              timestamp(j.created),
+		"created_by":           1,
+		"kind":                 map[string]any{"value": j.kind, "label": journalKinds[j.kind]},
+		"comments":             j.comments,
+		"tags":                 []any{},
+		"custom_fields":        map[string]any{},
+		"last_updated":         timestamp(j.created),
+	}
+}
+
+func (s *Server) listJournals(base string, u *url.URL) (any, *apiError) {
+	q := u.Query()
+	var items []map[string]any
+	for _, j := range s.journals {
+		if vs := q["assigned_object_type"]; len(vs) > 0 && !slices.Contains(vs, j.objType) {
+			continue
+		}
+		if vs := q["assigned_object_id"]; len(vs) > 0 && !slices.Contains(vs, strconv.FormatInt(j.objID, 10)) {
+			continue
+		}
+		if vs := q["kind"]; len(vs) > 0 && !slices.Contains(vs, j.kind) {
+			continue
+		}
+		items = append(items, restrict(q, s.renderJournal(base, j), []string{"id", "url", "display", "created"}))
+	}
+	return s.page(base, u, items)
+}
+
+func (s *Server) createJournal(base string, raw json.RawMessage) (any, *apiError) {
+	var req struct {
+		Type     string  `json:"assigned_object_type"`
+		ID       *int64  `json:"assigned_object_id"`
+		Kind     string  `json:"kind"`
+		Comments *string `json:"comments"`
+	}
+	if err := json.Unmarshal(raw, &req); err != nil {
+		return nil, fieldErr(http.StatusBadRequest, "non_field_errors", "Invalid data: "+err.Error())
+	}
+	errs := map[string]any{}
+	if req.Type == "" {
+		errs["assigned_object_type"] = []string{"This field is required."}
+	}
+	if req.ID == nil {
+		errs["assigned_object_id"] = []string{"This field is required."}
+	}
+	switch {
+	case req.Comments == nil:
+		errs["comments"] = []string{"This field is required."}
+	case strings.TrimSpace(*req.Comments) == "":
+		errs["comments"] = []string{"This field may not be blank."}
+	}
+	if req.Kind == "" {
+		req.Kind = "info"
+	} else if journalKinds[req.Kind] == "" {
+		errs["kind"] = []string{fmt.Sprintf("\"%s\" is not a valid choice.", req.Kind)}
+	}
+	if len(errs) > 0 {
+		return nil, &apiError{status: http.StatusBadRequest, body: errs}
+	}
+	if req.Type != "ipam.ipaddress" || s.ips[*req.ID] == nil {
+		return nil, fieldErr(http.StatusBadRequest, "non_field_errors",
+			fmt.Sprintf("Invalid assigned_object: %s ID %d", req.Type, *req.ID))
+	}
+	s.nextID++
+	j := &journalObj{id: s.nextID, objType: req.Type, objID: *req.ID, kind: req.Kind, comments: *req.Comments, created: time.Now()}
+	s.journals = append(s.journals, j)
+	return s.renderJournal(base, j), nil
+}

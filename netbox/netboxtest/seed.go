@@ -1,0 +1,179 @@
+package netboxtest
+
+import (
+	"encoding/json"
+	"net/netip"
+	"time"
+
+	"github.com/spoje-net/isptools/netbox"
+)
+
+// IP describes an IP address to seed with [Server.AddIP].
+type IP struct {
+	// Address with prefix length, e.g. "10.0.0.1/24" (required).
+	Address string
+	// Status is active (default), reserved, deprecated, dhcp or slaac.
+	Status      string
+	Description string // description
+	DNSName     string // DNS name
+	Comments    string // comments
+	// Tenant is a tenant slug; the tenant is created when unknown.
+	Tenant string
+	// CustomFields are stored as given (Go ints become integers); they are
+	// not validated, so tests can seed bad data.
+	CustomFields map[string]any
+}
+
+// CustomFieldDef describes a custom field definition to seed.
+type CustomFieldDef struct {
+	Name  string // field name (required)
+	Label string // UI label
+	// Type is a NetBox custom field type ("integer" when empty).
+	Type string
+	// ObjectTypes defaults to ["ipam.ipaddress"].
+	ObjectTypes []string
+	Required    bool // whether objects must set it
+	// Min and Max are validation_minimum and validation_maximum of integer fields.
+	Min, Max *int64
+}
+
+// AddCustomField defines a custom field and returns its id.
+func (s *Server) AddCustomField(d CustomFieldDef) int64 {
+	s.helper()
+	if d.Type == "" {
+		d.Type = "integer"
+	}
+	if len(d.ObjectTypes) == 0 {
+		d.ObjectTypes = []string{netbox.ObjectTypeIPAddress}
+	}
+	if d.Name == "" || cfTypes[d.Type] == "" {
+		s.fatalf("netboxtest: bad custom field %+v", d)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nextID++
+	s.cfs = append(s.cfs, &cfObj{id: s.nextID, name: d.Name, label: d.Label, typ: d.Type, objectTypes: d.ObjectTypes,
+		required: d.Required, min: d.Min, max: d.Max, created: time.Now()})
+	return s.nextID
+}
+
+// AddTenant adds a tenant and returns its id.
+func (s *Server) AddTenant(name, slug string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.addTenant(name, slug).id
+}
+
+func (s *Server) addTenant(name, slug string) *tenant {
+	if t := s.tenants[slug]; t != nil {
+		return t
+	}
+	s.nextID++
+	t := &tenant{id: s.nextID, name: name, slug: slug}
+	s.tenants[slug] = t
+	return t
+}
+
+// AddIP adds an IP address and returns its id. It fails the test when the
+// address does not parse.
+func (s *Server) AddIP(ip IP) int64 {
+	s.helper()
+	p, err := netip.ParsePrefix(ip.Address)
+	if err != nil {
+		s.fatalf("netboxtest: AddIP: %v", err)
+	}
+	if ip.Status == "" {
+		ip.Status = "active"
+	}
+	if ipStatuses[ip.Status] == "" {
+		s.fatalf("netboxtest: AddIP: unknown status %q", ip.Status)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nextID++
+	now := time.Now()
+	o := &ipObj{id: s.nextID, prefix: p, status: ip.Status, dnsName: ip.DNSName, description: ip.Description,
+		comments: ip.Comments, cf: map[string]any{}, created: now, updated: now}
+	if ip.Tenant != "" {
+		o.tenant = s.addTenant(ip.Tenant, ip.Tenant)
+	}
+	for k, v := range ip.CustomFields {
+		if n, ok := v.(int); ok {
+			v = int64(n)
+		}
+		o.cf[k] = v
+	}
+	s.ips[o.id] = o
+	return o.id
+}
+
+// IP returns the stored IP address with the given id as the client type.
+func (s *Server) IP(id int64) (netbox.IPAddress, bool) {
+	s.helper()
+	s.mu.Lock()
+	o := s.ips[id]
+	var m map[string]any
+	if o != nil {
+		m = s.renderIP(s.URL, o)
+	}
+	s.mu.Unlock()
+	if o == nil {
+		return netbox.IPAddress{}, false
+	}
+	var ip netbox.IPAddress
+	s.convert(m, &ip)
+	return ip, true
+}
+
+// IPs returns all stored IP addresses, by id.
+func (s *Server) IPs() []netbox.IPAddress {
+	s.helper()
+	s.mu.Lock()
+	var ms []map[string]any
+	for _, o := range s.sortedIPs() {
+		ms = append(ms, s.renderIP(s.URL, o))
+	}
+	s.mu.Unlock()
+	var out []netbox.IPAddress
+	s.convert(ms, &out)
+	return out
+}
+
+// JournalEntries returns all stored journal entries.
+func (s *Server) JournalEntries() []netbox.JournalEntry {
+	s.helper()
+	s.mu.Lock()
+	var ms []map[string]any
+	for _, j := range s.journals {
+		ms = append(ms, s.renderJournal(s.URL, j))
+	}
+	s.mu.Unlock()
+	var out []netbox.JournalEntry
+	s.convert(ms, &out)
+	return out
+}
+
+// CustomFields returns all custom field definitions.
+func (s *Server) CustomFields() []netbox.CustomField {
+	s.helper()
+	s.mu.Lock()
+	var ms []map[string]any
+	for _, d := range s.cfs {
+		ms = append(ms, s.renderCF(s.URL, d))
+	}
+	s.mu.Unlock()
+	var out []netbox.CustomField
+	s.convert(ms, &out)
+	return out
+}
+
+func (s *Server) convert(in, out any) {
+	s.helper()
+	b, err := json.Marshal(in)
+	if err == nil {
+		err = json.Unmarshal(b, out)
+	}
+	if err != nil {
+		s.fatalf("netboxtest: convert: %v", err)
+	}
+}
