@@ -184,11 +184,13 @@ func (s *Server) fail(err error) {
 
 // Request is one request the server received.
 type Request struct {
+	// Method is the HTTP method.
 	Method string
 	// Path is the unescaped URL path, RawPath the path as sent.
 	Path    string
 	RawPath string
-	Query   url.Values
+	// Query holds the decoded query parameters.
+	Query url.Values
 	// Evidence is the evidence the path addresses ("changes" for the
 	// Changes API), "" when the path is not an evidence path.
 	Evidence string
@@ -199,7 +201,8 @@ type Request struct {
 	// Injected reports that the answer came from [Server.FailNext] or
 	// [Server.DropNext].
 	Injected bool
-	Time     time.Time
+	// Time is when the request arrived.
+	Time time.Time
 }
 
 // Requests returns a copy of the request log, oldest first.
