@@ -1,0 +1,106 @@
+package svnhosts
+
+import (
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spoje-net/isptools/netbackend"
+)
+
+// applyChanges applies changes to f in order and reports one result per
+// change and whether f changed.
+func applyChanges(f *File, changes []netbackend.Change) ([]netbackend.Result, bool) {
+	results := make([]netbackend.Result, 0, len(changes))
+	dirty := false
+	for _, c := range changes {
+		r := netbackend.Result{Change: c, SpeedBefore: -1, SpeedAfter: -1}
+		before := f.State(c.IP)
+		if !before.Found {
+			r.Status = netbackend.NotFound
+			results = append(results, r)
+			continue
+		}
+		var changed bool
+		if c.Action == netbackend.Block {
+			changed = f.Block(c.IP)
+		} else {
+			changed = f.Unblock(c.IP, c.FallbackSpeed)
+		}
+		r.SpeedBefore, r.SpeedAfter = before.Speed, f.State(c.IP).Speed
+		r.Status = netbackend.Unchanged
+		if changed {
+			r.Status, dirty = netbackend.Changed, true
+		}
+		results = append(results, r)
+	}
+	return results, dirty
+}
+
+// customersIPs serves Backend.CustomerIPs from file content.
+func customersIPs(data []byte, customers []string) (map[string][]netip.Addr, error) {
+	f, err := Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	return f.CustomersIPs(customers), nil
+}
+
+// states serves Backend.State from file content.
+func states(data []byte, ips []netip.Addr) (map[netip.Addr]netbackend.IPState, error) {
+	f, err := Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[netip.Addr]netbackend.IPState, len(ips))
+	for _, ip := range ips {
+		out[ip] = f.State(ip)
+	}
+	return out, nil
+}
+
+// appendAudit appends one line per changed result to the audit log at path.
+// where names the change record (e.g. "r42" or the file path).
+func appendAudit(path, backend, where string, results []netbackend.Result, now time.Time) error {
+	if path == "" {
+		return nil
+	}
+	var b strings.Builder
+	ts := now.UTC().Format(time.RFC3339)
+	for _, r := range results {
+		if r.Status != netbackend.Changed {
+			continue
+		}
+		fmt.Fprintf(&b, "time=%s backend=%s at=%s action=%s customer=%s ip=%s speed_before=%d speed_after=%d\n",
+			ts, backend, strconv.Quote(where), r.Change.Action, strconv.Quote(r.Change.Customer), r.Change.IP, r.SpeedBefore, r.SpeedAfter)
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+	if err != nil {
+		return fmt.Errorf("svnhosts: audit log %s: %w", path, err)
+	}
+	_, err = fh.WriteString(b.String())
+	if cerr := fh.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("svnhosts: audit log %s: %w", path, err)
+	}
+	return nil
+}
+
+// discard is the logger used when none is configured.
+var discard = slog.New(slog.DiscardHandler)
+
+func loggerOr(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return discard
+	}
+	return l
+}
