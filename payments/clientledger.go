@@ -1,0 +1,270 @@
+package payments
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spoje-net/isptools/abraflexi"
+)
+
+// ClientLedger is the [Ledger] over an *abraflexi.Client.
+type ClientLedger struct {
+	c *abraflexi.Client
+}
+
+var _ Ledger = (*ClientLedger)(nil)
+
+// NewClientLedger returns the ledger of the company c works on.
+func NewClientLedger(c *abraflexi.Client) *ClientLedger { return &ClientLedger{c: c} }
+
+// Payment implements [Source] with one detail read (GET
+// /{evidence}/{id}.json; a code: id follows the server's redirect).
+func (l *ClientLedger) Payment(ctx context.Context, evidence string, id abraflexi.ID) (Payment, error) {
+	var m abraflexi.Movement
+	var err error
+	switch evidence {
+	case abraflexi.EvidenceBank:
+		var b abraflexi.BankMovement
+		b, err = l.c.Bank.Get(ctx, id)
+		m = b.Movement
+	case abraflexi.EvidenceCash:
+		var c abraflexi.CashMovement
+		c, err = l.c.Cash.Get(ctx, id)
+		m = c.Movement
+	default:
+		return Payment{}, fmt.Errorf("payments: unknown payment evidence %q", evidence)
+	}
+	if err != nil {
+		if errors.Is(err, abraflexi.ErrNotFound) {
+			return Payment{}, fmt.Errorf("%w: %s %s: %w", ErrNotFound, evidence, id, err)
+		}
+		return Payment{}, err
+	}
+	return Payment{Evidence: evidence, Movement: m}, nil
+}
+
+// openFilter selects the open issued invoices: (stavUhrK is null or
+// stavUhrK eq 'stavUhr.castUhr') and storno eq false. The document kind is
+// checked in memory ([Candidate]) from the expanded typDokl.
+func openFilter() abraflexi.Filter {
+	return abraflexi.And(
+		abraflexi.Or(abraflexi.IsNull("stavUhrK"), abraflexi.Eq("stavUhrK", abraflexi.PaymentStatePartial)),
+		abraflexi.Eq("storno", false),
+	)
+}
+
+// OpenInvoices implements [Source] with one paged listing of faktura-vydana
+// filtered on the open state and, when varSyms is not empty, on
+// "varSym in (...)"; typDokl is expanded (includes=/faktura-vydana/typDokl).
+func (l *ClientLedger) OpenInvoices(ctx context.Context, varSyms []string) ([]abraflexi.IssuedInvoice, error) {
+	f := openFilter()
+	if len(varSyms) > 0 {
+		vals := make([]any, len(varSyms))
+		for i, v := range varSyms {
+			vals[i] = v
+		}
+		f = abraflexi.And(f, abraflexi.In("varSym", vals...))
+	}
+	return l.c.IssuedInvoices.All(ctx, abraflexi.ListOptions{Filter: f})
+}
+
+// UnpairedPayments implements [Source] with one paged listing: sparovano eq
+// false and typPohybuK eq 'typPohybu.prijem' and storno eq false and datVyst
+// gte since (the filter of abraflexi-matcher).
+func (l *ClientLedger) UnpairedPayments(ctx context.Context, evidence string, since abraflexi.Date) ([]Payment, error) {
+	fs := []abraflexi.Filter{
+		abraflexi.Eq("sparovano", false),
+		abraflexi.Eq("typPohybuK", abraflexi.DirectionIncoming),
+		abraflexi.Eq("storno", false),
+	}
+	if !since.IsZero() {
+		fs = append(fs, abraflexi.Gte("datVyst", since))
+	}
+	opts := abraflexi.ListOptions{Filter: abraflexi.And(fs...)}
+	var out []Payment
+	switch evidence {
+	case abraflexi.EvidenceBank:
+		bs, err := l.c.Bank.All(ctx, opts)
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range bs {
+			out = append(out, Payment{Evidence: evidence, Movement: b.Movement})
+		}
+	case abraflexi.EvidenceCash:
+		cs, err := l.c.Cash.All(ctx, opts)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cs {
+			out = append(out, Payment{Evidence: evidence, Movement: c.Movement})
+		}
+	default:
+		return nil, fmt.Errorf("payments: unknown payment evidence %q", evidence)
+	}
+	return out, nil
+}
+
+// Pair implements [Writer] with [abraflexi.Client.Pair]: the payment is
+// re-read first (already paired: [ErrAlreadyPaired], nothing written), the
+// write is never resent blindly, and after an ambiguous failure the payment
+// is re-read to see whether the pairing took effect.
+func (l *ClientLedger) Pair(ctx context.Context, req abraflexi.PairRequest) error {
+	err := l.c.Pair(ctx, req)
+	if errors.Is(err, abraflexi.ErrAlreadyPaired) {
+		return fmt.Errorf("%w: %w", ErrAlreadyPaired, err)
+	}
+	return err
+}
+
+// pairFields renders one pairing as a record of a normal import to the
+// payment's evidence: {"id": ..., "sparovani": {"uhrazovanaFak": ...,
+// "uhrazovanaFak@type": "faktura-vydana", "zbytek": ...}}, the form
+// php-abraflexi sends.
+func pairFields(req abraflexi.PairRequest) abraflexi.Fields {
+	sp := map[string]string{
+		"uhrazovanaFak":      req.Invoice.String(),
+		"uhrazovanaFak@type": abraflexi.EvidenceIssuedInvoice,
+		"zbytek":             string(req.Remainder),
+	}
+	if req.Amount != nil {
+		sp["uhrazovanaFak@castka"] = req.Amount.String()
+	}
+	return abraflexi.Fields{"id": req.Payment.String(), "sparovani": sp}
+}
+
+// PairBatch implements [Writer]: one import request with "@atomic": "false"
+// carrying a sparovani in each movement record, so every record is its own
+// transaction and a refused pairing fails only itself. Payments must have
+// numeric ids (as listed): a batch with numeric ids is never resent by the
+// client unless it provably did not reach the server. After an ambiguous
+// failure (5xx, lost connection) the payments are listed again (one
+// request) and those paired now count as paired.
+func (l *ClientLedger) PairBatch(ctx context.Context, evidence string, reqs []abraflexi.PairRequest) ([]error, error) {
+	if len(reqs) == 0 {
+		return nil, nil
+	}
+	records := make([]abraflexi.Fields, len(reqs))
+	for i, r := range reqs {
+		if r.PaymentEvidence == "" {
+			r.PaymentEvidence = evidence
+		}
+		if r.PaymentEvidence != evidence {
+			return nil, fmt.Errorf("payments: pairing %d is for %s, not %s", i, r.PaymentEvidence, evidence)
+		}
+		if err := r.Validate(); err != nil {
+			return nil, fmt.Errorf("payments: pairing %d: %w", i, err)
+		}
+		records[i] = pairFields(r)
+	}
+	results, err := l.c.Upsert(ctx, evidence, records, abraflexi.WriteOptions{Atomic: false, BatchSize: len(records)})
+	var ae *abraflexi.APIError
+	if err != nil && errors.As(err, &ae) && len(ae.Results) > 0 {
+		results, err = ae.Results, nil
+	}
+	if err != nil {
+		if !ambiguousWrite(err) {
+			return nil, err
+		}
+		return l.verifyPaired(ctx, evidence, reqs, err)
+	}
+	return perRecord(len(reqs), results), nil
+}
+
+// ambiguousWrite reports whether a failed write may have been applied: a
+// 5xx answer or any failure without an HTTP answer.
+func ambiguousWrite(err error) bool {
+	var ae *abraflexi.APIError
+	if errors.As(err, &ae) {
+		return ae.StatusCode >= 500
+	}
+	return !errors.Is(err, context.Canceled)
+}
+
+// verifyPaired lists the payments of reqs (id in (...), one request) after
+// an ambiguous batch failure: paired ones are nil, the others get cause.
+func (l *ClientLedger) verifyPaired(ctx context.Context, evidence string, reqs []abraflexi.PairRequest, cause error) ([]error, error) {
+	ids := make([]any, 0, len(reqs))
+	for _, r := range reqs {
+		ids = append(ids, r.Payment)
+	}
+	opts := abraflexi.ListOptions{Filter: abraflexi.In("id", ids...), Fields: []string{"id", "kod", "sparovano"}}
+	paired := map[string]bool{}
+	collect := func(m abraflexi.Movement) {
+		if m.Paired {
+			paired[m.ID.String()] = true
+			if m.Code != "" {
+				paired[abraflexi.CodeID(m.Code).String()] = true
+			}
+		}
+	}
+	ctx = context.WithoutCancel(ctx)
+	switch evidence {
+	case abraflexi.EvidenceBank:
+		bs, err := l.c.Bank.All(ctx, opts)
+		if err != nil {
+			return nil, errors.Join(cause, fmt.Errorf("payments: pairing outcome unknown, re-reading the payments failed: %w", err))
+		}
+		for _, b := range bs {
+			collect(b.Movement)
+		}
+	default:
+		cs, err := l.c.Cash.All(ctx, opts)
+		if err != nil {
+			return nil, errors.Join(cause, fmt.Errorf("payments: pairing outcome unknown, re-reading the payments failed: %w", err))
+		}
+		for _, c := range cs {
+			collect(c.Movement)
+		}
+	}
+	errs := make([]error, len(reqs))
+	for i, r := range reqs {
+		if !paired[r.Payment.String()] {
+			errs[i] = cause
+		}
+	}
+	return errs, nil
+}
+
+// perRecord turns write results into one error per record: the record's
+// server messages, or nil. A record without a result counts as written.
+func perRecord(n int, results []abraflexi.WriteResult) []error {
+	errs := make([]error, n)
+	for _, r := range results {
+		if r.Index < 0 || r.Index >= n || len(r.Errors) == 0 {
+			continue
+		}
+		msgs := make([]string, 0, len(r.Errors))
+		for _, m := range r.Errors {
+			if m.For != "" {
+				msgs = append(msgs, m.For+": "+m.Message)
+			} else {
+				msgs = append(msgs, m.Message)
+			}
+		}
+		errs[r.Index] = fmt.Errorf("abraflexi: %s", strings.Join(msgs, "; "))
+	}
+	return errs
+}
+
+// AddLabels implements [Writer] with [abraflexi.Client.AddLabels]: additive
+// writes ({"id": ..., "stitky": "X"}), one request per batch of 500, each
+// record its own transaction.
+func (l *ClientLedger) AddLabels(ctx context.Context, evidence string, ids []abraflexi.ID, labels ...string) ([]error, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	results, err := l.c.AddLabels(ctx, evidence, ids, abraflexi.WriteOptions{Atomic: false}, labels...)
+	var ae *abraflexi.APIError
+	if err != nil && errors.As(err, &ae) && len(ae.Results) > 0 {
+		// Results of earlier batches are returned with the error; the
+		// failed batch's results are in ae.Results.
+		results, err = append(results, ae.Results...), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return perRecord(len(ids), results), nil
+}

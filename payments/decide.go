@@ -1,0 +1,367 @@
+package payments
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/spoje-net/isptools/abraflexi"
+)
+
+// OverpayMode says what happens to a payment that exceeds the invoice's
+// remaining amount (MATCH_OVERPAY_MODE).
+type OverpayMode string
+
+const (
+	// OverpaySettle pairs the payment: the invoice is paid and the excess
+	// stays unpaired on the payment (remainder mode ignorovat). The default.
+	OverpaySettle OverpayMode = "settle"
+	// OverpayManual leaves the payment for manual matching (exit 2).
+	OverpayManual OverpayMode = "manual"
+)
+
+// ParseOverpayMode parses "settle" or "manual" (case-insensitive, trimmed);
+// "" gives [OverpaySettle].
+func ParseOverpayMode(s string) (OverpayMode, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", string(OverpaySettle):
+		return OverpaySettle, nil
+	case string(OverpayManual):
+		return OverpayManual, nil
+	}
+	return "", fmt.Errorf("payments: unknown overpayment mode %q (want settle or manual)", s)
+}
+
+// Default label codes, as in the PHP tool.
+const (
+	DefaultLabelOverpay        = "PREPLATEK"
+	DefaultLabelInvoiceMissing = "CHYBIFAKTURA"
+	DefaultLabelUnidentified   = "NEIDENTIFIKOVANO"
+)
+
+// Labels are the label codes the matcher adds to payments for the
+// accountants' manual queue. An empty code disables that label.
+type Labels struct {
+	// Overpay (LABEL_OVERPAY) marks any overpayment, settled or not.
+	Overpay string
+	// InvoiceMissing (LABEL_INVOICE_MISSING) marks a payment whose variable
+	// symbol no open invoice carries.
+	InvoiceMissing string
+	// Unidentified (LABEL_UNIDENTIFIED) marks a payment without a variable
+	// symbol, or whose symbol several open invoices share.
+	Unidentified string
+}
+
+// DefaultLabels returns PREPLATEK, CHYBIFAKTURA and NEIDENTIFIKOVANO.
+func DefaultLabels() Labels {
+	return Labels{Overpay: DefaultLabelOverpay, InvoiceMissing: DefaultLabelInvoiceMissing, Unidentified: DefaultLabelUnidentified}
+}
+
+// Policy is what a decision depends on besides the data.
+type Policy struct {
+	// OverpayMode is settle or manual; "" means settle.
+	OverpayMode OverpayMode
+	// Labels are added to payments by outcome.
+	Labels Labels
+}
+
+// DefaultPolicy is settle mode with the default labels.
+func DefaultPolicy() Policy { return Policy{OverpayMode: OverpaySettle, Labels: DefaultLabels()} }
+
+// HomeCurrency is the currency of a document without a mena.
+const HomeCurrency = "CZK"
+
+// Payment is a bank or cash movement together with its evidence.
+type Payment struct {
+	// Evidence is abraflexi.EvidenceBank or abraflexi.EvidenceCash.
+	Evidence string
+	// Movement is the record as read.
+	Movement abraflexi.Movement
+}
+
+// Currency returns the payment's currency code; a payment without mena is
+// in [HomeCurrency].
+func (p Payment) Currency() string { return currencyOf(p.Movement.Currency) }
+
+// Document returns the payment's code, else its id.
+func (p Payment) Document() string {
+	if p.Movement.Code != "" {
+		return p.Movement.Code
+	}
+	return p.Movement.ID.String()
+}
+
+func currencyOf(r abraflexi.Ref) string {
+	if c := strings.ToUpper(strings.TrimSpace(r.Code())); c != "" {
+		return c
+	}
+	return HomeCurrency
+}
+
+// Money rounds an amount to whole hellers (two decimal places), the
+// precision of AbraFlexi's money fields. Amounts are compared after
+// rounding, so a server rendering such as "1.2290034529E8" or a
+// floating-point artefact like "0.30000000000000004" compares as the
+// amount it stands for.
+func Money(d decimal.Decimal) decimal.Decimal { return d.Round(2) }
+
+// Candidate reports whether an invoice may receive a payment: open (stavUhrK
+// empty or stavUhr.castUhr), not cancelled, and an invoice or advance
+// invoice (typDokl.typDoklK, which needs typDokl expanded; an invoice of
+// unknown kind is not a candidate).
+func Candidate(inv abraflexi.IssuedInvoice) bool {
+	if !inv.IsOpen() {
+		return false
+	}
+	switch inv.Kind() {
+	case abraflexi.KindInvoice, abraflexi.KindAdvanceInvoice:
+		return true
+	}
+	return false
+}
+
+// Due returns the amount still to pay on an invoice (zbyvaUhradit), rounded
+// with [Money]. An unpaid invoice read without zbyvaUhradit (zero) is due
+// in full (sumCelkem).
+func Due(inv abraflexi.IssuedInvoice) decimal.Decimal {
+	due := Money(inv.Remaining)
+	if due.IsZero() && inv.PaymentState == abraflexi.PaymentStateUnpaid {
+		return Money(inv.Total)
+	}
+	return due
+}
+
+// Decision is the outcome of [Decide] for one payment. It says what to
+// write; it writes nothing.
+type Decision struct {
+	// Reason is the outcome; Reason.ExitCode() is the exit code.
+	Reason Reason
+	// VarSym is the payment's variable symbol as given (trimmed).
+	VarSym string
+	// Amount is the payment's amount (sumCelkem), rounded to hellers.
+	Amount decimal.Decimal
+	// Invoice is the one candidate invoice (set for the matched reasons,
+	// Overpayment and CurrencyMismatch).
+	Invoice *abraflexi.IssuedInvoice
+	// Due is the invoice's remaining amount before the payment.
+	Due decimal.Decimal
+	// Candidates is the number of open invoices with the variable symbol.
+	Candidates int
+	// Remainder is the pairing's remainder mode (zbytek): ne for an exact
+	// payment, castecnaUhrada for an underpayment, ignorovat for a settled
+	// overpayment; "" when nothing is paired.
+	Remainder abraflexi.RemainderMode
+	// PairAmount is the amount to pair (castka), set for partial payments;
+	// nil pairs the invoice's whole remaining amount.
+	PairAmount *decimal.Decimal
+	// Labels are the label codes to add to the payment (additively).
+	Labels []string
+}
+
+// Pairs reports whether the decision pairs the payment with an invoice.
+func (d Decision) Pairs() bool { return d.Remainder != "" && d.Invoice != nil }
+
+// ExitCode is d.Reason.ExitCode().
+func (d Decision) ExitCode() int { return d.Reason.ExitCode() }
+
+// PairRequest returns the pairing to write for payment p, or false when the
+// decision pairs nothing.
+func (d Decision) PairRequest(p Payment) (abraflexi.PairRequest, bool) {
+	if !d.Pairs() {
+		return abraflexi.PairRequest{}, false
+	}
+	return abraflexi.PairRequest{
+		PaymentEvidence: p.Evidence,
+		Payment:         p.Movement.ID,
+		Invoice:         invoiceID(*d.Invoice),
+		Amount:          d.PairAmount,
+		Remainder:       d.Remainder,
+	}, true
+}
+
+// invoiceID is the invoice's numeric id, else its code.
+func invoiceID(inv abraflexi.IssuedInvoice) abraflexi.ID {
+	if !inv.ID.IsZero() {
+		return inv.ID
+	}
+	return abraflexi.CodeID(inv.Code)
+}
+
+// precheck returns the outcome decided by the payment alone: already
+// paired, cancelled, outgoing, without a variable symbol or without a
+// positive amount.
+func precheck(p Payment, pol Policy) (Decision, bool) {
+	m := p.Movement
+	d := Decision{VarSym: strings.TrimSpace(m.VariableSymbol), Amount: Money(m.Total)}
+	switch {
+	case bool(m.Paired):
+		d.Reason = AlreadyMatched
+	case bool(m.Cancelled):
+		d.Reason = PaymentCancelled
+	case m.Direction == abraflexi.DirectionOutgoing:
+		d.Reason = NotIncoming
+	case NormalizeVarSym(m.VariableSymbol) == "":
+		d.Reason = NoVarSym
+		d.Labels = labels(pol.Labels.Unidentified)
+	case !d.Amount.IsPositive():
+		d.Reason = InvalidAmount
+		d.Labels = labels(pol.Labels.Unidentified)
+	default:
+		return d, false
+	}
+	return d, true
+}
+
+func labels(codes ...string) []string {
+	var out []string
+	for _, c := range codes {
+		if c = strings.TrimSpace(c); c != "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Decide decides how payment p matches the invoices (typically the open
+// invoices with its variable symbol; any others are ignored). It is pure.
+//
+// In order: an already paired payment is [AlreadyMatched], a cancelled one
+// [PaymentCancelled], an outgoing one [NotIncoming], one without variable
+// symbol [NoVarSym], one without a positive amount [InvalidAmount]. The
+// candidates are the invoices for which [Candidate] holds and whose
+// variable symbol equals the payment's after [NormalizeVarSym]: none is
+// [UnknownVarSym], several [Ambiguous]. The one candidate must be in the
+// payment's currency (a document without mena is in CZK), else
+// [CurrencyMismatch]. Then the amount (sumCelkem) is compared with the
+// invoice's [Due] amount, both rounded to hellers: equal is [Matched]
+// (remainder ne), less is [MatchedPartial] (castecnaUhrada, paying the
+// payment's amount), more is [MatchedOverpayment] (ignorovat) in settle mode
+// or [Overpayment] in manual mode.
+//
+// Labels: NoVarSym, InvalidAmount and Ambiguous get Labels.Unidentified,
+// UnknownVarSym Labels.InvoiceMissing, both overpayment outcomes
+// Labels.Overpay. Amounts are compared in the documents' sumCelkem and
+// zbyvaUhradit, that is in the home currency.
+func Decide(p Payment, invoices []abraflexi.IssuedInvoice, pol Policy) Decision {
+	if d, done := precheck(p, pol); done {
+		return d
+	}
+	norm := NormalizeVarSym(p.Movement.VariableSymbol)
+	var cands []abraflexi.IssuedInvoice
+	for _, inv := range invoices {
+		if Candidate(inv) && NormalizeVarSym(inv.VariableSymbol) == norm {
+			cands = append(cands, inv)
+		}
+	}
+	return decide(p, cands, pol)
+}
+
+// decide decides a payment that passed precheck against its candidates.
+func decide(p Payment, cands []abraflexi.IssuedInvoice, pol Policy) Decision {
+	m := p.Movement
+	d := Decision{VarSym: strings.TrimSpace(m.VariableSymbol), Amount: Money(m.Total), Candidates: len(cands)}
+	switch len(cands) {
+	case 0:
+		d.Reason = UnknownVarSym
+		d.Labels = labels(pol.Labels.InvoiceMissing)
+		return d
+	case 1:
+	default:
+		d.Reason = Ambiguous
+		d.Labels = labels(pol.Labels.Unidentified)
+		return d
+	}
+	inv := cands[0]
+	d.Invoice = &inv
+	d.Due = Due(inv)
+	if p.Currency() != currencyOf(inv.Currency) {
+		d.Reason = CurrencyMismatch
+		return d
+	}
+	switch d.Amount.Cmp(d.Due) {
+	case 0:
+		d.Reason, d.Remainder = Matched, abraflexi.RemainderNone
+	case -1:
+		amount := d.Amount
+		d.Reason, d.Remainder, d.PairAmount = MatchedPartial, abraflexi.RemainderPartial, &amount
+	default:
+		d.Labels = labels(pol.Labels.Overpay)
+		if pol.OverpayMode == OverpayManual {
+			d.Reason = Overpayment
+		} else {
+			d.Reason, d.Remainder = MatchedOverpayment, abraflexi.RemainderIgnore
+		}
+	}
+	return d
+}
+
+// Plan decides a batch of payments against one snapshot of open invoices,
+// in the order given (callers sort oldest first). It is pure. Unlike
+// calling [Decide] for each payment, it carries the effect of every pairing
+// forward: an invoice paid in full by an earlier payment is no longer a
+// candidate, and a partial payment lowers the amount due for the next one.
+// A payment listed twice (same evidence and id) is decided once; the
+// repetition is [AlreadyMatched]. The result has one decision per payment,
+// in order. Time and memory are linear in the number of payments and
+// invoices.
+func Plan(payments []Payment, invoices []abraflexi.IssuedInvoice, pol Policy) []Decision {
+	type state struct {
+		inv  abraflexi.IssuedInvoice
+		open bool
+	}
+	states := make([]state, 0, len(invoices))
+	byVS := make(map[string][]int)
+	for _, inv := range invoices {
+		if !Candidate(inv) {
+			continue
+		}
+		norm := NormalizeVarSym(inv.VariableSymbol)
+		if norm == "" {
+			continue
+		}
+		byVS[norm] = append(byVS[norm], len(states))
+		states = append(states, state{inv: inv, open: true})
+	}
+	type key struct {
+		evidence, id string
+	}
+	seen := make(map[key]bool, len(payments))
+	out := make([]Decision, len(payments))
+	var cands []abraflexi.IssuedInvoice
+	var idx []int
+	for i, p := range payments {
+		k := key{p.Evidence, p.Movement.ID.String()}
+		if seen[k] && k.id != "" {
+			out[i] = Decision{Reason: AlreadyMatched, VarSym: strings.TrimSpace(p.Movement.VariableSymbol), Amount: Money(p.Movement.Total)}
+			continue
+		}
+		seen[k] = true
+		if d, done := precheck(p, pol); done {
+			out[i] = d
+			continue
+		}
+		cands, idx = cands[:0], idx[:0]
+		for _, j := range byVS[NormalizeVarSym(p.Movement.VariableSymbol)] {
+			if states[j].open {
+				cands = append(cands, states[j].inv)
+				idx = append(idx, j)
+			}
+		}
+		d := decide(p, cands, pol)
+		out[i] = d
+		if !d.Pairs() {
+			continue
+		}
+		s := &states[idx[0]]
+		if d.Reason == MatchedPartial {
+			s.inv.Remaining = d.Due.Sub(d.Amount)
+			s.inv.PaymentState = abraflexi.PaymentStatePartial
+		} else {
+			s.inv.Remaining = decimal.Zero
+			s.inv.PaymentState = abraflexi.PaymentStatePaid
+			s.open = false
+		}
+	}
+	return out
+}
