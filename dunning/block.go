@@ -1,0 +1,355 @@
+package dunning
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/spoje-net/isptools/abraflexi"
+	"github.com/spoje-net/isptools/netbackend"
+)
+
+// BlockDecision is the block decision for one customer.
+type BlockDecision struct {
+	// Customer is the customer decided about.
+	Customer abraflexi.Address
+	// Reason is the outcome.
+	Reason Reason
+	// IPs are the customer's addresses in the backend, sorted.
+	IPs []netip.Addr
+	// Newly are the IPs this run blocked (or, in a dry run or refused run,
+	// would block); the others were blocked already.
+	Newly []netip.Addr
+	// Err says why blocking failed ([ReasonErrorBlocking]).
+	Err error
+}
+
+// BlockPlan is the planned part of a block run: a decision per customer and
+// the backend changes for the customers to block.
+type BlockPlan struct {
+	// Decisions has one entry per customer; customers to block have
+	// [ReasonBlocked] until [ResolveBlock] sees the backend's results.
+	Decisions []BlockDecision
+	// Changes block every IP of every customer to block.
+	Changes []netbackend.Change
+}
+
+// BlockCandidates returns the customers with the disconnected label that
+// may be blocked (not VIP, not NEODPOJOVAT): the customers whose IPs a run
+// looks up. Sorted by code.
+func BlockCandidates(customers []abraflexi.Address, p Policy) []abraflexi.Address {
+	p = p.normalized()
+	var out []abraflexi.Address
+	for _, c := range withLabel(customers, p.Labels.Disconnected) {
+		if !c.Labels.HasAny(p.Labels.VIP, p.Labels.NoDisconnect) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// PlanBlock decides, for every customer carrying the disconnected label,
+// whether to block: VIP ([ReasonVIPSkipped]) and NEODPOJOVAT
+// ([ReasonNoDisconnectSkipped]) customers are never blocked, customers
+// without an IP in ips (keyed by customer code as the backend returned it)
+// get [ReasonNoIPFound], everyone else gets [ReasonBlocked] and one Block
+// change per IP. Customers without the label are ignored.
+func PlanBlock(customers []abraflexi.Address, ips map[string][]netip.Addr, p Policy) BlockPlan {
+	p = p.normalized()
+	var plan BlockPlan
+	for _, c := range withLabel(customers, p.Labels.Disconnected) {
+		d := BlockDecision{Customer: c}
+		switch {
+		case c.Labels.Has(p.Labels.VIP):
+			d.Reason = ReasonVIPSkipped
+		case c.Labels.Has(p.Labels.NoDisconnect):
+			d.Reason = ReasonNoDisconnectSkipped
+		default:
+			d.IPs = sortedIPs(ips[backendKey(c)])
+			if len(d.IPs) == 0 {
+				d.Reason = ReasonNoIPFound
+				break
+			}
+			d.Reason = ReasonBlocked
+			for _, ip := range d.IPs {
+				plan.Changes = append(plan.Changes, netbackend.Change{
+					Customer: backendKey(c), IP: ip, Action: netbackend.Block,
+					Reason: fmt.Sprintf("label %s", p.Labels.Disconnected),
+				})
+			}
+		}
+		plan.Decisions = append(plan.Decisions, d)
+	}
+	return plan
+}
+
+// ResolveBlock completes the plan's decisions with the backend's results:
+// a customer stays [ReasonBlocked] when every IP is Changed or Unchanged,
+// and becomes [ReasonErrorBlocking] when any IP failed, was not found or
+// has no result. Newly lists the Changed IPs.
+func ResolveBlock(plan BlockPlan, results []netbackend.Result) []BlockDecision {
+	byIP := resultsByCustomerIP(results)
+	out := slices.Clone(plan.Decisions)
+	for i := range out {
+		d := &out[i]
+		if d.Reason != ReasonBlocked {
+			continue
+		}
+		var problems []string
+		for _, ip := range d.IPs {
+			r, ok := byIP[customerIP{backendKey(d.Customer), ip}]
+			switch {
+			case !ok:
+				problems = append(problems, fmt.Sprintf("%s: no result from the backend", ip))
+			case r.Status == netbackend.Changed:
+				d.Newly = append(d.Newly, ip)
+			case r.Status == netbackend.Unchanged:
+			case r.Status == netbackend.Failed:
+				problems = append(problems, fmt.Sprintf("%s: %v", ip, r.Err))
+			default:
+				problems = append(problems, fmt.Sprintf("%s: %s", ip, r.Status))
+			}
+		}
+		if len(problems) > 0 {
+			d.Reason = ReasonErrorBlocking
+			d.Err = customerErr(d.Customer, "blocking failed: %s", strings.Join(problems, "; "))
+		}
+	}
+	return out
+}
+
+type customerIP struct {
+	customer string
+	ip       netip.Addr
+}
+
+func resultsByCustomerIP(results []netbackend.Result) map[customerIP]netbackend.Result {
+	m := make(map[customerIP]netbackend.Result, len(results))
+	for _, r := range results {
+		m[customerIP{r.Change.Customer, r.Change.IP}] = r
+	}
+	return m
+}
+
+// NewlyBlocked returns the codes of the customers with at least one Block
+// result Changed, sorted: the customers a run newly cuts off.
+func NewlyBlocked(results []netbackend.Result) []string {
+	var out []string
+	for _, r := range results {
+		if r.Change.Action == netbackend.Block && r.Status == netbackend.Changed {
+			out = append(out, r.Change.Customer)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// RefusalKind says which safety check stopped a block run.
+type RefusalKind string
+
+const (
+	// RefusedCircuitBreaker: the run would newly block more than
+	// Policy.MaxBlocks customers. The run fails.
+	RefusedCircuitBreaker RefusalKind = "circuit_breaker"
+	// RefusedNotCutDay: CUT_DAYS=workdays and today is a weekend day or a
+	// public holiday. The run succeeds with a warning; the next working
+	// day's run blocks.
+	RefusedNotCutDay RefusalKind = "not_a_cut_day"
+)
+
+// Refusal explains why a block run blocked nothing.
+type Refusal struct {
+	// Kind is the safety check.
+	Kind RefusalKind
+	// Message is the human explanation.
+	Message string
+	// Customers are the codes of the customers who would have been newly
+	// blocked, sorted.
+	Customers []string
+}
+
+// ErrCircuitBreaker is wrapped by [BlockResult.Err] when the circuit breaker
+// stopped the run.
+var ErrCircuitBreaker = errors.New("dunning: circuit breaker: too many customers to block")
+
+// CheckBlocks applies the safety checks of a block run to the customers it
+// would newly block (see [NewlyBlocked]): the cut-day rule first, then the
+// circuit breaker. It returns nil when the run may proceed.
+func CheckBlocks(today abraflexi.Date, newly []string, p Policy) *Refusal {
+	p = p.normalized()
+	if len(newly) == 0 {
+		return nil
+	}
+	if ok, why := p.CutDays.Allows(today); !ok {
+		return &Refusal{Kind: RefusedNotCutDay, Customers: slices.Clone(newly),
+			Message: fmt.Sprintf("no new blocks today (CUT_DAYS=%s): %s; %d customer(s) deferred", p.CutDays, why, len(newly))}
+	}
+	if p.MaxBlocks > 0 && len(newly) > p.MaxBlocks {
+		return &Refusal{Kind: RefusedCircuitBreaker, Customers: slices.Clone(newly),
+			Message: fmt.Sprintf("circuit breaker: %d customers would be newly blocked, more than MAX_BLOCKS=%d; nothing was blocked", len(newly), p.MaxBlocks)}
+	}
+	return nil
+}
+
+// BlockResult is the outcome of a [Block] run.
+type BlockResult struct {
+	// Today is the day decided for.
+	Today abraflexi.Date
+	// DryRun is true when nothing was changed on purpose.
+	DryRun bool
+	// Decisions has one entry per customer with the disconnected label.
+	Decisions []BlockDecision
+	// Results are the backend's results of the applied changes (of the dry
+	// run when nothing was applied).
+	Results []netbackend.Result
+	// Refusal is set when a safety check stopped the run.
+	Refusal *Refusal
+	// Mismatches are the changed IPs whose re-read state is not as planned.
+	Mismatches []Mismatch
+}
+
+// Counts tallies the decisions by reason.
+func (r *BlockResult) Counts() Counts {
+	c := Counts{}
+	for _, d := range r.Decisions {
+		c[d.Reason]++
+	}
+	return c
+}
+
+// NewlyBlocked returns the number of customers with at least one IP blocked
+// by this run (or that would be, in a dry run or refused run).
+func (r *BlockResult) NewlyBlocked() int {
+	n := 0
+	for _, d := range r.Decisions {
+		if len(d.Newly) > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// Err joins the circuit breaker and the per-customer errors (verification
+// mismatches included), or returns nil. A non-nil Err means the run
+// failed (exit 1).
+func (r *BlockResult) Err() error {
+	var errs []error
+	if r.Refusal != nil && r.Refusal.Kind == RefusedCircuitBreaker {
+		errs = append(errs, fmt.Errorf("%w: %s", ErrCircuitBreaker, r.Refusal.Message))
+	}
+	for _, d := range r.Decisions {
+		if d.Err != nil {
+			errs = append(errs, d.Err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Block is the blocknet run: it reads the customers with the disconnected
+// label (one paged listing), looks up the IPs of those that may be blocked
+// (one backend call), plans with [PlanBlock], asks the backend what would
+// change (a dry-run Apply), applies the safety checks ([CheckBlocks]) and,
+// unless refused or in a dry run, applies all changes in one
+// [netbackend.Backend.Apply] (one Subversion commit) and re-reads the state
+// of every changed IP ([Verify]). The safety checks apply under
+// opts.DryRun too, so a dry run shows whether the breaker would trip.
+//
+// The error is non-nil when the run could not be carried out (reading,
+// looking up, applying or verifying failed as a whole); per-customer
+// failures, a tripped circuit breaker and mismatches are in the result (see
+// [BlockResult.Err]).
+func Block(ctx context.Context, src Source, nb netbackend.Backend, p Policy, opts Options) (*BlockResult, error) {
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	p = p.normalized()
+	log := opts.logger()
+	customers, err := src.CustomersWithLabel(ctx, p.Labels.Disconnected)
+	if err != nil {
+		return nil, err
+	}
+	res := &BlockResult{Today: opts.Today, DryRun: opts.DryRun}
+	var ips map[string][]netip.Addr
+	if cand := BlockCandidates(customers, p); len(cand) > 0 {
+		codes := make([]string, len(cand))
+		for i, c := range cand {
+			codes[i] = backendKey(c)
+		}
+		if ips, err = nb.CustomerIPs(ctx, codes); err != nil {
+			return nil, fmt.Errorf("dunning: look up IPs in %s backend: %w", nb.Name(), err)
+		}
+	}
+	plan := PlanBlock(customers, ips, p)
+	res.Decisions = plan.Decisions
+	if len(plan.Changes) == 0 {
+		return res, nil
+	}
+	note := opts.Note
+	dry, err := nb.Apply(ctx, plan.Changes, netbackend.ApplyOptions{DryRun: true, Note: note})
+	if err != nil {
+		return res, fmt.Errorf("dunning: plan blocks in %s backend: %w", nb.Name(), err)
+	}
+	res.Results = dry
+	res.Decisions = ResolveBlock(plan, dry)
+	newly := NewlyBlocked(dry)
+	if res.Refusal = CheckBlocks(opts.Today, newly, p); res.Refusal != nil {
+		log.Warn("block refused", "kind", string(res.Refusal.Kind), "message", res.Refusal.Message)
+		for i := range res.Decisions {
+			if len(res.Decisions[i].Newly) > 0 && res.Decisions[i].Reason == ReasonBlocked {
+				res.Decisions[i].Reason = ReasonWouldBlock
+			}
+		}
+		return res, nil
+	}
+	log.Debug("block planned", "changes", len(plan.Changes), "newly", len(newly), "dry_run", opts.DryRun)
+	if opts.DryRun || len(newly) == 0 {
+		// Nothing to change (every IP already blocked), or only the plan asked for.
+		return res, nil
+	}
+	results, err := nb.Apply(ctx, plan.Changes, netbackend.ApplyOptions{Note: note})
+	if err != nil {
+		for i := range res.Decisions {
+			if res.Decisions[i].Reason == ReasonBlocked {
+				res.Decisions[i].Reason = ReasonErrorBlocking
+				res.Decisions[i].Newly = nil
+				res.Decisions[i].Err = customerErr(res.Decisions[i].Customer, "blocking failed: %v", err)
+			}
+		}
+		return res, fmt.Errorf("dunning: apply blocks in %s backend: %w", nb.Name(), err)
+	}
+	res.Results = results
+	res.Decisions = ResolveBlock(plan, results)
+	res.Mismatches, err = verify(ctx, nb, results)
+	if err != nil {
+		return res, err
+	}
+	markMismatches(res.Decisions, res.Mismatches, ReasonErrorBlocking, func(d *BlockDecision) (abraflexi.Address, *Reason, *error) {
+		return d.Customer, &d.Reason, &d.Err
+	})
+	return res, nil
+}
+
+// markMismatches turns the decisions of customers with a mismatch into
+// errors with reason r.
+func markMismatches[D any](ds []D, ms []Mismatch, r Reason, fields func(*D) (abraflexi.Address, *Reason, *error)) {
+	if len(ms) == 0 {
+		return
+	}
+	by := map[string][]string{}
+	for _, m := range ms {
+		by[m.Customer] = append(by[m.Customer], m.String())
+	}
+	for i := range ds {
+		c, reason, err := fields(&ds[i])
+		if p, ok := by[backendKey(c)]; ok {
+			*reason = r
+			*err = errors.Join(*err, customerErr(c, "verification failed: %s", strings.Join(p, "; ")))
+		}
+	}
+}

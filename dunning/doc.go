@@ -1,0 +1,50 @@
+// Package dunning decides which customers of an ISP are disconnected for
+// unpaid invoices and reconnected after paying, and runs those decisions
+// against AbraFlexi and a network backend.
+//
+// # Decisions
+//
+// The decisions are pure functions over typed data and a given day, with no
+// I/O: [DecideMark] (who gets the disconnected label), [PlanBlock] and
+// [ResolveBlock] (whose IPs are blocked), [PlanUnblock] and
+// [ResolveUnblock] (whose IPs are unblocked and label removed). Each returns
+// one decision per customer with a [Reason]; the reasons are the "action"
+// strings of the apps' reports (marked_for_disconnection, blocked,
+// still_owes, ...). The building blocks are exported too: [IsActiveContract],
+// [IsDebt], [Debts], [CheckBlocks], [Verify] and the Czech holiday calendar
+// ([CzechHoliday], [IsWorkday], [Easter]).
+//
+// A customer owes when the sum of zbyvaUhradit of their debts — issued
+// invoices and advance invoices that are unpaid or partly paid, not
+// cancelled and due before today — is strictly more than [Policy].MinDebt
+// (default 0: any positive amount). Marking and unblocking use the same
+// rule, so a customer is never marked and unblocked in turn.
+//
+// # Runs
+//
+// [Mark], [Block] and [Unblock] are the bodies of the apps
+// abraflexi-mark-defaulters, blocknet and unblocknet, usable from any Go
+// service. They read AbraFlexi through the narrow [Source] interface and
+// write labels through [LabelWriter] ([AbraFlexi] implements both over an
+// *abraflexi.Client; dunningmock holds generated mocks), and change the
+// network through one netbackend.Backend.Apply call per run, which the
+// Subversion backend turns into one commit. Every read is one paged
+// listing, so the number of requests grows with the number of pages, not
+// of customers; labels are added in batches.
+//
+// # Safety
+//
+//   - VIP and NEODPOJOVAT customers are never marked nor blocked.
+//   - A stale third-reminder label without current debt does not mark.
+//   - [Options].DryRun computes and reports the plan and writes nothing.
+//   - The circuit breaker ([Policy].MaxBlocks, default 100 in
+//     [DefaultPolicy]) makes a block run that would newly cut off more
+//     customers block nobody and fail, listing who would have been cut.
+//   - [CutWorkdays] defers new blocks on weekends and Czech public holidays.
+//   - After applying, block and unblock runs re-read the backend state of
+//     every changed IP and report any that is not as planned.
+//   - Unblock removes the label only from customers whose IPs were all
+//     unblocked (or who have none), re-reading their labels right before
+//     the write; whatever failed stays for the next run. Running any run
+//     twice in a row changes nothing the second time.
+package dunning

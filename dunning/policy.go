@@ -1,0 +1,133 @@
+package dunning
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/shopspring/decimal"
+)
+
+// Default label codes, as the PHP isp-tools use them.
+const (
+	DefaultLabelThirdReminder = "UPOMINKA3"
+	DefaultLabelDisconnected  = "ODPOJENO"
+	DefaultLabelVIP           = "VIP"
+	DefaultLabelNoDisconnect  = "NEODPOJOVAT"
+)
+
+// DefaultMaxBlocks is the circuit breaker's default limit (MAX_BLOCKS).
+const DefaultMaxBlocks = 100
+
+// Labels names the AbraFlexi labels (stitky codes) the runs read and write.
+// Empty fields mean the defaults.
+type Labels struct {
+	// ThirdReminder is set by abraflexi-reminder after the third reminder
+	// (LABEL_THIRD_REMINDER, default UPOMINKA3).
+	ThirdReminder string
+	// Disconnected marks customers to disconnect (LABEL_DISCONNECTED,
+	// default ODPOJENO).
+	Disconnected string
+	// VIP customers are never marked nor blocked (LABEL_VIP, default VIP).
+	VIP string
+	// NoDisconnect customers are never marked nor blocked
+	// (LABEL_NODISCONNECT, default NEODPOJOVAT).
+	NoDisconnect string
+}
+
+// withDefaults fills empty labels with the defaults and normalises case.
+func (l Labels) withDefaults() Labels {
+	def := func(v, d string) string {
+		v = strings.ToUpper(strings.TrimPrefix(strings.TrimSpace(v), "code:"))
+		if v == "" {
+			return d
+		}
+		return v
+	}
+	return Labels{
+		ThirdReminder: def(l.ThirdReminder, DefaultLabelThirdReminder),
+		Disconnected:  def(l.Disconnected, DefaultLabelDisconnected),
+		VIP:           def(l.VIP, DefaultLabelVIP),
+		NoDisconnect:  def(l.NoDisconnect, DefaultLabelNoDisconnect),
+	}
+}
+
+// Policy holds the business rules of the runs. The zero Policy is valid: the
+// default labels, every active contract counts, any positive debt counts, no
+// circuit breaker, blocking on any day and no fallback speed. Use
+// [DefaultPolicy] for the apps' defaults (circuit breaker at 100).
+type Policy struct {
+	// Labels are the label codes; empty fields mean the defaults.
+	Labels Labels
+	// ContractType restricts "active contract" to contracts of this type
+	// (INET_CONTRACT_TYPE). "INTERNET", "code:INTERNET" and
+	// "typSmlouvy.INTERNET" all mean the contract type with code INTERNET.
+	// Empty means every active contract.
+	ContractType string
+	// MinDebt is the amount a customer must owe more than to be marked, and
+	// the amount above which a disconnected customer still owes and is not
+	// unblocked (MIN_DEBT). The default 0 means any positive debt counts,
+	// so a paid-up customer whose reminder label is stale is never marked,
+	// and mark and unblock agree on who owes: nobody flaps between them.
+	MinDebt decimal.Decimal
+	// MaxBlocks is the circuit breaker: a blocknet run that would newly
+	// block more customers than this blocks nothing and fails (MAX_BLOCKS).
+	// 0 means no limit.
+	MaxBlocks int
+	// CutDays restricts the days on which customers are newly blocked
+	// (CUT_DAYS); empty means [CutAnyDay].
+	CutDays CutDays
+	// DefaultSpeed is the speed an unblock sets when the backend kept no
+	// original speed (DEFAULT_SPEED); 0 leaves such an IP without a speed.
+	DefaultSpeed int
+}
+
+// DefaultPolicy returns the policy of the apps when no variable is set.
+func DefaultPolicy() Policy {
+	return Policy{Labels: Labels{}.withDefaults(), MaxBlocks: DefaultMaxBlocks, CutDays: CutAnyDay}
+}
+
+// Validate reports an invalid policy.
+func (p Policy) Validate() error {
+	var errs []error
+	if p.MinDebt.IsNegative() {
+		errs = append(errs, fmt.Errorf("dunning: minimum debt %s is negative", p.MinDebt))
+	}
+	if p.MaxBlocks < 0 {
+		errs = append(errs, fmt.Errorf("dunning: max blocks %d is negative", p.MaxBlocks))
+	}
+	if p.DefaultSpeed < 0 {
+		errs = append(errs, fmt.Errorf("dunning: default speed %d is negative", p.DefaultSpeed))
+	}
+	if _, err := ParseCutDays(string(p.CutDays)); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// normalized returns p with the defaults filled in.
+func (p Policy) normalized() Policy {
+	p.Labels = p.Labels.withDefaults()
+	if p.CutDays == "" {
+		p.CutDays = CutAnyDay
+	}
+	p.ContractType = NormalizeContractType(p.ContractType)
+	return p
+}
+
+// NormalizeContractType returns the contract type code of an
+// INET_CONTRACT_TYPE value or a contract's typSml: "code:" and
+// "typSmlouvy." prefixes are dropped and the code upper-cased, so
+// "typSmlouvy.INTERNET", "code:INTERNET" and "internet" all give
+// "INTERNET".
+func NormalizeContractType(s string) string {
+	s = strings.TrimSpace(s)
+	s = strings.TrimPrefix(s, "code:")
+	if len(s) > len("typSmlouvy.") && strings.EqualFold(s[:len("typSmlouvy.")], "typSmlouvy.") {
+		s = s[len("typSmlouvy."):]
+	}
+	return strings.ToUpper(s)
+}
+
+// owes reports whether amount is more than the policy's minimum debt.
+func (p Policy) owes(amount decimal.Decimal) bool { return amount.GreaterThan(p.MinDebt) }

@@ -1,0 +1,97 @@
+package dunning
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/spoje-net/isptools/abraflexi"
+)
+
+// Options are the per-run settings of [Mark], [Block] and [Unblock].
+type Options struct {
+	// Today is the day the run decides for; required. Apps pass the local
+	// calendar date, abraflexi.DateOf(time.Now()).
+	Today abraflexi.Date
+	// DryRun computes and reports the plan but writes nothing to AbraFlexi
+	// or the network backend (the backend is asked with
+	// netbackend.ApplyOptions.DryRun to report would-be changes).
+	DryRun bool
+	// Note is added to the backend's change record (the commit message).
+	Note string
+	// Logger receives progress at debug level and problems at warn level;
+	// nil discards.
+	Logger *slog.Logger
+}
+
+func (o Options) check() error {
+	if o.Today.IsZero() {
+		return errors.New("dunning: Options.Today is not set")
+	}
+	return nil
+}
+
+func (o Options) logger() *slog.Logger {
+	if o.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return o.Logger
+}
+
+// customerID is the identifier used to write to a customer: its numeric id
+// when known, else its code.
+func customerID(c abraflexi.Address) abraflexi.ID {
+	if !c.ID.IsZero() {
+		return c.ID
+	}
+	return abraflexi.CodeID(c.Code)
+}
+
+// backendKey is the customer code as given to and returned by the network
+// backend: the AbraFlexi code, trimmed.
+func backendKey(c abraflexi.Address) string { return strings.TrimSpace(c.Code) }
+
+// withLabel keeps the customers carrying label, in code order, dropping
+// duplicates. It guards the runs against a server that ignored the label
+// filter.
+func withLabel(customers []abraflexi.Address, label string) []abraflexi.Address {
+	out := make([]abraflexi.Address, 0, len(customers))
+	seen := map[string]bool{}
+	for _, c := range customers {
+		code := customerCode(c)
+		if code == "" || seen[code] || !c.Labels.Has(label) {
+			continue
+		}
+		seen[code] = true
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b abraflexi.Address) int { return strings.Compare(customerCode(a), customerCode(b)) })
+	return out
+}
+
+// sortedIPs returns ips sorted and without duplicates.
+func sortedIPs(ips []netip.Addr) []netip.Addr {
+	out := slices.Clone(ips)
+	slices.SortFunc(out, func(a, b netip.Addr) int { return a.Compare(b) })
+	return slices.Compact(out)
+}
+
+// Counts tallies decisions by reason.
+type Counts map[Reason]int
+
+// Total returns the number of decisions counted.
+func (c Counts) Total() int {
+	n := 0
+	for _, v := range c {
+		n += v
+	}
+	return n
+}
+
+// errorf builds a per-customer error.
+func customerErr(c abraflexi.Address, format string, args ...any) error {
+	return fmt.Errorf("customer %s: %s", backendKey(c), fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,141 @@
+package dunning
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spoje-net/isptools/abraflexi"
+)
+
+//go:generate go tool mockgen -destination=dunningmock/mock_dunning.go -package=dunningmock . Source,LabelWriter
+
+// Source reads what the runs decide about from AbraFlexi. Each method is one
+// paged listing, so a run's request count grows with the number of pages,
+// not of customers. [AbraFlexi] implements it over an [abraflexi.Client].
+type Source interface {
+	// CustomersWithLabel lists the address-book records carrying label
+	// (filter stitky = 'code:LABEL'), with their labels.
+	CustomersWithLabel(ctx context.Context, label string) ([]abraflexi.Address, error)
+	// ActiveContracts lists the contracts in force on today (at least; the
+	// runs re-check every contract with [IsActiveContract]).
+	ActiveContracts(ctx context.Context, today abraflexi.Date) ([]abraflexi.Contract, error)
+	// OpenDebts lists the unpaid or partly paid, not cancelled issued
+	// invoices due before today, with typDokl expanded (at least; the runs
+	// re-check every invoice with [IsDebt]).
+	OpenDebts(ctx context.Context, today abraflexi.Date) ([]abraflexi.IssuedInvoice, error)
+}
+
+// LabelWriter changes customers' labels in AbraFlexi.
+// [AbraFlexi] implements it over an [abraflexi.Client].
+type LabelWriter interface {
+	// AddLabel adds label to every customer in ids, keeping their other
+	// labels, in batched writes (one request per batch). It returns one
+	// result per written record; a record whose result holds errors was
+	// not labelled. An error means the write as a whole failed.
+	AddLabel(ctx context.Context, ids []abraflexi.ID, label string) ([]abraflexi.WriteResult, error)
+	// RemoveLabel removes label from one customer, keeping the labels the
+	// customer carries at the time of the write (it re-reads them first).
+	RemoveLabel(ctx context.Context, id abraflexi.ID, label string) error
+}
+
+// AbraFlexi implements [Source] and [LabelWriter] over an AbraFlexi client.
+type AbraFlexi struct {
+	// Client is the AbraFlexi client; required.
+	Client *abraflexi.Client
+	// PageSize overrides the client's page size for the listings; 0 keeps it.
+	PageSize int
+	// BatchSize is the number of records per label write; 0 means the
+	// client's default (500).
+	BatchSize int
+}
+
+// NewAbraFlexi returns the adapter over c with the client's paging and
+// batching defaults.
+func NewAbraFlexi(c *abraflexi.Client) *AbraFlexi { return &AbraFlexi{Client: c} }
+
+var (
+	_ Source      = (*AbraFlexi)(nil)
+	_ LabelWriter = (*AbraFlexi)(nil)
+)
+
+// Fields read by the adapter: only what the decisions use.
+var (
+	customerListFields = []string{"id", "kod", "nazev", "stitky"}
+	contractListFields = []string{"id", "kod", "firma", "typSml", "smlouvaOd", "smlouvaDo"}
+)
+
+// CustomersWithLabel implements [Source].
+func (a *AbraFlexi) CustomersWithLabel(ctx context.Context, label string) ([]abraflexi.Address, error) {
+	out, err := a.Client.Addresses.All(ctx, abraflexi.ListOptions{
+		Filter:   abraflexi.HasLabel(label),
+		Fields:   customerListFields,
+		PageSize: a.PageSize,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dunning: list customers labelled %s: %w", label, err)
+	}
+	return out, nil
+}
+
+// ActiveContractsFilter is the server filter of [AbraFlexi.ActiveContracts]:
+// smlouvaOd lte today and (smlouvaDo is null or smlouvaDo gte today).
+func ActiveContractsFilter(today abraflexi.Date) abraflexi.Filter {
+	return abraflexi.And(
+		abraflexi.Lte("smlouvaOd", today),
+		abraflexi.Or(abraflexi.IsNull("smlouvaDo"), abraflexi.Gte("smlouvaDo", today)),
+	)
+}
+
+// OpenDebtsFilter is the server filter of [AbraFlexi.OpenDebts]:
+// (stavUhrK is null or stavUhrK eq 'stavUhr.castUhr') and storno eq false
+// and datSplat lt today. The document kind is checked client-side.
+func OpenDebtsFilter(today abraflexi.Date) abraflexi.Filter {
+	return abraflexi.And(
+		abraflexi.Or(abraflexi.IsNull("stavUhrK"), abraflexi.Eq("stavUhrK", abraflexi.PaymentStatePartial)),
+		abraflexi.Eq("storno", false),
+		abraflexi.Lt("datSplat", today),
+	)
+}
+
+// ActiveContracts implements [Source].
+func (a *AbraFlexi) ActiveContracts(ctx context.Context, today abraflexi.Date) ([]abraflexi.Contract, error) {
+	out, err := a.Client.Contracts.All(ctx, abraflexi.ListOptions{
+		Filter:   ActiveContractsFilter(today),
+		Fields:   contractListFields,
+		PageSize: a.PageSize,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dunning: list active contracts: %w", err)
+	}
+	return out, nil
+}
+
+// OpenDebts implements [Source].
+func (a *AbraFlexi) OpenDebts(ctx context.Context, today abraflexi.Date) ([]abraflexi.IssuedInvoice, error) {
+	out, err := a.Client.IssuedInvoices.All(ctx, abraflexi.ListOptions{
+		Filter:   OpenDebtsFilter(today),
+		PageSize: a.PageSize,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dunning: list open debts: %w", err)
+	}
+	return out, nil
+}
+
+// AddLabel implements [LabelWriter] with non-atomic batches, so one bad
+// record does not stop the others.
+func (a *AbraFlexi) AddLabel(ctx context.Context, ids []abraflexi.ID, label string) ([]abraflexi.WriteResult, error) {
+	res, err := a.Client.Addresses.AddLabels(ctx, ids, abraflexi.WriteOptions{BatchSize: a.BatchSize}, label)
+	if err != nil {
+		return res, fmt.Errorf("dunning: add label %s: %w", label, err)
+	}
+	return res, nil
+}
+
+// RemoveLabel implements [LabelWriter].
+func (a *AbraFlexi) RemoveLabel(ctx context.Context, id abraflexi.ID, label string) error {
+	if _, err := a.Client.Addresses.RemoveLabels(ctx, id, label); err != nil {
+		return fmt.Errorf("dunning: remove label %s from %s: %w", label, id, err)
+	}
+	return nil
+}

@@ -1,0 +1,49 @@
+// Command abraflexi-mark-defaulters marks customers for disconnection: every
+// customer with the third-reminder label (UPOMINKA3), an active internet
+// contract and a current overdue debt gets the disconnected label
+// (ODPOJENO). VIP and NEODPOJOVAT customers are never marked. It is the Go
+// port of the PHP isp-tools app of the same name (Pipeline A), built on
+// [dunning.Mark].
+//
+// Exit status: 0 success (warnings included), 1 error. The JSON report
+// lists every customer with the third reminder with its action
+// (marked_for_disconnection, already_marked, vip_skipped,
+// nodisconnect_skipped, no_contract_skipped, no_debt_skipped,
+// error_marking), unpaid_invoices and due.
+//
+// Environment: ABRAFLEXI_URL, ABRAFLEXI_LOGIN, ABRAFLEXI_PASSWORD,
+// ABRAFLEXI_COMPANY, ABRAFLEXI_INSECURE; LABEL_THIRD_REMINDER,
+// LABEL_DISCONNECTED, LABEL_VIP, LABEL_NODISCONNECT; INET_CONTRACT_TYPE
+// (contract type code, e.g. typSmlouvy.INTERNET; empty = any contract);
+// MIN_DEBT (mark only customers owing more, default 0); DRY_RUN (decide and
+// report, write nothing); plus RESULT_FILE, EASE_LOGGER and APP_DEBUG.
+package main
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/spoje-net/isptools/dunning"
+	"github.com/spoje-net/isptools/examples/internal/appkit"
+	"github.com/spoje-net/isptools/examples/internal/dunningapp"
+)
+
+// appName is the binary, report producer and syslog tag.
+const appName = "abraflexi-mark-defaulters"
+
+func main() { appkit.Main(appName, run) }
+
+func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report, error) {
+	policy := dunning.DefaultPolicy()
+	policy.Labels = dunningapp.Labels(env)
+	policy.ContractType = env.String("INET_CONTRACT_TYPE", "")
+	policy.MinDebt = dunningapp.MinDebt(env)
+	opts := dunningapp.Options(env, log, appName)
+	client, err := dunningapp.Client(env, log)
+	if err != nil {
+		return dunningapp.MarkReport(nil), err
+	}
+	af := dunning.NewAbraFlexi(client)
+	res, err := dunning.Mark(ctx, af, af, policy, opts)
+	return dunningapp.MarkReport(res), err
+}

@@ -1,0 +1,59 @@
+// Command blocknet disconnects the customers with the disconnected label
+// (ODPOJENO): every IP the network backend knows for them is set to speed 0,
+// all in one change (one Subversion commit). VIP and NEODPOJOVAT customers
+// are skipped. It is the Go port of the PHP isp-tools app of the same name
+// (Pipeline A), built on [dunning.Block].
+//
+// Safety: the circuit breaker refuses to newly block more than MAX_BLOCKS
+// customers in one run (default 100, 0 = no limit): it then blocks nobody,
+// exits 1 and lists who would have been cut. CUT_DAYS=workdays defers new
+// blocks on weekends and Czech public holidays (exit 0, status warning).
+// After applying, the state of every changed IP is re-read and any IP not
+// blocked is reported as an error. DRY_RUN reports the plan and changes
+// nothing.
+//
+// Exit status: 0 success (warnings included), 1 error. The JSON report
+// lists every labelled customer with its action (blocked, vip_skipped,
+// nodisconnect_skipped, no_ip_found, error_blocking, would_block) and ips.
+//
+// Environment: ABRAFLEXI_URL, ABRAFLEXI_LOGIN, ABRAFLEXI_PASSWORD,
+// ABRAFLEXI_COMPANY, ABRAFLEXI_INSECURE; LABEL_DISCONNECTED, LABEL_VIP,
+// LABEL_NODISCONNECT; MAX_BLOCKS; CUT_DAYS (any|workdays); DRY_RUN;
+// NETWORK_BACKEND (svn|file|netbox, default svn) with SVNURL, SVNUSER,
+// SVNPASS, SVNBIN, SVN_HOSTS_PATH, LOGFILE (svn), HOSTS_FILE (file) or
+// NETBOXURL, NETBOXTOKEN, NETBOX_* (netbox); plus RESULT_FILE, EASE_LOGGER
+// and APP_DEBUG.
+package main
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/spoje-net/isptools/dunning"
+	"github.com/spoje-net/isptools/examples/internal/appkit"
+	"github.com/spoje-net/isptools/examples/internal/backends"
+	"github.com/spoje-net/isptools/examples/internal/dunningapp"
+)
+
+// appName is the binary, report producer and syslog tag.
+const appName = "blocknet"
+
+func main() { appkit.Main(appName, run) }
+
+func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report, error) {
+	policy := dunning.DefaultPolicy()
+	policy.Labels = dunningapp.Labels(env)
+	policy.MaxBlocks = env.Int("MAX_BLOCKS", dunning.DefaultMaxBlocks, 0)
+	policy.CutDays = dunningapp.CutDays(env)
+	opts := dunningapp.Options(env, log, appName)
+	client, err := dunningapp.Client(env, log)
+	if err != nil {
+		return dunningapp.BlockReport(nil), err
+	}
+	nb, err := backends.FromEnv(env, log)
+	if err != nil {
+		return dunningapp.BlockReport(nil), err
+	}
+	res, err := dunning.Block(ctx, dunning.NewAbraFlexi(client), nb, policy, opts)
+	return dunningapp.BlockReport(res), err
+}

@@ -1,0 +1,162 @@
+package dunningapp
+
+import (
+	"encoding/json"
+	"errors"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/spoje-net/isptools/abraflexi"
+	"github.com/spoje-net/isptools/dunning"
+	"github.com/spoje-net/isptools/examples/internal/appkit"
+)
+
+func customer(code string) abraflexi.Address { return abraflexi.Address{Code: code, Name: "N " + code} }
+
+func finalize(t *testing.T, r *appkit.Report) (int, map[string]any) {
+	t.Helper()
+	code := r.Finalize("app", time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC), nil)
+	b, err := r.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return code, m
+}
+
+func TestMarkReport(t *testing.T) {
+	debt := dunning.Debt{Amount: decimal.RequireFromString("499.50"), Invoices: []string{"FV1", "FV2"}}
+	res := &dunning.MarkResult{Decisions: []dunning.MarkDecision{
+		{Customer: customer("A"), Reason: dunning.ReasonMarked, Debt: debt},
+		{Customer: customer("B"), Reason: dunning.ReasonVIPSkipped},
+		{Customer: customer("C"), Reason: dunning.ReasonNoDebtSkipped},
+		{Customer: customer("D"), Reason: dunning.ReasonAlreadyMarked},
+	}}
+	code, m := finalize(t, MarkReport(res))
+	if code != 0 || m["status"] != "success" {
+		t.Errorf("exit %d status %v", code, m["status"])
+	}
+	metrics := m["metrics"].(map[string]any)
+	for k, v := range map[string]float64{"marked": 1, "skipped": 2, "already_marked": 1, "customers_total": 4, "errors": 0, "vip_skipped": 1, "no_debt_skipped": 1} {
+		if metrics[k] != v {
+			t.Errorf("metric %s = %v, want %v", k, metrics[k], v)
+		}
+	}
+	a := m["customers"].([]any)[0].(map[string]any)
+	if a["kod"] != "A" || a["action"] != "marked_for_disconnection" || a["due"] != 499.5 || a["unpaid_invoices"] != float64(2) {
+		t.Errorf("customer A = %v", a)
+	}
+	if _, ok := m["customers"].([]any)[1].(map[string]any)["due"]; ok {
+		t.Error("due reported for a customer without debt")
+	}
+
+	res.Decisions[0].Reason, res.Decisions[0].Err = dunning.ReasonErrorMarking, errors.New("customer A: locked")
+	res.DryRun = true
+	code, m = finalize(t, MarkReport(res))
+	if code != 1 || m["status"] != "error" || m["dryRun"] != true || !strings.HasPrefix(m["message"].(string), "Dry run") {
+		t.Errorf("error run: exit %d %v", code, m)
+	}
+	if m["customers"].([]any)[0].(map[string]any)["error"] != "customer A: locked" {
+		t.Errorf("error text missing: %v", m["customers"])
+	}
+	if code, m = finalize(t, MarkReport(nil)); code != 0 || m["customers"] == nil {
+		t.Errorf("nil result: %d %v", code, m)
+	}
+}
+
+func TestBlockReportStatus(t *testing.T) {
+	ip := netip.MustParseAddr("10.0.0.1")
+	blocked := dunning.BlockDecision{Customer: customer("A"), Reason: dunning.ReasonBlocked, IPs: []netip.Addr{ip}, Newly: []netip.Addr{ip}}
+	tests := []struct {
+		name   string
+		res    *dunning.BlockResult
+		exit   int
+		status string
+		msg    string
+	}{
+		{"success", &dunning.BlockResult{Decisions: []dunning.BlockDecision{blocked, {Customer: customer("V"), Reason: dunning.ReasonVIPSkipped}}}, 0, "success", "Blocked 1 customers (1 newly, 1 IPs)"},
+		{"no ip is a warning", &dunning.BlockResult{Decisions: []dunning.BlockDecision{blocked, {Customer: customer("N"), Reason: dunning.ReasonNoIPFound}}}, 0, "warning", "1 without IP"},
+		{"error", &dunning.BlockResult{Decisions: []dunning.BlockDecision{{Customer: customer("E"), Reason: dunning.ReasonErrorBlocking, Err: errors.New("x")}}}, 1, "error", "1 errors"},
+		{"not a cut day", &dunning.BlockResult{Decisions: []dunning.BlockDecision{{Customer: customer("A"), Reason: dunning.ReasonWouldBlock, Newly: []netip.Addr{ip}}},
+			Refusal: &dunning.Refusal{Kind: dunning.RefusedNotCutDay, Message: "no new blocks today", Customers: []string{"A"}}}, 0, "warning", "no new blocks today. Would have been cut: A"},
+		{"breaker", &dunning.BlockResult{Decisions: []dunning.BlockDecision{{Customer: customer("A"), Reason: dunning.ReasonWouldBlock, Newly: []netip.Addr{ip}}},
+			Refusal: &dunning.Refusal{Kind: dunning.RefusedCircuitBreaker, Message: "circuit breaker", Customers: []string{"A"}}}, 1, "error", "circuit breaker. Would have been cut: A"},
+		{"mismatch", &dunning.BlockResult{Decisions: []dunning.BlockDecision{{Customer: customer("A"), Reason: dunning.ReasonErrorBlocking, Err: errors.New("verification failed")}},
+			Mismatches: []dunning.Mismatch{{Customer: "A", IP: ip, Problem: "not blocked"}}}, 1, "error", "verification found 1 IPs not as planned"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, m := finalize(t, BlockReport(tt.res))
+			if code != tt.exit || m["status"] != tt.status || !strings.Contains(m["message"].(string), tt.msg) {
+				t.Errorf("exit %d status %v message %q; want %d %s %q", code, m["status"], m["message"], tt.exit, tt.status, tt.msg)
+			}
+		})
+	}
+	_, m := finalize(t, BlockReport(tests[4].res))
+	if mt := m["metrics"].(map[string]any); mt["newly_blocked"] != float64(0) || mt["would_block"] != float64(1) {
+		t.Errorf("breaker metrics %v", mt)
+	}
+	_, m = finalize(t, BlockReport(tests[1].res))
+	cs := m["customers"].([]any)
+	if ips := cs[1].(map[string]any)["ips"]; ips == nil || len(ips.([]any)) != 0 {
+		t.Errorf("no_ip_found ips = %v, want []", ips)
+	}
+}
+
+func TestUnblockReport(t *testing.T) {
+	ip := netip.MustParseAddr("10.0.0.1")
+	res := &dunning.UnblockResult{Decisions: []dunning.UnblockDecision{
+		{Customer: customer("A"), Reason: dunning.ReasonUnblocked, IPs: []netip.Addr{ip}, Newly: []netip.Addr{ip}},
+		{Customer: customer("B"), Reason: dunning.ReasonStillOwes, Debt: dunning.Debt{Amount: decimal.NewFromInt(90), Invoices: []string{"F"}}},
+		{Customer: customer("C"), Reason: dunning.ReasonNoIPLabelCleared, IPs: nil},
+	}}
+	code, m := finalize(t, UnblockReport(res))
+	if code != 0 || m["status"] != "success" {
+		t.Errorf("exit %d status %v", code, m["status"])
+	}
+	mt := m["metrics"].(map[string]any)
+	if mt["unblocked"] != float64(1) || mt["still_owes"] != float64(1) || mt["label_cleared"] != float64(1) || mt["ips_unblocked"] != float64(1) {
+		t.Errorf("metrics %v", mt)
+	}
+	b := m["customers"].([]any)[1].(map[string]any)
+	if b["due"] != float64(90) || b["unpaid_invoices"] != float64(1) {
+		t.Errorf("B = %v", b)
+	}
+	res.Decisions[0].Reason, res.Decisions[0].Err = dunning.ReasonErrorRemovingLabel, errors.New("x")
+	if code, m = finalize(t, UnblockReport(res)); code != 1 || m["status"] != "error" {
+		t.Errorf("error run: %d %v", code, m["status"])
+	}
+}
+
+func TestEnvReaders(t *testing.T) {
+	env := appkit.NewEnv(nil, map[string]string{"LABEL_VIP": "GOLD", "MIN_DEBT": "10.50", "CUT_DAYS": "Workdays", "DRY_RUN": "yes"})
+	if l := Labels(env); l.VIP != "GOLD" || l.Disconnected != "ODPOJENO" || l.ThirdReminder != "UPOMINKA3" || l.NoDisconnect != "NEODPOJOVAT" {
+		t.Errorf("labels %+v", l)
+	}
+	if d := MinDebt(env); !d.Equal(decimal.RequireFromString("10.5")) {
+		t.Errorf("min debt %s", d)
+	}
+	if c := CutDays(env); c != dunning.CutWorkdays {
+		t.Errorf("cut days %q", c)
+	}
+	if o := Options(env, nil, "x"); !o.DryRun || o.Today.IsZero() || o.Note != "x" {
+		t.Errorf("options %+v", o)
+	}
+	if env.Err() != nil {
+		t.Errorf("errors: %v", env.Err())
+	}
+	bad := appkit.NewEnv(nil, map[string]string{"MIN_DEBT": "-1", "CUT_DAYS": "never"})
+	MinDebt(bad)
+	CutDays(bad)
+	if _, err := Client(bad, nil); err == nil || !strings.Contains(err.Error(), "MIN_DEBT") || !strings.Contains(err.Error(), "CUT_DAYS") ||
+		!strings.Contains(err.Error(), "ABRAFLEXI_URL") || !strings.Contains(err.Error(), "ABRAFLEXI_PASSWORD") {
+		t.Errorf("errors: %v", err)
+	}
+}

@@ -1,0 +1,197 @@
+package dunningapp
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/spoje-net/isptools/dunning"
+	"github.com/spoje-net/isptools/examples/internal/appkit"
+)
+
+func ipStrings(ips []netip.Addr) []string {
+	out := make([]string, len(ips))
+	for i, ip := range ips {
+		out[i] = ip.String()
+	}
+	return out
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// finish sets the status from the reasons and the per-customer error.
+func finish(r *appkit.Report, counts dunning.Counts, resErr error, dryRun bool) {
+	problem := false
+	for reason, n := range counts {
+		if n > 0 && reason.IsProblem() {
+			problem = true
+		}
+	}
+	switch {
+	case resErr != nil:
+		r.Status = appkit.StatusError
+		r.ExitCode = appkit.ExitError
+	case problem:
+		r.Status = appkit.StatusWarning
+	}
+	if dryRun {
+		r.Message = "Dry run (nothing changed): " + r.Message
+		if r.Extra == nil {
+			r.Extra = map[string]any{}
+		}
+		r.Extra["dryRun"] = true
+	}
+	errors := 0
+	for reason, n := range counts {
+		if reason.IsError() {
+			errors += n
+		}
+	}
+	r.SetMetric("errors", errors)
+	r.SetMetric("customers_total", counts.Total())
+}
+
+func due(d dunning.Debt) json.Number {
+	if d.Amount.IsZero() {
+		return ""
+	}
+	return json.Number(d.Amount.String())
+}
+
+// MarkReport renders a [dunning.Mark] result. res may be nil when the run
+// failed before deciding.
+func MarkReport(res *dunning.MarkResult) *appkit.Report {
+	r := &appkit.Report{Customers: []appkit.Customer{}}
+	if res == nil {
+		return r
+	}
+	c := res.Counts()
+	for _, d := range res.Decisions {
+		r.AddCustomer(appkit.Customer{Kod: d.Customer.Code, Name: d.Customer.Name, Action: d.Reason.String(),
+			UnpaidInvoices: d.Debt.Count(), Due: due(d.Debt), Error: errText(d.Err)})
+	}
+	skipped := c[dunning.ReasonVIPSkipped] + c[dunning.ReasonNoDisconnectSkipped] + c[dunning.ReasonNoContractSkipped] + c[dunning.ReasonNoDebtSkipped]
+	for name, n := range map[string]int{
+		"marked": c[dunning.ReasonMarked], "already_marked": c[dunning.ReasonAlreadyMarked], "skipped": skipped,
+		"vip_skipped": c[dunning.ReasonVIPSkipped], "nodisconnect_skipped": c[dunning.ReasonNoDisconnectSkipped],
+		"no_contract_skipped": c[dunning.ReasonNoContractSkipped], "no_debt_skipped": c[dunning.ReasonNoDebtSkipped],
+	} {
+		r.SetMetric(name, n)
+	}
+	verb := "Marked"
+	if res.DryRun {
+		verb = "Would mark"
+	}
+	r.Message = fmt.Sprintf("%s %d of %d customers with the third reminder for disconnection (%d already marked, %d skipped, %d errors)",
+		verb, c[dunning.ReasonMarked], c.Total(), c[dunning.ReasonAlreadyMarked], skipped, c[dunning.ReasonErrorMarking])
+	finish(r, c, res.Err(), res.DryRun)
+	return r
+}
+
+func mismatchStrings(ms []dunning.Mismatch) []string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = m.String()
+	}
+	return out
+}
+
+// BlockReport renders a [dunning.Block] result. res may be nil when the run
+// failed before deciding.
+func BlockReport(res *dunning.BlockResult) *appkit.Report {
+	r := &appkit.Report{Customers: []appkit.Customer{}}
+	if res == nil {
+		return r
+	}
+	c := res.Counts()
+	ips := 0
+	for _, d := range res.Decisions {
+		e := appkit.Customer{Kod: d.Customer.Code, Name: d.Customer.Name, Action: d.Reason.String(), Error: errText(d.Err)}
+		switch d.Reason {
+		case dunning.ReasonVIPSkipped, dunning.ReasonNoDisconnectSkipped:
+		default:
+			e.IPs = ipStrings(d.IPs)
+		}
+		ips += len(d.Newly)
+		r.AddCustomer(e)
+	}
+	skipped := c[dunning.ReasonVIPSkipped] + c[dunning.ReasonNoDisconnectSkipped] + c[dunning.ReasonNoIPFound]
+	newly := res.NewlyBlocked()
+	if res.Refusal != nil { // nothing was blocked; would_block counts them
+		newly, ips = 0, 0
+	}
+	for name, n := range map[string]int{
+		"blocked": c[dunning.ReasonBlocked], "newly_blocked": newly, "ips_blocked": ips, "skipped": skipped,
+		"vip_skipped": c[dunning.ReasonVIPSkipped], "nodisconnect_skipped": c[dunning.ReasonNoDisconnectSkipped],
+		"no_ip_found": c[dunning.ReasonNoIPFound], "would_block": c[dunning.ReasonWouldBlock], "mismatches": len(res.Mismatches),
+	} {
+		r.SetMetric(name, n)
+	}
+	if len(res.Mismatches) > 0 {
+		r.Extra = map[string]any{"mismatches": mismatchStrings(res.Mismatches)}
+	}
+	switch {
+	case res.Refusal != nil:
+		if r.Extra == nil {
+			r.Extra = map[string]any{}
+		}
+		r.Extra["refused"] = map[string]any{"reason": string(res.Refusal.Kind), "customers": res.Refusal.Customers}
+		r.Message = res.Refusal.Message + ". Would have been cut: " + strings.Join(res.Refusal.Customers, ", ")
+	case res.DryRun:
+		r.Message = fmt.Sprintf("Would block %d customers (%d newly, %d IPs), %d skipped, %d errors",
+			c[dunning.ReasonBlocked], res.NewlyBlocked(), ips, skipped, c[dunning.ReasonErrorBlocking])
+	default:
+		r.Message = fmt.Sprintf("Blocked %d customers (%d newly, %d IPs), %d skipped (%d without IP), %d errors",
+			c[dunning.ReasonBlocked], res.NewlyBlocked(), ips, skipped, c[dunning.ReasonNoIPFound], c[dunning.ReasonErrorBlocking])
+	}
+	if len(res.Mismatches) > 0 {
+		r.Message += fmt.Sprintf("; verification found %d IPs not as planned", len(res.Mismatches))
+	}
+	finish(r, c, res.Err(), res.DryRun)
+	return r
+}
+
+// UnblockReport renders a [dunning.Unblock] result. res may be nil when the
+// run failed before deciding.
+func UnblockReport(res *dunning.UnblockResult) *appkit.Report {
+	r := &appkit.Report{Customers: []appkit.Customer{}}
+	if res == nil {
+		return r
+	}
+	c := res.Counts()
+	ips := 0
+	for _, d := range res.Decisions {
+		e := appkit.Customer{Kod: d.Customer.Code, Name: d.Customer.Name, Action: d.Reason.String(),
+			UnpaidInvoices: d.Debt.Count(), Due: due(d.Debt), Error: errText(d.Err)}
+		if d.Reason != dunning.ReasonStillOwes {
+			e.IPs = ipStrings(d.IPs)
+		}
+		ips += len(d.Newly)
+		r.AddCustomer(e)
+	}
+	errs := c[dunning.ReasonErrorUnblocking] + c[dunning.ReasonErrorRemovingLabel]
+	for name, n := range map[string]int{
+		"unblocked": c[dunning.ReasonUnblocked], "label_cleared": c[dunning.ReasonNoIPLabelCleared], "still_owes": c[dunning.ReasonStillOwes],
+		"ips_unblocked": ips, "error_unblocking": c[dunning.ReasonErrorUnblocking], "error_removing_label": c[dunning.ReasonErrorRemovingLabel],
+		"mismatches": len(res.Mismatches),
+	} {
+		r.SetMetric(name, n)
+	}
+	if len(res.Mismatches) > 0 {
+		r.Extra = map[string]any{"mismatches": mismatchStrings(res.Mismatches)}
+	}
+	verb := "Unblocked"
+	if res.DryRun {
+		verb = "Would unblock"
+	}
+	r.Message = fmt.Sprintf("%s %d customers (%d IPs), cleared the label of %d without IP, %d still owe, %d errors",
+		verb, c[dunning.ReasonUnblocked], ips, c[dunning.ReasonNoIPLabelCleared], c[dunning.ReasonStillOwes], errs)
+	finish(r, c, res.Err(), res.DryRun)
+	return r
+}

@@ -1,0 +1,198 @@
+// Command isp-match-payments-batch matches every unpaired incoming bank
+// and cash payment since a date to the unpaid issued invoices by variable
+// symbol, with the decisions of isp-match-received-payment, in a number of
+// requests that grows with pages and batches rather than with payments
+// (see payments.Matcher.MatchSince).
+//
+// Exit status: 0 when the batch was processed (payments left for manual
+// matching make the status a warning and are listed in the report under
+// "unmatched"), 1 on errors (configuration, a failed listing, or a
+// refused pairing).
+//
+// Environment: MATCH_SINCE (YYYY-MM-DD; default 30 days ago; "all" for no
+// date limit), PAYMENT_EVIDENCE (banka|pokladna|auto), MATCH_OVERPAY_MODE
+// (settle|manual), LABEL_OVERPAY, LABEL_INVOICE_MISSING,
+// LABEL_UNIDENTIFIED, DRY_RUN, ABRAFLEXI_URL, ABRAFLEXI_LOGIN,
+// ABRAFLEXI_PASSWORD, ABRAFLEXI_COMPANY, ABRAFLEXI_INSECURE, plus the
+// common RESULT_FILE, EASE_LOGGER and APP_DEBUG.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spoje-net/isptools/abraflexi"
+	"github.com/spoje-net/isptools/examples/internal/appkit"
+	"github.com/spoje-net/isptools/examples/internal/dunningapp"
+	"github.com/spoje-net/isptools/payments"
+)
+
+// appName is the binary, report producer and syslog tag.
+const appName = "isp-match-payments-batch"
+
+// defaultSinceDays is how far back MATCH_SINCE reaches when unset.
+const defaultSinceDays = 30
+
+func main() { appkit.Main(appName, run) }
+
+func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report, error) {
+	since := sinceDate(env, time.Now())
+	cfg := matcherConfig(env, log)
+	client, err := dunningapp.Client(env, log)
+	if err == nil {
+		err = env.Err()
+	}
+	if err != nil {
+		return nil, err
+	}
+	m := payments.NewMatcher(payments.NewClientLedger(client), cfg)
+	results, err := m.MatchSince(ctx, since)
+	if err != nil {
+		return &appkit.Report{Extra: map[string]any{"since": sinceString(since)}}, err
+	}
+	return ReportOf(results, since, cfg.DryRun), nil
+}
+
+// sinceDate reads MATCH_SINCE: a date, "all" (the zero date: no limit), or
+// unset for today minus 30 days.
+func sinceDate(env *appkit.Env, now time.Time) abraflexi.Date {
+	v := env.String("MATCH_SINCE", "")
+	switch {
+	case v == "":
+		return abraflexi.DateOf(now).AddDays(-defaultSinceDays)
+	case strings.EqualFold(v, "all"):
+		return abraflexi.Date{}
+	}
+	d, err := abraflexi.ParseDate(v)
+	if err != nil || len(v) != len("2006-01-02") {
+		env.Errorf("MATCH_SINCE=%q: not a date (YYYY-MM-DD) or all", v)
+		return abraflexi.Date{}
+	}
+	return d
+}
+
+func sinceString(d abraflexi.Date) string {
+	if d.IsZero() {
+		return "all"
+	}
+	return d.String()
+}
+
+// matcherConfig reads the matcher's environment variables; bad values are
+// recorded in env.
+func matcherConfig(env *appkit.Env, log *slog.Logger) payments.Config {
+	ev := env.Enum("PAYMENT_EVIDENCE", string(payments.EvidenceAuto), "banka", "pokladna", "auto")
+	mode := env.Enum("MATCH_OVERPAY_MODE", string(payments.OverpaySettle), "settle", "manual")
+	return payments.Config{
+		Evidence: payments.EvidenceChoice(ev),
+		Policy: payments.Policy{
+			OverpayMode: payments.OverpayMode(mode),
+			Labels: payments.Labels{
+				Overpay:        env.String("LABEL_OVERPAY", payments.DefaultLabelOverpay),
+				InvoiceMissing: env.String("LABEL_INVOICE_MISSING", payments.DefaultLabelInvoiceMissing),
+				Unidentified:   env.String("LABEL_UNIDENTIFIED", payments.DefaultLabelUnidentified),
+			},
+		},
+		DryRun: env.Bool("DRY_RUN", false),
+		Logger: log.With("app", appName),
+	}
+}
+
+// entry is one payment of the report's "unmatched" list.
+type entry struct {
+	Document string      `json:"document"`
+	Evidence string      `json:"evidence"`
+	Invoice  *string     `json:"invoice"`
+	VarSym   string      `json:"varSym"`
+	Amount   json.Number `json:"amount"`
+	Reason   string      `json:"reason"`
+	Message  string      `json:"message"`
+}
+
+// ReportOf renders a batch: metrics per reason (plus payments, paired and
+// exit_code), the payments left for manual matching or failed under
+// "unmatched", the date under "since". Any error result makes the run
+// fail (exit 1); payments left for manual matching make it a warning.
+func ReportOf(results []payments.Result, since abraflexi.Date, dryRun bool) *appkit.Report {
+	r := &appkit.Report{Extra: map[string]any{"since": sinceString(since)}}
+	if dryRun {
+		r.Extra["dryRun"] = true
+	}
+	r.SetMetric("payments", len(results))
+	r.SetMetric("paired", 0)
+	unmatched := []entry{}
+	var labelErrors int
+	for _, res := range results {
+		r.Inc(string(res.Reason))
+		if res.Matched() {
+			r.Inc("paired")
+		}
+		if res.LabelError != "" {
+			labelErrors++
+		}
+		if res.ExitCode == payments.ExitMatched {
+			continue
+		}
+		e := entry{Document: res.Document, Evidence: res.Evidence, VarSym: res.VarSym,
+			Amount: json.Number(res.Amount.StringFixed(2)), Reason: string(res.Reason), Message: res.Message}
+		if res.Invoice != "" {
+			inv := res.Invoice
+			e.Invoice = &inv
+		}
+		unmatched = append(unmatched, e)
+	}
+	if labelErrors > 0 {
+		r.SetMetric("label_errors", labelErrors)
+	}
+	r.Extra["unmatched"] = unmatched
+	sum := payments.Summary(results)
+	verb := "paired"
+	if dryRun {
+		verb = "would pair"
+	}
+	paired := sum[payments.Matched] + sum[payments.MatchedPartial] + sum[payments.MatchedOverpayment]
+	r.Message = fmt.Sprintf("%d unpaired payments since %s: %s %d, %d left for manual matching, %d failed%s",
+		len(results), sinceString(since), verb, paired, countExit(results, payments.ExitUnmatched), countExit(results, payments.ExitError), breakdown(sum))
+	switch payments.ExitCodeOf(results) {
+	case payments.ExitError:
+		r.Status = appkit.StatusError
+	case payments.ExitUnmatched:
+		r.Status = appkit.StatusWarning
+	}
+	if labelErrors > 0 && r.Status == "" {
+		r.Status = appkit.StatusWarning
+	}
+	return r
+}
+
+func countExit(results []payments.Result, code int) int {
+	n := 0
+	for _, r := range results {
+		if r.ExitCode == code {
+			n++
+		}
+	}
+	return n
+}
+
+// breakdown lists the reasons and their counts: " (matched 3, no_varsym 1)".
+func breakdown(sum map[payments.Reason]int) string {
+	if len(sum) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(sum))
+	for k := range sum {
+		keys = append(keys, string(k))
+	}
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, sum[payments.Reason(k)])
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}

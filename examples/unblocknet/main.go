@@ -1,0 +1,62 @@
+// Command unblocknet reconnects the customers with the disconnected label
+// (ODPOJENO) who no longer owe: their IPs get back the speed remembered at
+// block time (DEFAULT_SPEED when none was kept), all in one change (one
+// Subversion commit), and then the label is removed from every customer
+// whose IPs were all unblocked (or who has none), keeping their other
+// labels. Whatever fails stays labelled for the next run. It is the Go port
+// of the PHP isp-tools app of the same name (Pipeline A), built on
+// [dunning.Unblock].
+//
+// A customer still owes when their unpaid or partly paid, not cancelled
+// invoices and advance invoices due before today leave more than MIN_DEBT
+// (default 0) to pay; abraflexi-mark-defaulters uses the same rule. After
+// applying, the state of every changed IP is re-read; an IP still blocked
+// keeps the customer's label and is reported as an error. DRY_RUN reports
+// the plan and changes nothing.
+//
+// Exit status: 0 success (warnings included), 1 error. The JSON report
+// lists every labelled customer with its action (unblocked, still_owes,
+// no_ip_label_cleared, error_unblocking, error_removing_label), ips,
+// unpaid_invoices and due.
+//
+// Environment: ABRAFLEXI_URL, ABRAFLEXI_LOGIN, ABRAFLEXI_PASSWORD,
+// ABRAFLEXI_COMPANY, ABRAFLEXI_INSECURE; LABEL_DISCONNECTED; MIN_DEBT;
+// DEFAULT_SPEED (default 0); DRY_RUN; NETWORK_BACKEND (svn|file|netbox,
+// default svn) with SVNURL, SVNUSER, SVNPASS, SVNBIN, SVN_HOSTS_PATH,
+// LOGFILE (svn), HOSTS_FILE (file) or NETBOXURL, NETBOXTOKEN, NETBOX_*
+// (netbox); plus RESULT_FILE, EASE_LOGGER and APP_DEBUG.
+package main
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/spoje-net/isptools/dunning"
+	"github.com/spoje-net/isptools/examples/internal/appkit"
+	"github.com/spoje-net/isptools/examples/internal/backends"
+	"github.com/spoje-net/isptools/examples/internal/dunningapp"
+)
+
+// appName is the binary, report producer and syslog tag.
+const appName = "unblocknet"
+
+func main() { appkit.Main(appName, run) }
+
+func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report, error) {
+	policy := dunning.DefaultPolicy()
+	policy.Labels = dunningapp.Labels(env)
+	policy.MinDebt = dunningapp.MinDebt(env)
+	policy.DefaultSpeed = env.Int("DEFAULT_SPEED", 0, 0)
+	opts := dunningapp.Options(env, log, appName)
+	client, err := dunningapp.Client(env, log)
+	if err != nil {
+		return dunningapp.UnblockReport(nil), err
+	}
+	nb, err := backends.FromEnv(env, log)
+	if err != nil {
+		return dunningapp.UnblockReport(nil), err
+	}
+	af := dunning.NewAbraFlexi(client)
+	res, err := dunning.Unblock(ctx, af, af, nb, policy, opts)
+	return dunningapp.UnblockReport(res), err
+}
