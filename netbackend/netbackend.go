@@ -57,12 +57,14 @@ const (
 
 // Result is the outcome of one [Change].
 type Result struct {
+	// Change is the change this result is for.
 	Change Change
+	// Status is the outcome.
 	Status Status
 	// SpeedBefore and SpeedAfter are the IP's speed before and after the change
 	// when the backend knows them (-1 when unknown or not set).
 	SpeedBefore int
-	SpeedAfter  int
+	SpeedAfter  int // see SpeedBefore
 	// Err is set when Status is Failed.
 	Err error
 }
@@ -77,6 +79,7 @@ type ApplyOptions struct {
 
 // IPState is what a backend currently holds for one IP address.
 type IPState struct {
+	// IP is the address the state is for.
 	IP netip.Addr
 	// Found is false when the backend does not know the IP.
 	Found bool

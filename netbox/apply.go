@@ -185,8 +185,11 @@ func (b *Backend) plan(st *objState, c netbackend.Change, note string) bool {
 			return false
 		}
 		before := st.speed
-		if st.speed > 0 {
-			st.orig = st.speed
+		// keep the previous speed; an IP without a speed keeps no original
+		// (a stale one would be restored by the next unblock)
+		st.orig = st.speed
+		if st.orig < 0 {
+			st.orig = -1
 		}
 		st.speed = 0
 		st.dirty = true

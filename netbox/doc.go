@@ -29,8 +29,9 @@
 //
 // [Backend] implements netbackend.Backend. A block sets the speed custom
 // field (default "speed") to 0 and keeps the previous value in the
-// original-speed field (default "speed_orig"); an unblock restores it (or the
-// change's fallback speed) and clears the original-speed field. A run reads
+// original-speed field (default "speed_orig"; cleared when the IP had no
+// speed); an unblock restores it (or the change's fallback speed, or no speed
+// when the fallback is 0) and clears the original-speed field. A run reads
 // the current state of all affected IPs in a few batched requests and writes
 // all changes as bulk PATCH requests of up to [DefaultBulkSize] objects.
 //

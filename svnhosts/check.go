@@ -38,8 +38,10 @@ func (p Problem) String() string {
 	return fmt.Sprintf("line %d: %s: %s", p.Line, p.Kind, p.Message)
 }
 
-// Check applies the PHP tool's sanity rules to every entry line (empty and
-// commented-out lines are ignored) and returns the problems in line order:
+// Check applies the PHP tool's sanity rules to every entry line (empty lines
+// and lines starting with '#' are ignored; a line of blanks only or an
+// indented "#" line is an entry and gets reported) and returns the problems
+// in line order:
 // an entry must contain a tab, must not mix spaces and tabs before its
 // comment, must start with a valid IPv4 or IPv6 address, and neither its IP
 // nor its hostname (the second field) may appear on an earlier entry line.

@@ -6,9 +6,11 @@
 //
 // # Format
 //
-// An entry is a line that is neither empty (nor whitespace only) nor starts,
-// after leading blanks, with '#'; commented-out lines are never touched. The
-// entry's IP (IPv4 or IPv6, compared as addresses) is its first field
+// An entry is a line that is not empty and does not start with '#' (the
+// issue's literal rule); commented-out lines are never touched. A line of
+// blanks only, or an indented "  # ..." line, is therefore an entry without a
+// valid IP: [File.Check] reports it, while Block, Unblock and CustomerIPs
+// never match it, so it is never changed either. The entry's IP (IPv4 or IPv6, compared as addresses) is its first field
 // separated by tabs or spaces; everything after the first '#' is its comment.
 // Tokens such as speed=N and orig=N are whole whitespace-separated words.
 // [Parse] keeps every byte: [File.Bytes] of an unchanged file equals its

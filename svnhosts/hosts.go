@@ -33,9 +33,9 @@ var eolText = [...]string{eolNone: "", eolLF: "\n", eolCRLF: "\r\n", eolCR: "\r"
 type lineKind uint8
 
 const (
-	kindBlank   lineKind = iota // empty or whitespace only
-	kindComment                 // first non-blank character is '#'
-	kindEntry                   // anything else
+	kindBlank   lineKind = iota // empty
+	kindComment                 // first character is '#'
+	kindEntry                   // anything else, whitespace-only lines included
 )
 
 // line is one line of a hosts file. text is the line without its ending; for
@@ -93,11 +93,10 @@ func Parse(data []byte) (*File, error) {
 // classify builds the line for text.
 func classify(text string, eol uint8) line {
 	l := line{text: text, eol: eol, hash: int32(strings.IndexByte(text, '#')), next: -1}
-	t := strings.TrimLeft(text, " \t")
 	switch {
-	case t == "":
+	case text == "":
 		l.kind = kindBlank
-	case t[0] == '#':
+	case text[0] == '#':
 		l.kind = kindComment
 	default:
 		l.kind = kindEntry

@@ -1,5 +1,3 @@
-// Package netbackendtest provides an in-memory [netbackend.Backend] for tests
-// of higher layers. It records every call and can be told to fail.
 package netbackendtest
 
 import (
@@ -14,17 +12,17 @@ import (
 
 // Host is one IP address held by a [Backend].
 type Host struct {
-	Customer      string
-	IP            netip.Addr
-	Speed         int // -1 when not set
-	OriginalSpeed int // -1 when not kept
+	Customer      string     // customer code owning the IP
+	IP            netip.Addr // the address
+	Speed         int        // -1 when not set
+	OriginalSpeed int        // -1 when not kept
 }
 
 // Call records one call made to a [Backend].
 type Call struct {
-	Method  string // "CustomerIPs", "Apply" or "State"
-	Changes []netbackend.Change
-	DryRun  bool
+	Method  string              // "CustomerIPs", "Apply" or "State"
+	Changes []netbackend.Change // the changes of an Apply call
+	DryRun  bool                // whether an Apply call was a dry run
 }
 
 // Backend is an in-memory network backend. The zero value is not usable; use [New].
@@ -133,9 +131,19 @@ func (b *Backend) Apply(ctx context.Context, changes []netbackend.Change, opts n
 		return nil, err
 	}
 	results := make([]netbackend.Result, 0, len(changes))
+	// A dry run works on copies, so later changes of one batch see earlier
+	// ones exactly as in a real run.
+	shadow := map[netip.Addr]*Host{}
 	for _, c := range changes {
 		r := netbackend.Result{Change: c, SpeedBefore: -1, SpeedAfter: -1}
 		h := b.find(c.IP)
+		if h != nil && opts.DryRun {
+			if shadow[c.IP] == nil {
+				cp := *h
+				shadow[c.IP] = &cp
+			}
+			h = shadow[c.IP]
+		}
 		switch {
 		case h == nil:
 			r.Status = netbackend.NotFound
@@ -148,6 +156,7 @@ func (b *Backend) Apply(ctx context.Context, changes []netbackend.Change, opts n
 				if h.Speed == 0 {
 					r.Status = netbackend.Unchanged
 				} else {
+					// a host without a speed keeps no original (-1)
 					next.OriginalSpeed, next.Speed = h.Speed, 0
 					r.Status = netbackend.Changed
 				}
@@ -159,6 +168,10 @@ func (b *Backend) Apply(ctx context.Context, changes []netbackend.Change, opts n
 					if h.OriginalSpeed > 0 {
 						next.Speed = h.OriginalSpeed
 					}
+					if next.Speed <= 0 {
+						// like the other backends: no speed rather than speed 0
+						next.Speed = -1
+					}
 					next.OriginalSpeed = -1
 					r.Status = netbackend.Changed
 				}
@@ -167,9 +180,7 @@ func (b *Backend) Apply(ctx context.Context, changes []netbackend.Change, opts n
 			if r.Status == netbackend.Unchanged {
 				r.SpeedAfter = h.Speed
 			}
-			if !opts.DryRun {
-				*h = next
-			}
+			*h = next
 		}
 		results = append(results, r)
 	}
