@@ -15,8 +15,10 @@ import (
 type Config struct {
 	// URL is the server's base URL, e.g. https://demo.flexibee.eu:5434.
 	URL string `validate:"required,url"`
-	// Login and Password are sent with HTTP Basic auth on every request.
-	Login    string `validate:"required"`
+	// Login is the user name sent with HTTP Basic auth on every request.
+	Login string `validate:"required"`
+	// Password is sent with HTTP Basic auth on every request. It is never
+	// printed, logged or put into an error.
 	Password string `validate:"required"`
 	// Company is the company database name (dbNazev), e.g. demo_de.
 	Company string `validate:"required"`
@@ -121,8 +123,9 @@ type WriteResult struct {
 	ID ID
 	// Ref is the record's API path (ref).
 	Ref string
-	// Errors and Warnings are the server's messages for the record.
-	Errors   []Message
+	// Errors are the server's error messages for the record.
+	Errors []Message
+	// Warnings are the server's warnings for the record.
 	Warnings []Message
 	// Infos are the server's informational messages.
 	Infos []Message
@@ -156,11 +159,15 @@ const (
 type PairRequest struct {
 	// PaymentEvidence is EvidenceBank or EvidenceCash.
 	PaymentEvidence string
-	Payment         ID
-	Invoice         ID
+	// Payment identifies the bank or cash movement that pays.
+	Payment ID
+	// Invoice identifies the issued invoice (faktura-vydana) being paid.
+	Invoice ID
 	// Amount is the amount to use (castka); nil uses the invoice's whole
 	// remaining amount.
-	Amount    *decimal.Decimal
+	Amount *decimal.Decimal
+	// Remainder is the zbytek mode: what happens when the amounts differ.
+	// It must be one of the six RemainderMode constants.
 	Remainder RemainderMode
 }
 

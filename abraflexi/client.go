@@ -20,7 +20,22 @@ const (
 	defaultRetryMax  = 4
 	defaultRetryMin  = 200 * time.Millisecond
 	defaultRetryMaxW = 5 * time.Second
+	// maxRetryAfter caps a server's Retry-After: the wait before a retry
+	// is at most max(maxWait, maxRetryAfter).
+	maxRetryAfter = 30 * time.Second
 )
+
+// boundedBackoff is go-retryablehttp's exponential backoff, honouring a
+// 429/503 Retry-After only up to max(maxWait, maxRetryAfter), so a server
+// asking for hours cannot park a request. The wait is cut short by the
+// request's context.
+func boundedBackoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
+	d := retryablehttp.DefaultBackoff(minWait, maxWait, attempt, resp)
+	if limit := max(maxWait, maxRetryAfter); d > limit {
+		d = limit
+	}
+	return d
+}
 
 // Client is a typed AbraFlexi REST client for one company. It is safe for
 // concurrent use. Build it with [NewClient].
@@ -83,7 +98,7 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 		RetryWaitMax: o.retryMaxW,
 		RetryMax:     o.retryMax,
 		CheckRetry:   checkRetry,
-		Backoff:      retryablehttp.DefaultBackoff,
+		Backoff:      boundedBackoff,
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 		RequestLogHook: func(_ retryablehttp.Logger, r *http.Request, attempt int) {
 			if attempt > 0 {

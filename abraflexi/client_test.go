@@ -161,23 +161,43 @@ func TestServerFilterInjection(t *testing.T) {
 		abraflexi.Address{Code: "A2", Name: "X"},
 		abraflexi.Address{Code: "A3", Name: "Other"},
 	)
-	got, err := c.Addresses.All(context.Background(), abraflexi.ListOptions{Filter: abraflexi.Eq("nazev", evil)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 1 || got[0].Code != "A1" {
-		t.Fatalf("filter matched %+v", got)
-	}
 	srv.ResetRequests()
-	_, err = c.Addresses.All(context.Background(), abraflexi.ListOptions{Filter: abraflexi.Eq("nazev", `X' or nazev ne "`)})
-	if !errors.Is(err, abraflexi.ErrInvalidFilter) {
-		t.Fatalf("err %v", err)
+	ctx := context.Background()
+	for _, f := range []abraflexi.Filter{
+		abraflexi.Eq("nazev", evil),
+		abraflexi.Eq("kod", evil),
+		abraflexi.Eq("nazev", `X' or nazev ne "`),
+		abraflexi.Like("nazev", "X') or (kod ne 'A"),
+		abraflexi.In("kod", "A1", "A2') or (kod ne 'A"),
+		abraflexi.RelEq("firma", abraflexi.CodeID(evil)),
+		abraflexi.HasLabel("VIP' or kod ne '"),
+		abraflexi.Eq("nazev", "X\nor kod ne 'A'"),
+		abraflexi.And(abraflexi.Eq("kod", "A1"), abraflexi.Eq("nazev", evil)),
+		abraflexi.Or(abraflexi.Eq("kod", "A1"), abraflexi.Not(abraflexi.Eq("nazev", evil))),
+	} {
+		got, err := c.Addresses.All(ctx, abraflexi.ListOptions{Filter: f})
+		if !errors.Is(err, abraflexi.ErrInvalidFilter) || got != nil {
+			t.Errorf("List accepted an injection value: %d records, err %v", len(got), err)
+		}
+		if n, err := c.Addresses.Count(ctx, f); !errors.Is(err, abraflexi.ErrInvalidFilter) || n != 0 {
+			t.Errorf("Count accepted an injection value: %d %v", n, err)
+		}
 	}
-	if n, err := c.Addresses.Count(context.Background(), abraflexi.Eq("nazev", "a\\' or 1")); !errors.Is(err, abraflexi.ErrInvalidFilter) || n != 0 {
+	if n, err := c.Addresses.Count(ctx, abraflexi.Eq("nazev", "a\\' or 1")); !errors.Is(err, abraflexi.ErrInvalidFilter) || n != 0 {
 		t.Fatalf("count %d %v", n, err)
 	}
 	if n := len(srv.Requests()); n != 0 {
 		t.Fatalf("%d requests sent for refused filters", n)
+	}
+	// Values with double quotes, parentheses and keywords stay inside their literal.
+	srv.Seed(abraflexi.Address{Code: "A4", Name: `say "hi") or`})
+	got, err := c.Addresses.All(ctx, abraflexi.ListOptions{Filter: abraflexi.Eq("nazev", `say "hi") or`)})
+	if err != nil || len(got) != 1 || got[0].Code != "A4" {
+		t.Fatalf("got %+v %v", got, err)
+	}
+	got, err = c.Addresses.All(ctx, abraflexi.ListOptions{Filter: abraflexi.Eq("nazev", "X) or (kod ne A")})
+	if err != nil || len(got) != 0 {
+		t.Fatalf("got %+v %v", got, err)
 	}
 }
 

@@ -66,9 +66,12 @@
 // Filters are built with [Eq], [In], [RelEq], [HasLabel], [And], [Or],
 // [Not] and friends, never by formatting strings: field names are
 // validated and values are written as literals that cannot be closed early.
-// A value that cannot be written safely (both quote kinds, a backslash, a
-// control character) is refused: the [Filter] carries an error wrapping
-// [ErrInvalidFilter] and listings fail before sending anything.
+// String values are written in single quotes. AbraFlexi documents no
+// escaping inside a literal, so a value that could close it early (a
+// single quote, as in X' or kod ne ') or confuse the parser (a backslash,
+// a control character, invalid UTF-8) is refused, never spliced in: the
+// [Filter] carries an error wrapping [ErrInvalidFilter] and listings fail
+// before sending anything. Non-finite numbers (NaN, ±Inf) are refused too.
 //
 // Requests are retried with backoff only where repeating them is harmless:
 // reads on connection errors, 429 and 502/503/504; writes only when they

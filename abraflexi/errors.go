@@ -48,10 +48,10 @@ const (
 type APIError struct {
 	// StatusCode is the HTTP status.
 	StatusCode int
-	// Method and URL describe the request; URL has no user info and no
-	// session token.
+	// Method is the request's HTTP method.
 	Method string
-	URL    string
+	// URL is the request URL without user info and without session tokens.
+	URL string
 	// Messages are the server's messages: the top-level winstrom.message
 	// and every results[].errors[] entry.
 	Messages []Message

@@ -60,12 +60,17 @@ func ExampleService_List() {
 }
 
 func ExampleEq() {
-	fmt.Println(abraflexi.Eq("nazev", "O'Brien"))
-	fmt.Println(abraflexi.Eq("nazev", `O'Brien "Jr"`).Err())
+	fmt.Println(abraflexi.Eq("varSym", "20260001"))
+	fmt.Println(abraflexi.Gte("sumCelkem", decimal.RequireFromString("1.2290034529E8")))
+	fmt.Println(abraflexi.Lt("datSplat", abraflexi.NewDate(2026, 1, 31)))
+	// A value that would close its literal early is refused, never spliced in.
+	fmt.Println(abraflexi.Eq("kod", "X' or kod ne '").Err())
 	fmt.Println(abraflexi.And(abraflexi.IsFalse("storno"), abraflexi.HasLabel("upominka3")).PathSegment())
 	// Output:
-	// nazev eq "O'Brien"
-	// abraflexi: invalid filter: nazev eq: value "O'Brien \"Jr\"" contains both quote kinds
+	// varSym eq '20260001'
+	// sumCelkem gte 122900345.29
+	// datSplat lt '2026-01-31'
+	// abraflexi: invalid filter: kod eq: value "X' or kod ne '" contains a single quote, which cannot be escaped in an AbraFlexi filter
 	// (storno%20eq%20false%20and%20stitky%20%3D%20'code:UPOMINKA3')
 }
 
@@ -137,4 +142,58 @@ func ExampleConfig_String() {
 	cfg := abraflexi.Config{URL: "https://flexi.example.net:5434", Login: "api", Password: "secret", Company: "isp"}
 	fmt.Println(cfg)
 	// Output: Config{URL: https://flexi.example.net:5434, Login: api, Password: REDACTED, Company: isp, InsecureSkipVerify: false, PageSize: 0, Timeout: 0s}
+}
+
+func ExampleParseLabels() {
+	l := abraflexi.ParseLabels("VIP, upominka1,ODPOJENO")
+	fmt.Println(l.Has("odpojeno"), l.Len())
+	fmt.Println(l.Remove("ODPOJENO").Add("NEPLATIC"))
+	// Output:
+	// true 3
+	// NEPLATIC,UPOMINKA1,VIP
+}
+
+func ExampleService_Upsert() {
+	srv := startServer()
+	defer srv.Close()
+	c, err := abraflexi.NewClient(srv.Config())
+	if err != nil {
+		log.Fatal(err)
+	}
+	records := []abraflexi.Fields{
+		{"id": abraflexi.CodeID("CUST1"), "nazev": "Novák"}, // code: ids create or update
+		{"id": abraflexi.CodeID("CUST2"), "nazev": "Dvořák", "stitky": "VIP"},
+	}
+	ctx := context.Background()
+	// Validate first without saving anything.
+	if _, err := c.Addresses.Upsert(ctx, records, abraflexi.WriteOptions{DryRun: true}); err != nil {
+		log.Fatal(err)
+	}
+	results, err := c.Addresses.Upsert(ctx, records, abraflexi.WriteOptions{Atomic: true, BatchSize: 100})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, r := range results {
+		a, _ := c.Addresses.Get(ctx, r.ID)
+		fmt.Printf("%d %s %s [%s]\n", r.Index, a.Code, a.Name, a.Labels)
+	}
+	// Output:
+	// 0 CUST1 Novák []
+	// 1 CUST2 Dvořák [VIP]
+}
+
+func ExampleClient_InvoicePDF() {
+	srv := startServer()
+	defer srv.Close()
+	srv.AddInvoice(abraflexi.IssuedInvoice{Code: "VF1-0001/2026", Total: decimal.NewFromInt(1210)})
+	c, err := abraflexi.NewClient(srv.Config())
+	if err != nil {
+		log.Fatal(err)
+	}
+	pdf, err := c.InvoicePDF(context.Background(), abraflexi.CodeID("VF1-0001/2026"), abraflexi.PDFOptions{Lang: "en"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(string(pdf[:5]))
+	// Output: %PDF-
 }

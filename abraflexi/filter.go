@@ -313,10 +313,12 @@ func formatFloat(f float64, bits int) (string, error) {
 	return strconv.FormatFloat(f, 'f', -1, bits), nil
 }
 
-// quote writes s as a string literal that cannot be closed early: in
-// single quotes, or in double quotes when s holds a single quote. A value
-// holding both quote kinds, a backslash, a control character or invalid
-// UTF-8 is refused, as AbraFlexi documents no escaping.
+// quote writes s as a single-quoted string literal. AbraFlexi documents
+// no escaping inside a literal, so a value that could end the literal early
+// or confuse the parser is refused instead of being spliced in: a single
+// quote (for example "X' or kod ne '"), a backslash, a control character
+// (newlines included) or invalid UTF-8. Double quotes are ordinary
+// characters inside single quotes and are allowed.
 func quote(s string) (string, error) {
 	if !utf8.ValidString(s) {
 		return "", fmt.Errorf("value is not valid UTF-8")
@@ -329,12 +331,8 @@ func quote(s string) (string, error) {
 	if strings.ContainsRune(s, '\\') {
 		return "", fmt.Errorf("value %q contains a backslash", s)
 	}
-	hasSingle, hasDouble := strings.ContainsRune(s, '\''), strings.ContainsRune(s, '"')
-	switch {
-	case hasSingle && hasDouble:
-		return "", fmt.Errorf("value %q contains both quote kinds", s)
-	case hasSingle:
-		return `"` + s + `"`, nil
+	if strings.ContainsRune(s, '\'') {
+		return "", fmt.Errorf("value %q contains a single quote, which cannot be escaped in an AbraFlexi filter", s)
 	}
 	return "'" + s + "'", nil
 }

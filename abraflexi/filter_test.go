@@ -2,6 +2,9 @@ package abraflexi
 
 import (
 	"errors"
+	"math"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,10 +57,7 @@ func TestFilterOperators(t *testing.T) {
 			"(stavUhrK is null or stavUhrK eq 'stavUhr.castUhr') and storno eq false"},
 		{"nested or of and", Or(And(Eq("a", 1), Eq("b", 2)), Eq("c", 3)), "(a eq 1 and b eq 2) or c eq 3"},
 		{"method and", IsFalse("storno").And(HasLabel("VIP")), "storno eq false and stitky = 'code:VIP'"},
-		{"single quote uses double", Eq("nazev", "O'Brien"), `nazev eq "O'Brien"`},
 		{"double quote stays single", Eq("nazev", `say "hi"`), `nazev eq 'say "hi"'`},
-		{"injection quoted", Eq("kod", "X' or kod ne '"), `kod eq "X' or kod ne '"`},
-		{"code id with quote", RelEq("firma", CodeID("O'B")), `firma = "code:O'B"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -77,6 +77,26 @@ func TestFilterRejects(t *testing.T) {
 		f    Filter
 	}{
 		{"both quotes", Eq("kod", `X' or "a"`)},
+		{"injection", Eq("kod", "X' or kod ne '")},
+		{"single quote", Eq("nazev", "O'Brien")},
+		{"injection in like", Like("nazev", "a') or (kod ne 'b")},
+		{"injection in in", In("kod", "A", "B') or (kod ne 'C")},
+		{"code id with quote", RelEq("firma", CodeID("O'B"))},
+		{"label with quote", HasLabel("VIP' or stitky ne 'X")},
+		{"newline", Eq("kod", "A\nor kod ne 'B'")},
+		{"newline alone", Eq("kod", "A\n")},
+		{"carriage return", Eq("kod", "A\r")},
+		{"tab", Eq("kod", "A\tB")},
+		{"nul", Eq("kod", "A\x00")},
+		{"line separator", Eq("kod", "A\u2028")},
+		{"invalid utf8", Eq("kod", "A\xff")},
+		{"NaN", Eq("sumCelkem", math.NaN())},
+		{"+Inf", Gt("sumCelkem", math.Inf(1))},
+		{"-Inf float32", Lt("sumCelkem", float32(math.Inf(-1)))},
+		{"field with space", Eq("kod or 1", "A")},
+		{"field with paren", Eq("kod)", "A")},
+		{"field unicode", Eq("kód", "A")},
+		{"field empty", Eq("", "A")},
 		{"backslash", Eq("kod", `X\' or 1`)},
 		{"newline", Eq("kod", "X\nY")},
 		{"nul", Eq("kod", "X\x00")},
@@ -132,7 +152,7 @@ func TestFilterPathSegment(t *testing.T) {
 		{And(Or(IsNull("stavUhrK"), Eq("stavUhrK", "stavUhr.castUhr")), IsFalse("storno")),
 			"(%28stavUhrK%20is%20null%20or%20stavUhrK%20eq%20'stavUhr.castUhr'%29%20and%20storno%20eq%20false)"},
 		{RelEq("firma", CodeID("VF1-0001/2024")), "(firma%20%3D%20'code:VF1-0001%2F2024')"},
-		{Eq("nazev", "O'Brien"), "(nazev%20eq%20%22O'Brien%22)"},
+		{Eq("nazev", `say "hi"`), "(nazev%20eq%20'say%20%22hi%22')"},
 		{Eq("nazev", "50% & more?#"), "(nazev%20eq%20'50%25%20%26%20more%3F%23')"},
 		{In("id", 1, 2), "(id%20in%20%281%2C%202%29)"},
 		{Eq("nazev", "Žluťoučký"), "(nazev%20eq%20'%C5%BDlu%C5%A5ou%C4%8Dk%C3%BD')"},
@@ -155,4 +175,55 @@ func TestFilterZero(t *testing.T) {
 	if Eq("kod", "A").IsZero() {
 		t.Fatal("Eq must not be zero")
 	}
+}
+
+func TestFilterUnicodeAndDoubleQuotes(t *testing.T) {
+	for _, tc := range []struct {
+		f    Filter
+		want string
+	}{
+		{Eq("nazev", "Žluťoučký kůň"), "nazev eq 'Žluťoučký kůň'"},
+		{Eq("nazev", `say "hi"`), `nazev eq 'say "hi"'`},
+		{Eq("nazev", "a) or (kod ne b"), "nazev eq 'a) or (kod ne b'"},
+		{Eq("nazev", "’smart quote’"), "nazev eq '’smart quote’'"},
+		{Eq("sumCelkem", decimal.RequireFromString("1.2290034529E8")), "sumCelkem eq 122900345.29"},
+		{Eq("sumCelkem", 0.1), "sumCelkem eq 0.1"},
+		{Eq("sumCelkem", 1e21), "sumCelkem eq 1000000000000000000000"},
+	} {
+		if err := tc.f.Err(); err != nil || tc.f.String() != tc.want {
+			t.Errorf("got %q %v, want %q", tc.f.String(), err, tc.want)
+		}
+	}
+}
+
+// FuzzFilterValue checks that no string value can leave its literal: a
+// value is either refused or rendered as exactly one single-quoted literal,
+// and the path segment unescapes back to the expression.
+func FuzzFilterValue(f *testing.F) {
+	for _, s := range []string{"A", "X' or kod ne '", `"`, "a)(b", "%27", "\\'", "\n", "ž", "code:X", "'", "''", " or 1=1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		flt := Eq("kod", v)
+		if flt.Err() != nil {
+			if !errors.Is(flt.Err(), ErrInvalidFilter) {
+				t.Fatalf("%q: %v", v, flt.Err())
+			}
+			return
+		}
+		if strings.ContainsAny(v, "'\\\n\r") {
+			t.Fatalf("%q accepted", v)
+		}
+		if got := flt.String(); got != "kod eq '"+v+"'" {
+			t.Fatalf("%q rendered as %q", v, got)
+		}
+		seg := flt.PathSegment()
+		un, err := url.PathUnescape(seg)
+		if err != nil || un != "("+flt.String()+")" {
+			t.Fatalf("segment %q unescapes to %q (%v)", seg, un, err)
+		}
+		if strings.ContainsAny(seg[1:len(seg)-1], " ()/?#") {
+			t.Fatalf("segment %q has raw delimiters", seg)
+		}
+	})
 }

@@ -166,7 +166,12 @@ func (id ID) MarshalJSON() ([]byte, error) { return json.Marshal(id.String()) }
 
 // UnmarshalJSON accepts a JSON string or number.
 func (id *ID) UnmarshalJSON(b []byte) error {
-	s := strings.Trim(string(b), `"`)
+	s := strings.TrimSpace(string(b))
+	if strings.HasPrefix(s, `"`) {
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+	}
 	if s == "" || s == "null" {
 		*id = ID{}
 		return nil

@@ -1,6 +1,7 @@
 package abraflexi
 
 import (
+	"encoding/json"
 	"net/url"
 	"testing"
 )
@@ -51,5 +52,39 @@ func TestParseID(t *testing.T) {
 	}
 	if id := MustParseID("ext:S:v:w"); id.String() != "ext:S:v:w" {
 		t.Errorf("got %s", id)
+	}
+}
+
+func TestIDJSON(t *testing.T) {
+	for in, want := range map[string]ID{
+		`"12"`:             NumericID(12),
+		`12`:               NumericID(12),
+		`"code:VF1\/2024"`: CodeID("VF1/2024"),
+		`"code:A\u0027B"`:  CodeID("A'B"),
+		`"ext:SHOP:a:b"`:   ExtID("SHOP", "a:b"),
+		`null`:             {},
+		`""`:               {},
+	} {
+		var got ID
+		if err := json.Unmarshal([]byte(in), &got); err != nil || got != want {
+			t.Errorf("%s: %v %v, want %v", in, got, err, want)
+		}
+		if want.IsZero() {
+			continue
+		}
+		b, _ := json.Marshal(got)
+		var back ID
+		if err := json.Unmarshal(b, &back); err != nil || back != want {
+			t.Errorf("round trip %s: %v %v", b, back, err)
+		}
+		if p, err := ParsePathSegment(want.PathSegment()); err != nil || p != want {
+			t.Errorf("path segment %s: %v %v", want.PathSegment(), p, err)
+		}
+	}
+	for _, bad := range []string{`"abc"`, `"-1"`, `"ext:X"`, `"code:"`, `true`} {
+		var got ID
+		if err := json.Unmarshal([]byte(bad), &got); err == nil {
+			t.Errorf("%s decoded as %v", bad, got)
+		}
 	}
 }

@@ -47,94 +47,138 @@ const (
 // Record is implemented by the typed models; it names the evidence a model
 // is read from and the fields to request with detail=custom:.
 type Record interface {
+	// Evidence returns the evidence name, e.g. "faktura-vydana".
 	Evidence() string
+	// DetailFields returns the fields read with detail=custom:.
 	DetailFields() []string
 }
 
 // Address is a customer or supplier in the address book (evidence adresar).
 type Address struct {
-	ID     ID       `json:"id,omitzero"`
-	Code   string   `json:"kod,omitempty"`
-	Name   string   `json:"nazev,omitempty"`
-	Email  string   `json:"email,omitempty"`
+	// ID is the record's identifier (id), numeric when read.
+	ID ID `json:"id,omitzero"`
+	// Code is the record code (kod), upper-case, at most 20 characters.
+	Code string `json:"kod,omitempty"`
+	// Name is the company or person name (nazev).
+	Name string `json:"nazev,omitempty"`
+	// Email is the address book e-mail (email; not in AbraFlexi's summary).
+	Email string `json:"email,omitempty"`
+	// Labels are the record's labels (stitky).
 	Labels LabelSet `json:"stitky,omitzero"`
 	// Contacts is filled when read with relations=kontakty (see
 	// [Address.DetailFields]).
-	Contacts    []Contact `json:"kontakty,omitempty"`
-	ExternalIDs []string  `json:"external-ids,omitempty"`
+	Contacts []Contact `json:"kontakty,omitempty"`
+	// ExternalIDs are the record's ext: identifiers (external-ids).
+	ExternalIDs []string `json:"external-ids,omitempty"`
 }
 
 // Contact is a person of an address-book record (evidence kontakt).
 type Contact struct {
-	ID           ID     `json:"id,omitzero"`
-	FirstName    string `json:"jmeno,omitempty"`
-	LastName     string `json:"prijmeni,omitempty"`
-	Email        string `json:"email,omitempty"`
-	Primary      Bool   `json:"primarni,omitempty"`
-	SendInvoices Bool   `json:"odesilatFak,omitempty"`
+	// ID is the contact's identifier (id).
+	ID ID `json:"id,omitzero"`
+	// FirstName is jmeno.
+	FirstName string `json:"jmeno,omitempty"`
+	// LastName is prijmeni.
+	LastName string `json:"prijmeni,omitempty"`
+	// Email is the contact's e-mail (email).
+	Email string `json:"email,omitempty"`
+	// Primary marks the primary contact (primarni).
+	Primary Bool `json:"primarni,omitempty"`
+	// SendInvoices marks a contact invoices are e-mailed to (odesilatFak).
+	SendInvoices Bool `json:"odesilatFak,omitempty"`
 }
 
 // Contract is a customer contract (evidence smlouva). AbraFlexi has no
 // stavK or typSmlouvyK field on contracts: the type is the relation TypSml
 // and validity follows from ValidFrom/ValidTo.
 type Contract struct {
-	ID        ID     `json:"id,omitzero"`
-	Code      string `json:"kod,omitempty"`
-	Name      string `json:"nazev,omitempty"`
-	Customer  Ref    `json:"firma,omitzero"`
-	Type      Ref    `json:"typSml,omitzero"`
-	State     Ref    `json:"stavSml,omitzero"`
-	ValidFrom Date   `json:"smlouvaOd,omitzero"`
-	ValidTo   Date   `json:"smlouvaDo,omitzero"`
+	// ID is the record's identifier (id).
+	ID ID `json:"id,omitzero"`
+	// Code is the contract number (kod).
+	Code string `json:"kod,omitempty"`
+	// Name is the contract's name (nazev).
+	Name string `json:"nazev,omitempty"`
+	// Customer is the contract party in the address book (firma).
+	Customer Ref `json:"firma,omitzero"`
+	// Type is the contract type (typSml, a typ-smlouvy record).
+	Type Ref `json:"typSml,omitzero"`
+	// State is the contract state (stavSml, a stav-smlouvy record of a
+	// user-defined codebook).
+	State Ref `json:"stavSml,omitzero"`
+	// ValidFrom is the start of validity (smlouvaOd).
+	ValidFrom Date `json:"smlouvaOd,omitzero"`
+	// ValidTo is the end of validity (smlouvaDo), zero when open-ended.
+	ValidTo Date `json:"smlouvaDo,omitzero"`
 	// TerminatedOn is the notice date (datVypoz).
-	TerminatedOn Date     `json:"datVypoz,omitzero"`
-	Labels       LabelSet `json:"stitky,omitzero"`
+	TerminatedOn Date `json:"datVypoz,omitzero"`
+	// Labels are the contract's labels (stitky).
+	Labels LabelSet `json:"stitky,omitzero"`
 }
 
 // IssuedInvoice is an issued invoice or advance invoice (evidence faktura-vydana).
 type IssuedInvoice struct {
-	ID             ID              `json:"id,omitzero"`
-	Code           string          `json:"kod,omitempty"`
-	Customer       Ref             `json:"firma,omitzero"`
-	VariableSymbol string          `json:"varSym,omitempty"`
-	SpecificSymbol string          `json:"specSym,omitempty"`
-	Total          decimal.Decimal `json:"sumCelkem"`
+	// ID is the record's identifier (id).
+	ID ID `json:"id,omitzero"`
+	// Code is the document number (kod), e.g. VF1-0001/2024.
+	Code string `json:"kod,omitempty"`
+	// Customer is the invoiced address-book record (firma).
+	Customer Ref `json:"firma,omitzero"`
+	// VariableSymbol is varSym, the payment reference.
+	VariableSymbol string `json:"varSym,omitempty"`
+	// SpecificSymbol is specSym.
+	SpecificSymbol string `json:"specSym,omitempty"`
+	// Total is the invoice total including VAT (sumCelkem).
+	Total decimal.Decimal `json:"sumCelkem"`
 	// Remaining is the amount still to pay (zbyvaUhradit, read-only).
 	Remaining decimal.Decimal `json:"zbyvaUhradit"`
-	IssuedOn  Date            `json:"datVyst,omitzero"`
-	DueOn     Date            `json:"datSplat,omitzero"`
+	// IssuedOn is the issue date (datVyst).
+	IssuedOn Date `json:"datVyst,omitzero"`
+	// DueOn is the due date (datSplat).
+	DueOn Date `json:"datSplat,omitzero"`
 	// PaymentState is stavUhrK: one of the PaymentState constants.
 	PaymentState string `json:"stavUhrK,omitempty"`
 	// Cancelled is storno (read-only).
 	Cancelled Bool `json:"storno,omitempty"`
 	// DocumentType is typDokl; read with includes=/faktura-vydana/typDokl
 	// its Fields hold typDoklK (see [IssuedInvoice.Kind]).
-	DocumentType Ref      `json:"typDokl,omitzero"`
-	Currency     Ref      `json:"mena,omitzero"`
-	ContactEmail string   `json:"kontaktEmail,omitempty"`
-	Labels       LabelSet `json:"stitky,omitzero"`
+	DocumentType Ref `json:"typDokl,omitzero"`
+	// Currency is the invoice currency (mena), e.g. code:CZK.
+	Currency Ref `json:"mena,omitzero"`
+	// ContactEmail is the document's contact e-mail (kontaktEmail), the
+	// first choice of recipient.
+	ContactEmail string `json:"kontaktEmail,omitempty"`
+	// Labels are the invoice's labels (stitky).
+	Labels LabelSet `json:"stitky,omitzero"`
 }
 
 // Movement holds the fields shared by bank and cash movements.
 type Movement struct {
-	ID             ID     `json:"id,omitzero"`
-	Code           string `json:"kod,omitempty"`
+	// ID is the record's identifier (id).
+	ID ID `json:"id,omitzero"`
+	// Code is the document number (kod).
+	Code string `json:"kod,omitempty"`
+	// VariableSymbol is varSym, the payer's payment reference.
 	VariableSymbol string `json:"varSym,omitempty"`
 	// SpecificSymbol exists on bank movements only.
-	SpecificSymbol string          `json:"specSym,omitempty"`
-	Total          decimal.Decimal `json:"sumCelkem"`
-	IssuedOn       Date            `json:"datVyst,omitzero"`
+	SpecificSymbol string `json:"specSym,omitempty"`
+	// Total is the amount moved (sumCelkem).
+	Total decimal.Decimal `json:"sumCelkem"`
+	// IssuedOn is the movement's date (datVyst).
+	IssuedOn Date `json:"datVyst,omitzero"`
 	// Payer is the counterparty's address-book record (firma).
 	Payer Ref `json:"firma,omitzero"`
 	// Direction is typPohybuK: DirectionIncoming or DirectionOutgoing.
 	Direction string `json:"typPohybuK,omitempty"`
 	// Paired is sparovano (read-only): the movement is matched to documents.
-	Paired    Bool `json:"sparovano,omitempty"`
+	Paired Bool `json:"sparovano,omitempty"`
+	// Cancelled is storno (read-only).
 	Cancelled Bool `json:"storno,omitempty"`
-	Currency  Ref  `json:"mena,omitzero"`
+	// Currency is the movement's currency (mena).
+	Currency Ref `json:"mena,omitzero"`
 	// Account is the counterparty's account number (buc, bank only).
-	Account string   `json:"buc,omitempty"`
-	Labels  LabelSet `json:"stitky,omitzero"`
+	Account string `json:"buc,omitempty"`
+	// Labels are the movement's labels (stitky).
+	Labels LabelSet `json:"stitky,omitzero"`
 }
 
 // BankMovement is a bank statement line (evidence banka).
@@ -145,8 +189,11 @@ type CashMovement struct{ Movement }
 
 // Label is a label definition (evidence stitek).
 type Label struct {
-	ID   ID     `json:"id,omitzero"`
+	// ID is the record's identifier (id).
+	ID ID `json:"id,omitzero"`
+	// Code is the label code (kod) used in stitky.
 	Code string `json:"kod,omitempty"`
+	// Name is the label's display name (nazev).
 	Name string `json:"nazev,omitempty"`
 }
 

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/shopspring/decimal"
 )
 
 // Valid reports whether m is one of the six remainder modes.
@@ -61,13 +63,16 @@ func (r PairRequest) pairBody() ([]byte, error) {
 // written to the payment's evidence).
 //
 // Pairing is never retried blindly. The payment is read first: a payment
-// already paired gives [ErrAlreadyPaired] and nothing is written. The
-// write itself is resent only when it provably never reached the server.
-// After an ambiguous failure (5xx, timeout, connection lost after sending)
-// the payment is read again: if it is paired now the pairing took effect
-// and Pair returns nil; if not, the original error is returned and the
-// caller may retry. If the re-read fails too, the error wraps
-// [ErrOutcomeUnknown]. A 4xx answer is returned as an *APIError.
+// already paired gives [ErrAlreadyPaired] and nothing is written; the
+// invoice's remaining amount (zbyvaUhradit) is read too. The write itself
+// is resent only when it provably never reached the server. After an
+// ambiguous failure (5xx, timeout, connection lost after sending) the
+// payment is read again: if it is paired now (sparovano), or the invoice's
+// remaining amount went down (an overpayment with ignorovat may leave the
+// payment unpaired), the pairing took effect and Pair returns nil; if not,
+// the original error is returned and the caller may retry. If the re-read
+// fails too, the error wraps [ErrOutcomeUnknown]. A 4xx answer is
+// returned as an *APIError.
 func (c *Client) Pair(ctx context.Context, req PairRequest) error {
 	if err := req.Validate(); err != nil {
 		return err
@@ -83,6 +88,8 @@ func (c *Client) Pair(ctx context.Context, req PairRequest) error {
 	if paired {
 		return fmt.Errorf("%w: %s %s", ErrAlreadyPaired, req.PaymentEvidence, req.Payment)
 	}
+	// Best effort: a failure here is left to the write to report.
+	before, beforeErr := c.invoiceRemaining(ctx, req.Invoice)
 	resp, err := c.do(ctx, request{
 		method: http.MethodPost, path: "/" + req.PaymentEvidence + ".json",
 		body: body, class: retryUnreached,
@@ -93,7 +100,7 @@ func (c *Client) Pair(ctx context.Context, req PairRequest) error {
 			return nil
 		}
 		u, _ := c.endpoint("/"+req.PaymentEvidence+".json", nil)
-		return newAPIError(http.MethodPost, u, resp.status, resp.body)
+		return c.scrub(newAPIError(http.MethodPost, u, resp.status, resp.body))
 	}
 	if !ambiguous(err) {
 		return err
@@ -105,15 +112,37 @@ func (c *Client) Pair(ctx context.Context, req PairRequest) error {
 		return errors.Join(err, ErrOutcomeUnknown)
 	}
 	paired, rerr := c.isPaired(checkCtx, req.PaymentEvidence, req.Payment)
-	switch {
-	case rerr != nil:
+	if rerr != nil {
 		return errors.Join(err, fmt.Errorf("%w: re-reading the payment failed: %v", ErrOutcomeUnknown, rerr))
-	case paired:
+	}
+	if !paired && beforeErr == nil {
+		after, aerr := c.invoiceRemaining(checkCtx, req.Invoice)
+		if aerr != nil {
+			return errors.Join(err, fmt.Errorf("%w: re-reading the invoice failed: %v", ErrOutcomeUnknown, aerr))
+		}
+		paired = after.LessThan(before)
+	}
+	if paired {
 		c.log.LogAttrs(ctx, slog.LevelInfo, "abraflexi: pairing failed ambiguously but took effect",
 			slog.String("payment", req.Payment.String()), slog.String("invoice", req.Invoice.String()), slog.String("error", err.Error()))
 		return nil
 	}
 	return err
+}
+
+// invoiceRemaining reads an issued invoice's zbyvaUhradit.
+func (c *Client) invoiceRemaining(ctx context.Context, id ID) (decimal.Decimal, error) {
+	raw, err := c.getRecord(ctx, EvidenceIssuedInvoice, id, url.Values{"detail": {"custom:id,zbyvaUhradit"}})
+	if err != nil {
+		return decimal.Decimal{}, err
+	}
+	var rec struct {
+		Remaining decimal.Decimal `json:"zbyvaUhradit"`
+	}
+	if err := decodeRecord(raw, &rec); err != nil {
+		return decimal.Decimal{}, fmt.Errorf("abraflexi: decode %s: %w", EvidenceIssuedInvoice, err)
+	}
+	return rec.Remaining, nil
 }
 
 // ambiguous reports whether a failed write may nevertheless have been

@@ -1,6 +1,7 @@
 package abraflexi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,9 +9,12 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/shopspring/decimal"
 )
 
 // subCollections are nested fields read with relations= (sub-evidences);
@@ -158,6 +162,7 @@ func (s *Service[T]) List(ctx context.Context, opts ListOptions) iter.Seq2[T, er
 		}
 		path := listingPath(s.evidence, opts.Filter)
 		total, seen := -1, 0
+		var prevFirst json.RawMessage
 		for start := 0; ; start += page {
 			q := cloneValues(base)
 			q.Set("limit", strconv.Itoa(page))
@@ -178,6 +183,15 @@ func (s *Service[T]) List(ctx context.Context, opts ListOptions) iter.Seq2[T, er
 			if l.hasCount && start == 0 {
 				total = l.rowCount
 			}
+			// A server that ignores start answers every page with the
+			// first one: stop instead of yielding duplicates forever.
+			if start > 0 && len(l.records) > 0 && bytes.Equal(l.records[0], prevFirst) {
+				yield(zero, fmt.Errorf("abraflexi: list %s: the server ignored start=%d (the page repeats the previous one)", s.evidence, start))
+				return
+			}
+			if len(l.records) > 0 {
+				prevFirst = l.records[0]
+			}
 			for _, raw := range l.records {
 				var v T
 				if err := json.Unmarshal(raw, &v); err != nil {
@@ -192,7 +206,9 @@ func (s *Service[T]) List(ctx context.Context, opts ListOptions) iter.Seq2[T, er
 					return
 				}
 			}
-			if len(l.records) < page || (total >= 0 && start+len(l.records) >= total) {
+			// Stop on a short page, when the row count is reached, or when
+			// the server ignored limit and sent more than a page (all of it).
+			if len(l.records) != page || (total >= 0 && start+len(l.records) >= total) {
 				return
 			}
 		}
@@ -310,8 +326,9 @@ func (s *Service[T]) Upsert(ctx context.Context, records []Fields, opts WriteOpt
 // results, and the results of earlier batches are returned with it.
 //
 // A batch is retried after a temporary failure only when every record has
-// a code: or ext: id (create-or-update by that id is replay-safe);
-// otherwise only when the request provably never reached the server.
+// a code: or ext: id (create-or-update by that id is replay-safe) and no
+// sub-collection, pairing or action (those would repeat); otherwise only
+// when the request provably never reached the server.
 func (c *Client) Upsert(ctx context.Context, evidence string, records []Fields, opts WriteOptions) ([]WriteResult, error) {
 	return c.writeAll(ctx, evidence, records, opts, nil)
 }
@@ -366,14 +383,46 @@ func recordID(f Fields) string {
 	return ""
 }
 
+// allReplaySafe reports whether sending batch twice has the effect of
+// sending it once: every record is keyed by a code: or ext: id (create or
+// update), carries no pairing (sparovani, odparovani) and no action, and
+// has no sub-collection (items without ids are appended on every send).
 func allReplaySafe(batch []Fields) bool {
 	for _, f := range batch {
 		id := recordID(f)
 		if !strings.HasPrefix(id, "code:") && !strings.HasPrefix(id, "ext:") {
 			return false
 		}
+		for k, v := range f {
+			switch {
+			case k == "sparovani" || k == "odparovani" || strings.HasPrefix(k, "@action") || strings.HasSuffix(k, "@action"):
+				return false
+			case isCollection(v):
+				return false
+			}
+		}
 	}
 	return true
+}
+
+// isCollection reports whether v is a JSON array or object other than a
+// plain value (a sub-collection or nested record).
+func isCollection(v any) bool {
+	if v == nil {
+		return false
+	}
+	switch v.(type) {
+	case string, bool, Bool, ID, Ref, Date, LabelSet, json.Number, decimal.Decimal, *decimal.Decimal,
+		int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64:
+		return false
+	}
+	switch reflect.ValueOf(v).Kind() {
+	case reflect.Slice, reflect.Array, reflect.Map, reflect.Struct:
+		return true
+	case reflect.Pointer:
+		return isCollection(reflect.ValueOf(v).Elem().Interface())
+	}
+	return false
 }
 
 func writeBody(evidence string, records any, atomic bool) ([]byte, error) {
@@ -416,7 +465,7 @@ func (c *Client) writeBatch(ctx context.Context, evidence string, batch []Fields
 	results := mapResults(wr.Results, reqIDs, offset)
 	if strings.EqualFold(wr.Success, "false") {
 		u, _ := c.endpoint("/"+escapeSegment(evidence)+".json", q)
-		ae := newAPIError(http.MethodPost, u, resp.status, resp.body)
+		ae := c.scrub(newAPIError(http.MethodPost, u, resp.status, resp.body))
 		ae.Results = results
 		return nil, ae
 	}

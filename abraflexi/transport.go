@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -188,7 +190,7 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 		slog.Duration("duration", time.Since(start)))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorRead))
-		return nil, newAPIError(r.method, u, resp.StatusCode, b)
+		return nil, c.scrub(newAPIError(r.method, u, resp.StatusCode, b))
 	}
 	limit := r.maxBody
 	if limit <= 0 {
@@ -202,4 +204,44 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 		return nil, &transportError{method: r.method, url: su, err: fmt.Errorf("response body larger than %d bytes", limit)}
 	}
 	return &response{status: resp.StatusCode, body: b, url: final}, nil
+}
+
+// secrets returns the strings that must never appear in an error: the
+// password and the Basic credentials as sent (base64 and, for good measure,
+// user:password).
+func (c *Client) secrets() []string {
+	if c.cfg.Password == "" {
+		return nil
+	}
+	pair := c.cfg.Login + ":" + c.cfg.Password
+	return []string{base64.StdEncoding.EncodeToString([]byte(pair)), pair, c.cfg.Password}
+}
+
+// scrub removes credentials a server or proxy may echo back (some error
+// pages repeat the request headers, Authorization included) from e.
+func (c *Client) scrub(e *APIError) *APIError {
+	sec := c.secrets()
+	if len(sec) == 0 {
+		return e
+	}
+	clean := func(s string) string {
+		for _, x := range sec {
+			s = strings.ReplaceAll(s, x, redacted)
+		}
+		return s
+	}
+	e.Body = clean(e.Body)
+	for i := range e.Messages {
+		m := &e.Messages[i]
+		m.Message, m.Value, m.Path, m.For = clean(m.Message), clean(m.Value), clean(m.Path), clean(m.For)
+	}
+	for i := range e.wire {
+		w := &e.wire[i]
+		for _, ms := range [][]Message{w.Errors, w.Warnings, w.Infos} {
+			for j := range ms {
+				ms[j].Message, ms[j].Value, ms[j].Path, ms[j].For = clean(ms[j].Message), clean(ms[j].Value), clean(ms[j].Path), clean(ms[j].For)
+			}
+		}
+	}
+	return e
 }

@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -219,6 +221,12 @@ func TestWriteRetryPolicy(t *testing.T) {
 		{"code ids are replay-safe", []Fields{{"id": "code:A", "nazev": "x"}, {"id": ExtID("S", "1"), "nazev": "y"}}, 2},
 		{"numeric id is not", []Fields{{"id": "code:A"}, {"id": 5}}, 1},
 		{"no id is not", []Fields{{"kod": "A"}}, 1},
+		{"typed values stay replay-safe", []Fields{{"id": CodeID("A"), "firma": RefTo(CodeID("C")), "datSplat": NewDate(2026, 1, 1),
+			"sumCelkem": decimal.NewFromInt(5), "stitky": Labels("VIP"), "storno": Bool(false), "n": 1.5}}, 2},
+		{"items are appended on replay", []Fields{{"id": "code:A", "polozkyFaktury": []Fields{{"nazev": "item"}}}}, 1},
+		{"nested object", []Fields{{"id": "code:A", "x": map[string]any{"a": 1}}}, 1},
+		{"pairing through Upsert", []Fields{{"id": "code:B1", "sparovani": map[string]string{"uhrazovanaFak": "code:F"}}}, 1},
+		{"action", []Fields{{"id": "code:A", "@action": "storno"}}, 1},
 	} {
 		f, c, _ := newFake(t, func(w http.ResponseWriter, r *http.Request, _ []byte, n int) {
 			if n == 0 {
@@ -377,11 +385,14 @@ func TestPairAmbiguous500(t *testing.T) {
 
 func TestPairNotApplied(t *testing.T) {
 	f, c, _ := newFake(t, func(w http.ResponseWriter, r *http.Request, body []byte, n int) {
-		if r.Method == http.MethodGet {
+		switch {
+		case r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/faktura-vydana/"):
+			io.WriteString(w, `{"winstrom":{"@version":"1.0","faktura-vydana":[{"id":"4","zbyvaUhradit":"500.0"}]}}`)
+		case r.Method == http.MethodGet:
 			io.WriteString(w, `{"winstrom":{"@version":"1.0","pokladni-pohyb":[{"id":"3","sparovano":"false"}]}}`)
-			return
+		default:
+			w.WriteHeader(http.StatusServiceUnavailable)
 		}
-		w.WriteHeader(http.StatusServiceUnavailable)
 	})
 	req := PairRequest{PaymentEvidence: EvidenceCash, Payment: NumericID(3), Invoice: NumericID(4), Remainder: RemainderPartial}
 	err := c.Pair(context.Background(), req)
@@ -389,8 +400,61 @@ func TestPairNotApplied(t *testing.T) {
 	if !errors.As(err, &ae) || ae.StatusCode != 503 {
 		t.Fatalf("err %v", err)
 	}
-	if n := len(f.requests()); n != 3 { // read, one write (never resent), re-read
-		t.Fatalf("%d requests", n)
+	// read payment and invoice, one write (never resent), re-read both
+	var methods []string
+	for _, r := range f.requests() {
+		methods = append(methods, r.Method)
+	}
+	if got := strings.Join(methods, ","); got != "GET,GET,POST,GET,GET" {
+		t.Fatalf("requests %s", got)
+	}
+}
+
+// TestPairAppliedButPaymentStaysUnpaired: an overpayment paired with
+// ignorovat may leave the payment unpaired (sparovano false); the invoice's
+// remaining amount still shows that the lost write took effect.
+func TestPairAppliedButPaymentStaysUnpaired(t *testing.T) {
+	var mu sync.Mutex
+	remaining := "500.0"
+	f, c, _ := newFake(t, func(w http.ResponseWriter, r *http.Request, body []byte, n int) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/faktura-vydana/"):
+			io.WriteString(w, `{"winstrom":{"@version":"1.0","faktura-vydana":[{"id":"4","zbyvaUhradit":"`+remaining+`"}]}}`)
+		case r.Method == http.MethodGet:
+			io.WriteString(w, `{"winstrom":{"@version":"1.0","banka":[{"id":"3","sparovano":"false"}]}}`)
+		default:
+			remaining = "0.0" // applied, the answer is lost
+			w.WriteHeader(http.StatusBadGateway)
+		}
+	})
+	req := PairRequest{PaymentEvidence: EvidenceBank, Payment: NumericID(3), Invoice: NumericID(4), Remainder: RemainderIgnore}
+	if err := c.Pair(context.Background(), req); err != nil {
+		t.Fatalf("Pair: %v", err)
+	}
+	posts := 0
+	for _, r := range f.requests() {
+		if r.Method == http.MethodPost {
+			posts++
+		}
+	}
+	if posts != 1 {
+		t.Fatalf("%d pairing writes", posts)
+	}
+	// The re-read failing leaves the outcome unknown.
+	_, c2, _ := newFake(t, func(w http.ResponseWriter, r *http.Request, body []byte, n int) {
+		switch {
+		case n == 0:
+			io.WriteString(w, `{"winstrom":{"@version":"1.0","banka":[{"id":"3","sparovano":"false"}]}}`)
+		case n == 1:
+			io.WriteString(w, `{"winstrom":{"@version":"1.0","faktura-vydana":[{"id":"4","zbyvaUhradit":"500"}]}}`)
+		default:
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+	})
+	if err := c2.Pair(context.Background(), req); !errors.Is(err, ErrOutcomeUnknown) {
+		t.Fatalf("err %v", err)
 	}
 }
 
@@ -502,3 +566,168 @@ func atoi(s string) int {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestPagingServerIgnoresStartOrLimit(t *testing.T) {
+	page := func(from, to int) string {
+		var recs []string
+		for i := from; i < to; i++ {
+			recs = append(recs, `{"id":"`+itoa(i+1)+`"}`)
+		}
+		return `{"winstrom":{"@version":"1.0","banka":[` + strings.Join(recs, ",") + `]}}`
+	}
+	run := func(name string, h func(start, limit int) string, want int, wantErr bool) {
+		t.Run(name, func(t *testing.T) {
+			f, c, _ := newFake(t, func(w http.ResponseWriter, r *http.Request, _ []byte, n int) {
+				if n > 20 {
+					w.WriteHeader(http.StatusTeapot) // would loop forever
+					return
+				}
+				q := r.URL.Query()
+				io.WriteString(w, h(atoi(q.Get("start")), atoi(q.Get("limit"))))
+			})
+			got, err := c.Bank.All(context.Background(), ListOptions{PageSize: 3})
+			if (err != nil) != wantErr || len(got) != want && !wantErr {
+				t.Fatalf("%d records, err %v", len(got), err)
+			}
+			if n := len(f.requests()); n > 3 {
+				t.Fatalf("%d requests", n)
+			}
+		})
+	}
+	// No @rowCount, start ignored: every page is the first one.
+	run("start ignored", func(start, limit int) string { return page(0, limit) }, 0, true)
+	// limit ignored: everything comes at once.
+	run("limit ignored", func(start, limit int) string { return page(start, 10) }, 10, false)
+	// Both honoured, no row count: stops on the short page.
+	run("no row count", func(start, limit int) string { return page(start, min(start+limit, 7)) }, 7, false)
+	// Exact multiple of the page size without row count: one empty page more.
+	run("exact multiple", func(start, limit int) string { return page(start, min(start+limit, 6)) }, 6, false)
+}
+
+func TestRetryAfterIsBounded(t *testing.T) {
+	resp := &http.Response{StatusCode: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"86400"}}}
+	if d := boundedBackoff(time.Millisecond, 2*time.Millisecond, 0, resp); d != maxRetryAfter {
+		t.Fatalf("Retry-After 86400 gave %s", d)
+	}
+	resp.Header.Set("Retry-After", "1")
+	if d := boundedBackoff(time.Millisecond, 2*time.Millisecond, 0, resp); d != time.Second {
+		t.Fatalf("Retry-After 1 gave %s", d)
+	}
+	if d := boundedBackoff(time.Millisecond, 2*time.Millisecond, 10, nil); d != 2*time.Millisecond {
+		t.Fatalf("backoff %s", d)
+	}
+}
+
+func TestRetryOn429And502And504(t *testing.T) {
+	for _, code := range []int{http.StatusTooManyRequests, http.StatusBadGateway, http.StatusGatewayTimeout} {
+		f, c, _ := newFake(t, func(w http.ResponseWriter, r *http.Request, _ []byte, n int) {
+			if n == 0 {
+				w.WriteHeader(code)
+				return
+			}
+			io.WriteString(w, `{"winstrom":{"@version":"1.0","stitek":[{"id":"1","kod":"VIP"}]}}`)
+		})
+		got, err := c.Labels.All(context.Background(), ListOptions{})
+		if err != nil || len(got) != 1 || len(f.requests()) != 2 {
+			t.Fatalf("%d: %v %d requests", code, err, len(f.requests()))
+		}
+	}
+}
+
+func TestContextCancelledDuringBackoff(t *testing.T) {
+	_, c, _ := newFake(t, func(w http.ResponseWriter, r *http.Request, body []byte, n int) {
+		w.Header().Set("Retry-After", "3600")
+		w.WriteHeader(http.StatusServiceUnavailable)
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(30*time.Millisecond, cancel)
+	start := time.Now()
+	_, err := c.IssuedInvoices.Get(ctx, CodeID("X"))
+	if !errors.Is(err, context.Canceled) || time.Since(start) > 5*time.Second {
+		t.Fatalf("err %v after %s", err, time.Since(start))
+	}
+	// A context cancelled before the call sends nothing.
+	f, c2, _ := newFake(t, func(w http.ResponseWriter, r *http.Request, body []byte, n int) {})
+	_, err = c2.Addresses.Upsert(ctx, []Fields{{"id": "code:A"}}, WriteOptions{})
+	if !errors.Is(err, context.Canceled) || len(f.requests()) != 0 {
+		t.Fatalf("err %v, %d requests", err, len(f.requests()))
+	}
+}
+
+func TestCredentialsNeverInErrorsOrLogs(t *testing.T) {
+	// A proxy that echoes the request headers in its error page.
+	_, c, logs := newFake(t, func(w http.ResponseWriter, r *http.Request, body []byte, n int) {
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, `{"winstrom":{"@version":"1.0","success":"false","message":"bad request, headers: Authorization: `+
+			r.Header.Get("Authorization")+` password s3cret-pw","results":[{"errors":[{"message":"x","value":"api:s3cret-pw"}]}]}}`)
+	})
+	_, err := c.Addresses.Upsert(context.Background(), []Fields{{"id": "code:A", "nazev": "x"}}, WriteOptions{})
+	var ae *APIError
+	if !errors.As(err, &ae) {
+		t.Fatalf("err %v", err)
+	}
+	dump := err.Error() + ae.Body + fmt.Sprintf("%+v %+v", ae.Messages, ae.Results) + logs.String()
+	for _, secret := range []string{"s3cret-pw", "YXBpOnMzY3JldC1wdw=="} {
+		if strings.Contains(dump, secret) {
+			t.Fatalf("secret %q leaked: %s", secret, dump)
+		}
+	}
+	if !strings.Contains(ae.Body, "REDACTED") {
+		t.Fatalf("body %s", ae.Body)
+	}
+	// A URL with user info in the config is used without it.
+	c3, err := NewClient(Config{URL: "http://u:pw-in-url@127.0.0.1:1", Login: "api", Password: "s3cret-pw", Company: "demo"}, WithRetry(0, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c3.Labels.All(context.Background(), ListOptions{})
+	if err == nil || strings.Contains(err.Error(), "pw-in-url") || strings.Contains(err.Error(), "s3cret-pw") || strings.Contains(c3.BaseURL(), "pw-in-url") {
+		t.Fatalf("err %v base %s", err, c3.BaseURL())
+	}
+}
+
+func TestSelfSignedTLS(t *testing.T) {
+	var hits int
+	var mu sync.Mutex
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits++
+		mu.Unlock()
+		if u, p, _ := r.BasicAuth(); u != "api" || p != "pw" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		io.WriteString(w, `{"winstrom":{"@version":"1.0","stitek":[{"id":"1","kod":"VIP"}]}}`)
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // expected handshake failures
+	srv.StartTLS()
+	defer srv.Close()
+	cfg := Config{URL: srv.URL, Login: "api", Password: "pw", Company: "demo"}
+	c, err := NewClient(cfg, WithRetry(3, time.Millisecond, time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Labels.All(context.Background(), ListOptions{}); err == nil {
+		t.Fatal("self-signed certificate accepted without InsecureSkipVerify")
+	}
+	mu.Lock()
+	n := hits
+	mu.Unlock()
+	if n != 0 {
+		t.Fatalf("%d requests reached the handler", n)
+	}
+	cfg.InsecureSkipVerify = true
+	c, err = NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Labels.All(context.Background(), ListOptions{})
+	if err != nil || len(got) != 1 || got[0].Code != "VIP" {
+		t.Fatalf("%+v %v", got, err)
+	}
+	// The caller's transport is cloned, not modified.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if _, err := NewClient(cfg, WithHTTPClient(&http.Client{Transport: tr})); err != nil || (tr.TLSClientConfig != nil && tr.TLSClientConfig.InsecureSkipVerify) {
+		t.Fatalf("caller transport modified: %v", err)
+	}
+}

@@ -37,9 +37,12 @@ func (b Bool) MarshalJSON() ([]byte, error) {
 // Date is a calendar date without a time zone, as AbraFlexi's date fields
 // (datVyst, datSplat, smlouvaOd, ...) are. The zero value means "no date".
 type Date struct {
-	Year  int
+	// Year is the year, e.g. 2024.
+	Year int
+	// Month is the month of the year.
 	Month time.Month
-	Day   int
+	// Day is the day of the month, 1-31.
+	Day int
 }
 
 // NewDate returns the date y-m-d.

@@ -353,10 +353,15 @@ func (s *Server) Count(evidence string) int {
 
 // ChangeEntry is one entry of the server's change log (the Changes API).
 type ChangeEntry struct {
-	Version     int64
-	Evidence    string
-	Operation   string
-	ID          int64
+	// Version is the entry's global version (@in-version).
+	Version int64
+	// Evidence is the changed record's evidence (@evidence).
+	Evidence string
+	// Operation is create, update or delete (@operation).
+	Operation string
+	// ID is the changed record's numeric id.
+	ID int64
+	// ExternalIDs are the record's code: and ext: identifiers (external-ids).
 	ExternalIDs []string
 }
 

@@ -186,8 +186,9 @@ func (s *Server) fail(err error) {
 type Request struct {
 	// Method is the HTTP method.
 	Method string
-	// Path is the unescaped URL path, RawPath the path as sent.
-	Path    string
+	// Path is the unescaped URL path.
+	Path string
+	// RawPath is the URL path as sent, still escaped.
 	RawPath string
 	// Query holds the decoded query parameters.
 	Query url.Values
