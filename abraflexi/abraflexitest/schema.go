@@ -150,7 +150,7 @@ func builtinSchemas() map[string]*schema {
 // DefaultLabels are the label codes the stitek codebook holds from the start.
 var DefaultLabels = []string{
 	"UPOMINKA1", "UPOMINKA2", "UPOMINKA3", "NEPLATIC", "ODPOJENO", "VIP", "NEODPOJOVAT", "NEUPOMINAT",
-	"NEIDENTIFIKOVANO", "CHYBIFAKTURA", "PREPLATEK", "POTVRZENO", "MISSINGINVOICE", "UNIDENTIFIED", "OVERPAYMENT",
+	"NEIDENTIFIKOVANO", "CHYBIFAKTURA", "PREPLATEK", "POTVRZENO", "POTVRZENO_CASTECNE", "MISSINGINVOICE", "UNIDENTIFIED", "OVERPAYMENT",
 }
 
 // DefaultInvoiceTypes maps the codes of the seeded typ-faktury-vydane
