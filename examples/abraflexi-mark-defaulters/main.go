@@ -25,6 +25,7 @@ import (
 
 	"github.com/spoje-net/isptools/dunning"
 	"github.com/spoje-net/isptools/examples/internal/appkit"
+	"github.com/spoje-net/isptools/examples/internal/connect"
 	"github.com/spoje-net/isptools/examples/internal/dunningapp"
 )
 
@@ -39,7 +40,7 @@ func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report
 	policy.ContractType = env.String("INET_CONTRACT_TYPE", "")
 	policy.MinDebt = dunningapp.MinDebt(env)
 	opts := dunningapp.Options(env, log, appName)
-	client, err := dunningapp.Client(env, log)
+	client, err := connect.AbraFlexi(env, log)
 	if err != nil {
 		return dunningapp.MarkReport(nil), err
 	}

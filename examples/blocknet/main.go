@@ -20,7 +20,7 @@
 // ABRAFLEXI_COMPANY, ABRAFLEXI_INSECURE; LABEL_DISCONNECTED, LABEL_VIP,
 // LABEL_NODISCONNECT; MAX_BLOCKS; CUT_DAYS (any|workdays); DRY_RUN;
 // NETWORK_BACKEND (svn|file|netbox, default svn) with SVNURL, SVNUSER,
-// SVNPASS, SVNBIN, SVN_HOSTS_PATH, LOGFILE (svn), HOSTS_FILE (file) or
+// SVNPASS, SVNBIN, SVN_HOSTS_PATH, SVN_WORKING_COPY, LOGFILE (svn), HOSTS_FILE (file) or
 // NETBOXURL, NETBOXTOKEN, NETBOX_* (netbox); plus RESULT_FILE, EASE_LOGGER
 // and APP_DEBUG.
 package main
@@ -32,6 +32,7 @@ import (
 	"github.com/spoje-net/isptools/dunning"
 	"github.com/spoje-net/isptools/examples/internal/appkit"
 	"github.com/spoje-net/isptools/examples/internal/backends"
+	"github.com/spoje-net/isptools/examples/internal/connect"
 	"github.com/spoje-net/isptools/examples/internal/dunningapp"
 )
 
@@ -42,11 +43,11 @@ func main() { appkit.Main(appName, run) }
 
 func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report, error) {
 	policy := dunning.DefaultPolicy()
-	policy.Labels = dunningapp.Labels(env)
+	policy.Labels = dunningapp.BlockLabels(env)
 	policy.MaxBlocks = env.Int("MAX_BLOCKS", dunning.DefaultMaxBlocks, 0)
 	policy.CutDays = dunningapp.CutDays(env)
 	opts := dunningapp.Options(env, log, appName)
-	client, err := dunningapp.Client(env, log)
+	client, err := connect.AbraFlexi(env, log)
 	if err != nil {
 		return dunningapp.BlockReport(nil), err
 	}

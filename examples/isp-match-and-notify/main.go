@@ -28,12 +28,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 
-	"github.com/spoje-net/isptools/abraflexi"
 	"github.com/spoje-net/isptools/examples/internal/appkit"
-	"github.com/spoje-net/isptools/examples/internal/dunningapp"
+	"github.com/spoje-net/isptools/examples/internal/connect"
+	"github.com/spoje-net/isptools/examples/internal/paymentapp"
 	"github.com/spoje-net/isptools/notify"
 	"github.com/spoje-net/isptools/payments"
 )
@@ -46,12 +45,11 @@ func main() { appkit.Main(appName, run) }
 func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report, error) {
 	docID := env.String("DOCUMENTID", "")
 	if docID == "" {
-		return reportOf(payments.Result{Reason: payments.NoDocumentID, ExitCode: payments.ExitError,
-			Message: "No DOCUMENTID provided."}, nil), nil
+		return reportOf(paymentapp.NoDocumentID(), nil), nil
 	}
-	mcfg := matcherConfig(env)
-	ncfg := notifyConfig(env, mcfg.DryRun)
-	client, err := dunningapp.Client(env, log)
+	mcfg := paymentapp.MatcherConfig(env)
+	ncfg := paymentapp.NotifyConfig(env) // DRY_RUN implies MUTE
+	client, err := connect.AbraFlexi(env, log)
 	if err == nil {
 		err = env.Err()
 	}
@@ -60,7 +58,7 @@ func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report
 		deps, err = notify.NewDeps(ncfg, client, log)
 	}
 	if err != nil {
-		return &appkit.Report{Payment: &appkit.Payment{Document: docID, Reason: string(payments.Failed)}}, err
+		return paymentapp.Failed(docID), err
 	}
 
 	m := payments.NewMatcher(payments.NewClientLedger(client), mcfg)
@@ -81,8 +79,9 @@ func notifyAfter(ctx context.Context, deps notify.Deps, res payments.Result, log
 	case res.Matched():
 		nres, err = notify.ConfirmInvoicePayment(ctx, deps, res.InvoiceID.String())
 	case res.ExitCode == payments.ExitUnmatched:
-		nres, err = notify.NoticePaymentReceived(ctx, deps, res.PaymentID.String(), notifyEvidence(res.Evidence))
+		nres, err = notify.NoticePaymentReceived(ctx, deps, res.PaymentID.String(), paymentapp.NotifyEvidence(res.Evidence))
 	default:
+		log.InfoContext(ctx, "no notification due", "document", res.Document, "reason", string(res.Reason))
 		return nil
 	}
 	if err != nil {
@@ -92,89 +91,14 @@ func notifyAfter(ctx context.Context, deps notify.Deps, res payments.Result, log
 	return &nres
 }
 
-// notifyEvidence maps an AbraFlexi evidence to notify's PAYMENT_EVIDENCE.
-func notifyEvidence(ev string) string {
-	switch ev {
-	case abraflexi.EvidenceBank:
-		return notify.PaymentEvidenceBank
-	case abraflexi.EvidenceCash:
-		return notify.PaymentEvidenceCash
-	}
-	return notify.PaymentEvidenceAuto
-}
-
-// matcherConfig reads the matcher's environment variables; bad values are
-// recorded in env.
-func matcherConfig(env *appkit.Env) payments.Config {
-	ev := env.Enum("PAYMENT_EVIDENCE", string(payments.EvidenceAuto), "banka", "pokladna", "auto")
-	mode := env.Enum("MATCH_OVERPAY_MODE", string(payments.OverpaySettle), "settle", "manual")
-	return payments.Config{
-		Evidence: payments.EvidenceChoice(ev),
-		Policy: payments.Policy{
-			OverpayMode: payments.OverpayMode(mode),
-			Labels: payments.Labels{
-				Overpay:        env.String("LABEL_OVERPAY", payments.DefaultLabelOverpay),
-				InvoiceMissing: env.String("LABEL_INVOICE_MISSING", payments.DefaultLabelInvoiceMissing),
-				Unidentified:   env.String("LABEL_UNIDENTIFIED", payments.DefaultLabelUnidentified),
-			},
-		},
-		DryRun: env.Bool("DRY_RUN", false),
-	}
-}
-
-// notifyConfig reads the notify configuration through env (so the .env
-// file counts); DRY_RUN implies MUTE. Errors are recorded in env.
-func notifyConfig(env *appkit.Env, dryRun bool) notify.Config {
-	cfg, err := notify.ConfigFromLookup(env.Lookup)
-	if err != nil {
-		env.Errorf("%v", err)
-	}
-	cfg.Mute = cfg.Mute || dryRun
-	return cfg
-}
-
-// reportOf renders the combined report: the matcher's fields (document,
-// invoice, varSym, reason, amount, remainder) with its exit code, the
-// notification's recipient, and "notification" describing the mail
-// (null when none was due).
+// reportOf renders the combined report: the matcher's report
+// ([paymentapp.MatchReport]) with its exit code, the notification's
+// recipient, and "notification" describing the mail (null when none was
+// due).
 func reportOf(res payments.Result, n *notify.Result) *appkit.Report {
-	r := &appkit.Report{
-		ExitCode: res.ExitCode,
-		Message:  res.Message,
-		Payment:  &appkit.Payment{Document: res.Document, Reason: string(res.Reason)},
-		Extra:    map[string]any{"amount": nil, "remainder": nil, "notification": nil, "message_id": nil},
-	}
-	if res.Invoice != "" {
-		r.Payment.Invoice = &res.Invoice
-	}
-	if res.VarSym != "" || res.Evidence != "" {
-		vs := res.VarSym
-		r.Payment.VarSym = &vs
-	}
-	if res.Evidence != "" {
-		r.Extra["amount"] = json.Number(res.Amount.StringFixed(2))
-		r.Extra["evidence"] = res.Evidence
-	}
-	if res.Remainder != "" {
-		r.Extra["remainder"] = string(res.Remainder)
-	}
-	if len(res.Labels) > 0 {
-		r.Extra["labels"] = res.Labels
-	}
-	if res.DryRun {
-		r.Extra["dryRun"] = true
-	}
-	switch res.ExitCode {
-	case payments.ExitError:
-		r.Status = appkit.StatusError
-	case payments.ExitUnmatched:
-		r.Status = appkit.StatusWarning
-	default:
-		if res.LabelError != "" {
-			r.Status = appkit.StatusWarning
-		}
-	}
-	r.SetMetric("paired", boolInt(res.Matched() && !res.DryRun))
+	r := paymentapp.MatchReport(res)
+	r.Extra["notification"] = nil
+	r.Extra["message_id"] = nil
 	sent := 0
 	if n != nil {
 		note := map[string]any{
@@ -208,11 +132,4 @@ func reportOf(res payments.Result, n *notify.Result) *appkit.Report {
 	}
 	r.SetMetric("sent", sent)
 	return r
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }

@@ -1,12 +1,7 @@
 package main
 
 import (
-	"encoding/json"
-	"errors"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,25 +10,11 @@ import (
 
 	"github.com/spoje-net/isptools/abraflexi"
 	"github.com/spoje-net/isptools/abraflexi/abraflexitest"
+	"github.com/spoje-net/isptools/examples/internal/apptest"
 	"github.com/spoje-net/isptools/notify/notifytest"
 )
 
-var binary string
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", appName+"-*")
-	if err != nil {
-		panic(err)
-	}
-	binary = filepath.Join(dir, appName)
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
-		os.RemoveAll(dir)
-		panic("go build: " + err.Error() + "\n" + string(out))
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { apptest.Main(m) }
 
 type report struct {
 	ExitCode     int            `json:"exitcode"`
@@ -71,37 +52,15 @@ func newFixture(t *testing.T) *fixture {
 	return &fixture{af: af, smtp: notifytest.NewServer(t)}
 }
 
+// run runs the app against the fixture with env (KEY=VALUE) and returns
+// its exit code and report.
 func (f *fixture) run(t *testing.T, env ...string) (int, report) {
 	t.Helper()
-	dir := t.TempDir()
-	out := filepath.Join(dir, "report.json")
-	cmd := exec.Command(binary, "-o", out)
-	cmd.Dir = dir
-	cfg := f.af.Config()
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "EASE_LOGGER=console", "EASE_FROM=billing@isp.example",
-		"MAIL_TRANSPORT=smtp", "SMTP_TLS=none",
-		"ABRAFLEXI_URL=" + cfg.URL, "ABRAFLEXI_LOGIN=" + cfg.Login, "ABRAFLEXI_PASSWORD=" + cfg.Password, "ABRAFLEXI_COMPANY=" + cfg.Company},
-		f.smtp.Env()...)
-	cmd.Env = append(cmd.Env, env...)
-	logs, err := cmd.CombinedOutput()
-	code := 0
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("log: %s", logs)
-	raw, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatalf("no report: %v", err)
-	}
-	t.Logf("report: %s", raw)
+	base := append(apptest.AbraFlexiEnv(f.af), "EASE_FROM=billing@isp.example", "MAIL_TRANSPORT=smtp", "SMTP_TLS=none")
+	res := apptest.Run(t, apptest.Binary(t, appName), append(append(base, f.smtp.Env()...), env...))
 	var r report
-	if err := json.Unmarshal(raw, &r); err != nil {
-		t.Fatal(err)
-	}
-	return code, r
+	res.Decode(t, &r)
+	return res.Code, r
 }
 
 func TestMatchedSendsConfirmation(t *testing.T) {

@@ -28,7 +28,8 @@ import (
 
 	"github.com/spoje-net/isptools/abraflexi"
 	"github.com/spoje-net/isptools/examples/internal/appkit"
-	"github.com/spoje-net/isptools/examples/internal/dunningapp"
+	"github.com/spoje-net/isptools/examples/internal/connect"
+	"github.com/spoje-net/isptools/examples/internal/paymentapp"
 	"github.com/spoje-net/isptools/payments"
 )
 
@@ -42,8 +43,9 @@ func main() { appkit.Main(appName, run) }
 
 func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report, error) {
 	since := sinceDate(env, time.Now())
-	cfg := matcherConfig(env, log)
-	client, err := dunningapp.Client(env, log)
+	cfg := paymentapp.MatcherConfig(env)
+	cfg.Logger = log.With("app", appName) // one line per payment
+	client, err := connect.AbraFlexi(env, log)
 	if err == nil {
 		err = env.Err()
 	}
@@ -81,26 +83,6 @@ func sinceString(d abraflexi.Date) string {
 		return "all"
 	}
 	return d.String()
-}
-
-// matcherConfig reads the matcher's environment variables; bad values are
-// recorded in env.
-func matcherConfig(env *appkit.Env, log *slog.Logger) payments.Config {
-	ev := env.Enum("PAYMENT_EVIDENCE", string(payments.EvidenceAuto), "banka", "pokladna", "auto")
-	mode := env.Enum("MATCH_OVERPAY_MODE", string(payments.OverpaySettle), "settle", "manual")
-	return payments.Config{
-		Evidence: payments.EvidenceChoice(ev),
-		Policy: payments.Policy{
-			OverpayMode: payments.OverpayMode(mode),
-			Labels: payments.Labels{
-				Overpay:        env.String("LABEL_OVERPAY", payments.DefaultLabelOverpay),
-				InvoiceMissing: env.String("LABEL_INVOICE_MISSING", payments.DefaultLabelInvoiceMissing),
-				Unidentified:   env.String("LABEL_UNIDENTIFIED", payments.DefaultLabelUnidentified),
-			},
-		},
-		DryRun: env.Bool("DRY_RUN", false),
-		Logger: log.With("app", appName),
-	}
 }
 
 // entry is one payment of the report's "unmatched" list.

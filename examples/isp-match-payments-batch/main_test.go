@@ -1,12 +1,7 @@
 package main
 
 import (
-	"encoding/json"
-	"errors"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -15,24 +10,10 @@ import (
 	"github.com/spoje-net/isptools/abraflexi"
 	"github.com/spoje-net/isptools/abraflexi/abraflexitest"
 	"github.com/spoje-net/isptools/examples/internal/appkit"
+	"github.com/spoje-net/isptools/examples/internal/apptest"
 )
 
-var binary string
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", appName+"-*")
-	if err != nil {
-		panic(err)
-	}
-	binary = filepath.Join(dir, appName)
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
-		os.RemoveAll(dir)
-		panic("go build: " + err.Error() + "\n" + string(out))
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { apptest.Main(m) }
 
 type report struct {
 	ExitCode  int            `json:"exitcode"`
@@ -47,34 +28,14 @@ type report struct {
 	} `json:"unmatched"`
 }
 
+// runApp runs the app against srv with env (KEY=VALUE) and returns its
+// exit code and report.
 func runApp(t *testing.T, srv *abraflexitest.Server, env ...string) (int, report) {
 	t.Helper()
-	dir := t.TempDir()
-	out := filepath.Join(dir, "report.json")
-	cmd := exec.Command(binary, "-o", out)
-	cmd.Dir = dir
-	cfg := srv.Config()
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "EASE_LOGGER=console",
-		"ABRAFLEXI_URL=" + cfg.URL, "ABRAFLEXI_LOGIN=" + cfg.Login, "ABRAFLEXI_PASSWORD=" + cfg.Password, "ABRAFLEXI_COMPANY=" + cfg.Company}, env...)
-	logs, err := cmd.CombinedOutput()
-	code := 0
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("log: %s", logs)
-	raw, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatalf("no report: %v", err)
-	}
-	t.Logf("report: %s", raw)
+	res := apptest.Run(t, apptest.Binary(t, appName), append(apptest.AbraFlexiEnv(srv), env...))
 	var r report
-	if err := json.Unmarshal(raw, &r); err != nil {
-		t.Fatal(err)
-	}
-	return code, r
+	res.Decode(t, &r)
+	return res.Code, r
 }
 
 func seed(t *testing.T) *abraflexitest.Server {
@@ -141,5 +102,26 @@ func TestBatchErrors(t *testing.T) {
 	code, r = runApp(t, srv)
 	if code != 1 || r.Status != "error" {
 		t.Fatalf("listing failure: exit %d, report %+v", code, r)
+	}
+}
+
+// TestBatchLogsEveryPayment checks that the log says what was decided for
+// every payment, so the MultiFlexi job output explains the run.
+func TestBatchLogsEveryPayment(t *testing.T) {
+	srv := seed(t)
+	res := apptest.Run(t, apptest.Binary(t, appName), append(apptest.AbraFlexiEnv(srv), "MATCH_SINCE=all"))
+	var r report
+	res.Decode(t, &r)
+	if r.Metrics["payments"] < 2 {
+		t.Fatalf("report %+v", r)
+	}
+	for _, reason := range []string{"reason=matched", "reason=unknown_varsym"} {
+		if lines := res.LogLines("INFO", "document=", reason); len(lines) == 0 && len(res.LogLines("WARN", "document=", reason)) == 0 {
+			t.Errorf("no log line with document and %s:\n%s", reason, res.Stderr)
+		}
+	}
+	n := len(res.LogLines("document=", "reason="))
+	if n != r.Metrics["payments"] {
+		t.Errorf("%d decision lines for %d payments:\n%s", n, r.Metrics["payments"], res.Stderr)
 	}
 }

@@ -2,11 +2,7 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,26 +10,10 @@ import (
 
 	"github.com/spoje-net/isptools/abraflexi"
 	"github.com/spoje-net/isptools/abraflexi/abraflexitest"
+	"github.com/spoje-net/isptools/examples/internal/apptest"
 )
 
-// binary is the app built once for the end-to-end tests.
-var binary string
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "isp-match-received-payment-*")
-	if err != nil {
-		panic(err)
-	}
-	binary = filepath.Join(dir, appName)
-	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
-	if err != nil {
-		os.RemoveAll(dir)
-		panic("go build: " + err.Error() + "\n" + string(out))
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { apptest.Main(m) }
 
 type report struct {
 	Producer  string         `json:"producer"`
@@ -51,42 +31,20 @@ type report struct {
 	Labels    []string       `json:"labels"`
 }
 
-// run runs the app as a process against srv with env (KEY=VALUE) and
+// runApp runs the app as a process against srv with env (KEY=VALUE) and
 // returns its exit code and parsed report.
 func runApp(t *testing.T, srv *abraflexitest.Server, args []string, env ...string) (int, report, map[string]any) {
 	t.Helper()
-	dir := t.TempDir()
-	out := filepath.Join(dir, "report.json")
-	cmd := exec.Command(binary, append([]string{"-o", out}, args...)...)
-	cmd.Dir = dir // no stray .env
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "EASE_LOGGER=console"}
 	if srv != nil {
-		cfg := srv.Config()
-		cmd.Env = append(cmd.Env, "ABRAFLEXI_URL="+cfg.URL, "ABRAFLEXI_LOGIN="+cfg.Login,
-			"ABRAFLEXI_PASSWORD="+cfg.Password, "ABRAFLEXI_COMPANY="+cfg.Company)
+		env = append(apptest.AbraFlexiEnv(srv), env...)
 	}
-	cmd.Env = append(cmd.Env, env...)
-	stderr, err := cmd.CombinedOutput()
-	code := 0
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("log: %s", stderr)
-	raw, err := os.ReadFile(out)
-	t.Logf("report: %s", raw)
-	if err != nil {
-		return code, report{}, nil
+	res := apptest.Run(t, apptest.Binary(t, appName), env, args...)
+	if res.Raw == nil {
+		return res.Code, report{}, nil
 	}
 	var r report
-	var m map[string]any
-	if err := json.Unmarshal(raw, &r); err != nil {
-		t.Fatalf("report: %v\n%s", err, raw)
-	}
-	_ = json.Unmarshal(raw, &m)
-	return code, r, m
+	res.Decode(t, &r)
+	return res.Code, r, res.Report
 }
 
 func seed(t *testing.T) (*abraflexitest.Server, abraflexi.ID, abraflexi.ID) {
@@ -219,5 +177,21 @@ func TestDryRunWritesNothing(t *testing.T) {
 	}
 	if mv, _ := srv.Movement(abraflexi.EvidenceBank, pay); mv.Paired {
 		t.Error("paired in a dry run")
+	}
+}
+
+// TestLogsTheDecision checks that the log says what was decided for the
+// payment and why, so the MultiFlexi job output explains the run.
+func TestLogsTheDecision(t *testing.T) {
+	srv, _, _ := seed(t)
+	res := apptest.Run(t, apptest.Binary(t, appName), append(apptest.AbraFlexiEnv(srv), "DOCUMENTID=B+0002/2026"))
+	if res.Code != 2 {
+		t.Fatalf("exit %d", res.Code)
+	}
+	if lines := res.LogLines(" INFO ", "document B+0002/2026: unknown_varsym", "varSym=777"); len(lines) != 1 {
+		t.Errorf("%d decision lines:\n%s", len(lines), res.Stderr)
+	}
+	if lines := res.LogLines(" WARN ", "status=warning", "exitcode=2"); len(lines) != 1 {
+		t.Errorf("%d summary lines:\n%s", len(lines), res.Stderr)
 	}
 }

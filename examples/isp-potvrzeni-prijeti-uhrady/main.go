@@ -31,7 +31,7 @@ import (
 	"log/slog"
 
 	"github.com/spoje-net/isptools/examples/internal/appkit"
-	"github.com/spoje-net/isptools/examples/internal/dunningapp"
+	"github.com/spoje-net/isptools/examples/internal/paymentapp"
 	"github.com/spoje-net/isptools/notify"
 )
 
@@ -42,62 +42,5 @@ func main() { appkit.Main(appName, run) }
 
 func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report, error) {
 	docID := env.Required("DOCID")
-	cfg := notifyConfig(env)
-	client, _ := dunningapp.Client(env, log) // errors are recorded in env
-	if env.Err() != nil {
-		return reportOf(notify.Result{Document: docID, Reason: notify.ReasonError}), nil
-	}
-	log.Debug("configuration", "notify", cfg)
-	deps, err := notify.NewDeps(cfg, client, log)
-	if err != nil {
-		return reportOf(notify.Result{Document: docID, Reason: notify.ReasonError}), err
-	}
-	res, err := notify.ConfirmInvoicePayment(ctx, deps, docID)
-	return reportOf(res), err
-}
-
-// notifyConfig reads the notify configuration through env (so the .env
-// file counts); DRY_RUN=true implies MUTE. Errors are recorded in env.
-func notifyConfig(env *appkit.Env) notify.Config {
-	cfg, err := notify.ConfigFromLookup(env.Lookup)
-	if err != nil {
-		env.Errorf("%v", err)
-	}
-	cfg.Mute = cfg.Mute || env.Bool("DRY_RUN", false)
-	return cfg
-}
-
-// reportOf renders a notify result as the report of the PHP tool
-// (document, invoice, varSym, reason, recipient) plus message_id.
-func reportOf(res notify.Result) *appkit.Report {
-	r := &appkit.Report{
-		Message: res.Summary(),
-		Status:  appkit.Status(res.Severity()),
-		Payment: &appkit.Payment{Document: res.Document, Reason: string(res.Reason)},
-		Extra:   map[string]any{"message_id": nil},
-	}
-	if res.Invoice != "" {
-		r.Payment.Invoice = &res.Invoice
-	}
-	if res.VarSym != "" {
-		r.Payment.VarSym = &res.VarSym
-	}
-	if rc := res.Recipient(); rc != "" {
-		r.Payment.Recipient = &rc
-	}
-	if res.MessageID != "" {
-		r.Extra["message_id"] = res.MessageID
-	}
-	if len(res.InvalidRecipients) > 0 {
-		r.Extra["invalid_recipients"] = res.InvalidRecipients
-	}
-	if len(res.Warnings) > 0 {
-		r.Extra["warnings"] = res.Warnings
-	}
-	sent := 0
-	if res.Reason == notify.ReasonSent {
-		sent = 1
-	}
-	r.SetMetric("sent", sent)
-	return r
+	return paymentapp.Notify(ctx, env, log, docID, notify.ConfirmInvoicePayment)
 }

@@ -2,13 +2,9 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,88 +12,17 @@ import (
 
 	"github.com/spoje-net/isptools/abraflexi"
 	"github.com/spoje-net/isptools/abraflexi/abraflexitest"
+	"github.com/spoje-net/isptools/examples/internal/apptest"
 	"github.com/spoje-net/isptools/notify/notifytest"
 )
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-	buildDir  string
-)
+func TestMain(m *testing.M) { apptest.Main(m) }
 
-// TestMain removes the binary built by the tests.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
-	os.Exit(code)
-}
-
-// binary builds the app once per test run.
-func binary(t *testing.T) string {
+// runApp runs the app in an empty directory with only env (and PATH) in
+// its environment.
+func runApp(t *testing.T, env []string, args ...string) apptest.Result {
 	t.Helper()
-	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", appName+"-test-")
-		if buildErr != nil {
-			return
-		}
-		binPath = filepath.Join(buildDir, appName)
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			buildErr = errors.New(string(out))
-		}
-	})
-	if buildErr != nil {
-		t.Fatalf("go build: %v", buildErr)
-	}
-	return binPath
-}
-
-type outcome struct {
-	code   int
-	report map[string]any
-	stderr string
-}
-
-// runApp runs the binary in an empty directory with only env (and PATH)
-// in its environment and reads the report from RESULT_FILE.
-func runApp(t *testing.T, env []string, args ...string) outcome {
-	t.Helper()
-	dir := t.TempDir()
-	report := filepath.Join(dir, "report.json")
-	cmd := exec.Command(binary(t), args...)
-	cmd.Dir = dir
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "RESULT_FILE=" + report, "EASE_LOGGER=console"}, env...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	err := cmd.Run()
-	o := outcome{stderr: stderr.String()}
-	var ee *exec.ExitError
-	switch {
-	case errors.As(err, &ee):
-		o.code = ee.ExitCode()
-	case err != nil:
-		t.Fatal(err)
-	}
-	if data, err := os.ReadFile(report); err == nil {
-		if err := json.Unmarshal(data, &o.report); err != nil {
-			t.Fatalf("report: %v\n%s", err, data)
-		}
-	}
-	return o
-}
-
-func (o outcome) check(t *testing.T, code int, status, reason string) {
-	t.Helper()
-	if o.code != code || o.report["status"] != status || o.report["reason"] != reason {
-		t.Fatalf("exit %d status %v reason %v, want %d %s %s\nreport %v\nstderr:\n%s",
-			o.code, o.report["status"], o.report["reason"], code, status, reason, o.report, o.stderr)
-	}
-	if o.report["producer"] != appName || o.report["exitcode"] != float64(code) {
-		t.Errorf("producer/exitcode: %v", o.report)
-	}
+	return apptest.Run(t, apptest.Binary(t, appName), env, args...)
 }
 
 type world struct {
@@ -110,11 +35,7 @@ func newWorld(t *testing.T, smtpOpts ...notifytest.Option) *world {
 	af := abraflexitest.NewServer(t)
 	af.AddLabelDefinitions("POTVRZENO", "POTVRZENO_CASTECNE")
 	srv := notifytest.NewServer(t, append([]notifytest.Option{notifytest.WithAuth("mailer", "s3cret")}, smtpOpts...)...)
-	cfg := af.Config()
-	env := append([]string{
-		"ABRAFLEXI_URL=" + cfg.URL, "ABRAFLEXI_LOGIN=" + cfg.Login, "ABRAFLEXI_PASSWORD=" + cfg.Password,
-		"ABRAFLEXI_COMPANY=" + cfg.Company, "EASE_FROM=Účtárna Spoje.Net <uctarna@example.cz>",
-	}, srv.Env()...)
+	env := append(append(apptest.AbraFlexiEnv(af), "EASE_FROM=Účtárna Spoje.Net <uctarna@example.cz>"), srv.Env()...)
 	return &world{af: af, smtp: srv, env: env}
 }
 
@@ -141,10 +62,10 @@ func TestSentOnceThenFullPayment(t *testing.T) {
 	id := w.invoice("FV-42/2024", abraflexi.PaymentStatePartial, "NOVAK", "")
 
 	o := runApp(t, w.with("DOCID="+id.String()))
-	o.check(t, 0, "success", "sent")
-	if o.report["document"] != "FV-42/2024" || o.report["invoice"] != "FV-42/2024" || o.report["varSym"] != "20240042" ||
-		o.report["recipient"] != "jan.novak@example.cz" {
-		t.Errorf("report %v", o.report)
+	o.Check(t, appName, 0, "success", "sent")
+	if o.Report["document"] != "FV-42/2024" || o.Report["invoice"] != "FV-42/2024" || o.Report["varSym"] != "20240042" ||
+		o.Report["recipient"] != "jan.novak@example.cz" {
+		t.Errorf("report %v", o.Report)
 	}
 	msgs := w.smtp.Wait(t, 1, 10*time.Second)
 	got := msgs[0]
@@ -162,8 +83,8 @@ func TestSentOnceThenFullPayment(t *testing.T) {
 		len(p.To) != 1 || p.To[0].Address != "jan.novak@example.cz" {
 		t.Errorf("From %v To %v", p.From, p.To)
 	}
-	if p.MessageID == "" || o.report["message_id"] != p.MessageID {
-		t.Errorf("Message-ID %q, report %v", p.MessageID, o.report["message_id"])
+	if p.MessageID == "" || o.Report["message_id"] != p.MessageID {
+		t.Errorf("Message-ID %q, report %v", p.MessageID, o.Report["message_id"])
 	}
 	if p.ContentType != "multipart/mixed" || !strings.EqualFold(p.TextContentType, "text/plain; charset=UTF-8") {
 		t.Errorf("content types %q %q", p.ContentType, p.TextContentType)
@@ -183,19 +104,19 @@ func TestSentOnceThenFullPayment(t *testing.T) {
 
 	// The label write fires rule 6 again: nothing is sent.
 	o = runApp(t, w.with("DOCID=FV-42/2024"))
-	o.check(t, 0, "warning", "already_confirmed")
-	if o.report["message_id"] != nil {
-		t.Errorf("message_id %v", o.report["message_id"])
+	o.Check(t, appName, 0, "warning", "already_confirmed")
+	if o.Report["message_id"] != nil {
+		t.Errorf("message_id %v", o.Report["message_id"])
 	}
 
 	// Full payment: one more confirmation, then silence.
 	w.af.Put(abraflexi.EvidenceIssuedInvoice, map[string]any{"id": id.String(), "stavUhrK": abraflexi.PaymentStatePaidManually})
-	runApp(t, w.with("DOCID=code:FV-42/2024")).check(t, 0, "success", "sent")
+	runApp(t, w.with("DOCID=code:FV-42/2024")).Check(t, appName, 0, "success", "sent")
 	msgs = w.smtp.Wait(t, 2, 10*time.Second)
 	if p, _ := msgs[1].Parse(); p == nil || p.Subject != "Potvrzení přijetí úhrady faktury FV-42/2024" {
 		t.Errorf("second subject %+v", p)
 	}
-	runApp(t, w.with("DOCID=FV-42/2024")).check(t, 0, "warning", "already_confirmed")
+	runApp(t, w.with("DOCID=FV-42/2024")).Check(t, appName, 0, "warning", "already_confirmed")
 	time.Sleep(100 * time.Millisecond)
 	if n := len(w.smtp.Messages()); n != 2 {
 		t.Errorf("%d messages, want 2", n)
@@ -207,9 +128,9 @@ func TestMuteSendsNothing(t *testing.T) {
 	id := w.invoice("FV-7", abraflexi.PaymentStatePaid, "", "a@example.cz")
 	for _, kv := range []string{"MUTE=true", "DRY_RUN=1"} {
 		o := runApp(t, w.with("DOCID=FV-7", kv))
-		o.check(t, 0, "success", "would_send")
-		if o.report["recipient"] != "a@example.cz" || o.report["message_id"] != nil {
-			t.Errorf("%s: report %v", kv, o.report)
+		o.Check(t, appName, 0, "success", "would_send")
+		if o.Report["recipient"] != "a@example.cz" || o.Report["message_id"] != nil {
+			t.Errorf("%s: report %v", kv, o.Report)
 		}
 	}
 	time.Sleep(100 * time.Millisecond)
@@ -227,16 +148,16 @@ func TestOutcomes(t *testing.T) {
 	w.af.AddAddress(abraflexi.Address{Code: "TICHY", Name: "Bez e-mailu"})
 	w.invoice("FV-2", abraflexi.PaymentStatePaid, "TICHY", "")
 
-	runApp(t, w.with("DOCID=FV-1")).check(t, 0, "warning", "not_paid")
+	runApp(t, w.with("DOCID=FV-1")).Check(t, appName, 0, "warning", "not_paid")
 	o := runApp(t, w.with("DOCID=FV-2"))
-	o.check(t, 1, "error", "no_email")
-	if o.report["recipient"] != nil {
-		t.Errorf("recipient %v", o.report["recipient"])
+	o.Check(t, appName, 1, "error", "no_email")
+	if o.Report["recipient"] != nil {
+		t.Errorf("recipient %v", o.Report["recipient"])
 	}
 	o = runApp(t, w.with("DOCID=FV-404"))
-	o.check(t, 1, "error", "document_not_found")
-	if o.report["document"] != "FV-404" {
-		t.Errorf("document %v", o.report["document"])
+	o.Check(t, appName, 1, "error", "document_not_found")
+	if o.Report["document"] != "FV-404" {
+		t.Errorf("document %v", o.Report["document"])
 	}
 	if n := len(w.smtp.Messages()); n != 0 {
 		t.Errorf("%d messages sent", n)
@@ -247,11 +168,11 @@ func TestSendFailed(t *testing.T) {
 	w := newWorld(t, notifytest.WithRejectData(554, "mailbox unavailable"))
 	id := w.invoice("FV-3", abraflexi.PaymentStatePaid, "", "a@example.cz")
 	o := runApp(t, w.with("DOCID=FV-3"))
-	o.check(t, 1, "error", "send_failed")
-	if !strings.Contains(o.report["message"].(string), "mailbox unavailable") {
-		t.Errorf("message %v", o.report["message"])
+	o.Check(t, appName, 1, "error", "send_failed")
+	if !strings.Contains(o.Report["message"].(string), "mailbox unavailable") {
+		t.Errorf("message %v", o.Report["message"])
 	}
-	if strings.Contains(o.stderr+o.report["message"].(string), "s3cret") {
+	if strings.Contains(o.Stderr+o.Report["message"].(string), "s3cret") {
 		t.Error("SMTP password leaked")
 	}
 	if labels, _ := w.af.Labels(abraflexi.EvidenceIssuedInvoice, id); labels.Len() != 0 {
@@ -263,25 +184,25 @@ func TestConfigurationAndFlags(t *testing.T) {
 	w := newWorld(t)
 	// Missing DOCID and bad variables: exit 1 naming them, secrets not shown.
 	o := runApp(t, w.with("SMTP_TLS=ssl", "EASE_FROM="))
-	o.check(t, 1, "error", "error")
-	msg := o.report["message"].(string)
+	o.Check(t, appName, 1, "error", "error")
+	msg := o.Report["message"].(string)
 	for _, name := range []string{"DOCID", "SMTP_TLS", "EASE_FROM"} {
 		if !strings.Contains(msg, name) {
 			t.Errorf("message does not name %s: %s", name, msg)
 		}
 	}
-	if strings.Contains(msg+o.stderr, "s3cret") {
+	if strings.Contains(msg+o.Stderr, "s3cret") {
 		t.Error("password leaked")
 	}
 	// A bad flag is exit 1, never Go's 2.
-	if o := runApp(t, w.env, "--no-such-flag"); o.code != 1 {
-		t.Errorf("bad flag: exit %d", o.code)
+	if o := runApp(t, w.env, "--no-such-flag"); o.Code != 1 {
+		t.Errorf("bad flag: exit %d", o.Code)
 	}
 	// -o writes the report where asked.
 	w.invoice("FV-5", abraflexi.PaymentStateUnpaid, "", "")
 	out := filepath.Join(t.TempDir(), "out.json")
-	if o := runApp(t, w.with("DOCID=FV-5"), "-o", out); o.code != 0 {
-		t.Fatalf("exit %d: %s", o.code, o.stderr)
+	if o := runApp(t, w.with("DOCID=FV-5"), "-o", out); o.Code != 0 {
+		t.Fatalf("exit %d: %s", o.Code, o.Stderr)
 	}
 	data, err := os.ReadFile(out)
 	if err != nil || !bytes.Contains(data, []byte(`"reason": "not_paid"`)) {
@@ -292,5 +213,5 @@ func TestConfigurationAndFlags(t *testing.T) {
 	if err := os.WriteFile(envFile, []byte("DOCID=FV-5\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	runApp(t, w.env, "-e", envFile).check(t, 0, "warning", "not_paid")
+	runApp(t, w.env, "-e", envFile).Check(t, appName, 0, "warning", "not_paid")
 }

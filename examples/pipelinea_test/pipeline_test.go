@@ -1,10 +1,7 @@
 package pipelinea_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -12,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,7 +16,7 @@ import (
 
 	"github.com/spoje-net/isptools/abraflexi"
 	"github.com/spoje-net/isptools/abraflexi/abraflexitest"
-	"github.com/spoje-net/isptools/examples/internal/jsonschema"
+	"github.com/spoje-net/isptools/examples/internal/apptest"
 	"github.com/spoje-net/isptools/svnhosts"
 )
 
@@ -30,41 +26,15 @@ const (
 	appUnblock = "unblocknet"
 )
 
-var (
-	buildOnce sync.Once
-	binDir    string
-	buildErr  error
-)
+func TestMain(m *testing.M) { apptest.Main(m) }
 
-// TestMain removes the binaries built by [buildApps].
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
-	os.Exit(code)
-}
-
-// buildApps builds the three binaries (go build into a temporary
-// directory), once per test binary.
+// buildApps builds the three binaries once per test binary and returns
+// their directory.
 func buildApps(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		if binDir, buildErr = os.MkdirTemp("", "pipelinea-bin-"); buildErr != nil {
-			return
-		}
-		cmd := exec.Command("go", "build", "-o", binDir+string(os.PathSeparator),
-			"github.com/spoje-net/isptools/examples/"+appMark,
-			"github.com/spoje-net/isptools/examples/"+appBlock,
-			"github.com/spoje-net/isptools/examples/"+appUnblock)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binDir
+	return apptest.Build(t, "github.com/spoje-net/isptools/examples/"+appMark,
+		"github.com/spoje-net/isptools/examples/"+appBlock,
+		"github.com/spoje-net/isptools/examples/"+appUnblock)
 }
 
 func requireSVN(t *testing.T) {
@@ -172,15 +142,7 @@ func newFixture(t *testing.T) *fixture {
 	// The MultiFlexi report schema comes from the reference data; without
 	// it the reports are still checked field by field, only not against
 	// the schema.
-	var schema []byte
-	if dir := os.Getenv("ISPTOOLS_REFERENCE_DIR"); dir != "" {
-		var err error
-		if schema, err = os.ReadFile(filepath.Join(dir, "multiflexi", "multiflexi.report.schema.json")); err != nil {
-			t.Fatal(err)
-		}
-	} else {
-		t.Log("ISPTOOLS_REFERENCE_DIR not set: reports are not validated against the MultiFlexi report schema")
-	}
+	schema := apptest.ReportSchema(t)
 	var err error
 	f := &fixture{t: t, srv: abraflexitest.NewServer(t), bin: buildApps(t), repo: newRepo(t, hostsFile),
 		ids: map[string]abraflexi.ID{}, inv: map[string]abraflexi.ID{}, schema: schema}
@@ -247,42 +209,14 @@ func (r result) metric(name string) float64 {
 // run runs app with the base environment plus extra ("NAME=value").
 func (f *fixture) run(app string, extra ...string) result {
 	f.t.Helper()
-	cfg := f.srv.Config()
-	dir := f.t.TempDir()
-	report := filepath.Join(dir, "report.json")
-	env := []string{
-		"PATH=" + os.Getenv("PATH"), "HOME=" + f.repo.home, "LC_ALL=C",
-		"ABRAFLEXI_URL=" + cfg.URL, "ABRAFLEXI_LOGIN=" + cfg.Login, "ABRAFLEXI_PASSWORD=" + cfg.Password,
-		"ABRAFLEXI_COMPANY=" + cfg.Company, "NETWORK_BACKEND=svn", "SVNURL=" + f.repo.url,
-		"EASE_LOGGER=console", "RESULT_FILE=" + report,
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, filepath.Join(f.bin, app))
-	cmd.Env = append(env, extra...)
-	cmd.Dir = dir // no .env file there
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	err := cmd.Run()
-	res := result{stderr: stderr.String()}
-	defer func() { f.t.Logf("%s %v: exit %d\n%s", app, extra, res.code, res.raw) }()
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		res.code = exit.ExitCode()
-	case err != nil:
-		f.t.Fatalf("%s: %v", app, err)
-	}
-	if res.raw, err = os.ReadFile(report); err != nil {
-		f.t.Fatalf("%s wrote no report: %v\nstderr:\n%s", app, err, res.stderr)
-	}
-	if err := json.Unmarshal(res.raw, &res.report); err != nil {
-		f.t.Fatalf("%s report: %v\n%s", app, err, res.raw)
+	env := append(apptest.AbraFlexiEnv(f.srv), "HOME="+f.repo.home, "LC_ALL=C", "NETWORK_BACKEND=svn", "SVNURL="+f.repo.url)
+	run := apptest.Run(f.t, filepath.Join(f.bin, app), append(env, extra...))
+	res := result{code: run.Code, report: run.Report, raw: run.Raw, stderr: run.Stderr}
+	if res.raw == nil {
+		f.t.Fatalf("%s wrote no report\nstderr:\n%s", app, res.stderr)
 	}
 	if f.schema != nil { // nil without the reference data (see newFixture)
-		if err := jsonschema.Validate(f.schema, res.raw); err != nil {
-			f.t.Errorf("%s report invalid against the MultiFlexi schema: %v\n%s", app, err, res.raw)
-		}
+		run.ValidateReport(f.t, f.schema)
 	}
 	// The PHP report fields and the exit-code bookkeeping.
 	if res.report["producer"] != app || res.report["exitcode"] != float64(res.code) || res.metric("exit_code") != float64(res.code) {
@@ -339,6 +273,22 @@ func sameLabels(a, b map[string][]string) bool {
 	return true
 }
 
+// expectDecisionLogs checks that the run logged one info line per
+// customer of the report, with the customer's code and action.
+func expectDecisionLogs(t *testing.T, app string, r result) {
+	t.Helper()
+	lines := apptest.Result{Stderr: r.stderr}.LogLines("customer ")
+	if len(lines) != len(r.customers()) {
+		t.Errorf("%s: %d customer log lines for %d customers:\n%s", app, len(lines), len(r.customers()), r.stderr)
+	}
+	for kod, action := range r.actions() {
+		got := apptest.Result{Stderr: r.stderr}.LogLines(" INFO ", "customer "+kod+": "+action, "kod="+kod, "action="+action, "why=")
+		if len(got) != 1 {
+			t.Errorf("%s: %d info lines for %s %s, want 1:\n%s", app, len(got), kod, action, r.stderr)
+		}
+	}
+}
+
 func expectActions(t *testing.T, app string, r result, want map[string]string) {
 	t.Helper()
 	got := r.actions()
@@ -376,6 +326,7 @@ func TestPipelineA(t *testing.T) {
 		"ALICE": "marked_for_disconnection", "BOB": "vip_skipped", "CAROL": "no_debt_skipped", "DAVE": "no_contract_skipped",
 		"ERIN": "nodisconnect_skipped", "FRANK": "marked_for_disconnection", "GINA": "marked_for_disconnection",
 	})
+	expectDecisionLogs(t, appMark, r)
 	if c := r.customers()["ALICE"]; c["unpaid_invoices"] != float64(1) || c["due"] != float64(499) {
 		t.Errorf("ALICE entry %v", c)
 	}
@@ -419,6 +370,10 @@ func TestPipelineA(t *testing.T) {
 		t.Fatalf("block: exit %d\n%s\n%s", r.code, r.raw, r.stderr)
 	}
 	expectActions(t, appBlock, r, map[string]string{"ALICE": "blocked", "GINA": "blocked", "FRANK": "no_ip_found"})
+	expectDecisionLogs(t, appBlock, r)
+	if !strings.Contains(r.stderr, "ips=10.0.0.1,10.0.0.2") {
+		t.Errorf("ALICE's IPs are not logged:\n%s", r.stderr)
+	}
 	if ips := fmt.Sprint(r.customers()["ALICE"]["ips"]); ips != "[10.0.0.1 10.0.0.2]" {
 		t.Errorf("ALICE ips %s", ips)
 	}
@@ -470,6 +425,7 @@ func TestPipelineA(t *testing.T) {
 	if r.code != 0 || r.report["status"] != "success" {
 		t.Fatalf("unblock: exit %d\n%s\n%s", r.code, r.raw, r.stderr)
 	}
+	expectDecisionLogs(t, appUnblock, r)
 	expectActions(t, appUnblock, r, map[string]string{"ALICE": "unblocked", "FRANK": "still_owes", "GINA": "still_owes"})
 	if c := r.customers()["GINA"]; c["unpaid_invoices"] != float64(1) || c["due"] != float64(90) {
 		t.Errorf("GINA entry %v", c)

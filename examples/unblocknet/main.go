@@ -23,7 +23,7 @@
 // ABRAFLEXI_COMPANY, ABRAFLEXI_INSECURE; LABEL_DISCONNECTED; MIN_DEBT;
 // DEFAULT_SPEED (default 0); DRY_RUN; NETWORK_BACKEND (svn|file|netbox,
 // default svn) with SVNURL, SVNUSER, SVNPASS, SVNBIN, SVN_HOSTS_PATH,
-// LOGFILE (svn), HOSTS_FILE (file) or NETBOXURL, NETBOXTOKEN, NETBOX_*
+// SVN_WORKING_COPY, LOGFILE (svn), HOSTS_FILE (file) or NETBOXURL, NETBOXTOKEN, NETBOX_*
 // (netbox); plus RESULT_FILE, EASE_LOGGER and APP_DEBUG.
 package main
 
@@ -34,6 +34,7 @@ import (
 	"github.com/spoje-net/isptools/dunning"
 	"github.com/spoje-net/isptools/examples/internal/appkit"
 	"github.com/spoje-net/isptools/examples/internal/backends"
+	"github.com/spoje-net/isptools/examples/internal/connect"
 	"github.com/spoje-net/isptools/examples/internal/dunningapp"
 )
 
@@ -44,11 +45,11 @@ func main() { appkit.Main(appName, run) }
 
 func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report, error) {
 	policy := dunning.DefaultPolicy()
-	policy.Labels = dunningapp.Labels(env)
+	policy.Labels = dunningapp.UnblockLabels(env)
 	policy.MinDebt = dunningapp.MinDebt(env)
 	policy.DefaultSpeed = env.Int("DEFAULT_SPEED", 0, 0)
 	opts := dunningapp.Options(env, log, appName)
-	client, err := dunningapp.Client(env, log)
+	client, err := connect.AbraFlexi(env, log)
 	if err != nil {
 		return dunningapp.UnblockReport(nil), err
 	}

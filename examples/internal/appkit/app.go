@@ -79,7 +79,8 @@ func (a *App) Main() {
 // Otherwise it loads the .env file (-e/--environment, else DefaultEnvFile
 // when present), builds the logger from EASE_LOGGER and APP_DEBUG, runs
 // Body (unless the configuration is already invalid), recovers a panic of
-// Body, finalizes the report ([Report.Finalize]), writes it to -o/--output,
+// Body, finalizes the report ([Report.Finalize]), logs its decisions
+// ([Report.LogDecisions]), writes it to -o/--output,
 // else RESULT_FILE, else DefaultResultFile, and logs a one-line summary
 // ([Emit]). Any error makes it return 1.
 func (a *App) Run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
@@ -187,6 +188,7 @@ func (a *App) Run(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		report = &Report{}
 	}
 	code = report.Finalize(a.Name, a.now(), runErr)
+	report.LogDecisions(ctx, logger)
 	if err := Emit(ctx, logger, dest, report, stdout, stderr); err != nil {
 		return ExitError
 	}

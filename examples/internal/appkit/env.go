@@ -54,11 +54,19 @@ func (e *Env) value(name string) string {
 }
 
 // Errorf records a configuration error. Apps use it for checks the typed
-// getters cannot express; the error text should name the variable.
+// getters cannot express; the error text should name the variable. An
+// error with the same text as one already recorded (a bad variable read
+// twice) is recorded once.
 func (e *Env) Errorf(format string, args ...any) {
+	err := fmt.Errorf(format, args...)
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.errs = append(e.errs, fmt.Errorf(format, args...))
+	for _, old := range e.errs {
+		if old.Error() == err.Error() {
+			return
+		}
+	}
+	e.errs = append(e.errs, err)
 }
 
 // Err returns every configuration error recorded so far, joined with

@@ -2,10 +2,12 @@ package appkit
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -94,6 +96,9 @@ type Customer struct {
 	Due json.Number `json:"due,omitempty"`
 	// Error is the error text of a failed action.
 	Error string `json:"error,omitempty"`
+	// Why explains the action in words for the log line of the customer
+	// ([Report.LogDecisions]); it is not part of the JSON report.
+	Why string `json:"-"`
 }
 
 // Payment holds the Pipeline B report fields. All five keys are always
@@ -145,6 +150,59 @@ func (r *Report) AddCustomer(c Customer) {
 		r.Customers = []Customer{}
 	}
 	r.Customers = append(r.Customers, c)
+}
+
+// LogDecisions logs what the run decided, one info line per item of the
+// report, so that an operator reading the log understands the run without
+// opening the report: for every customer its code, action, the reason in
+// words ([Customer.Why]), IPs, unpaid invoices, due amount and error; for
+// a Pipeline B document (payment or invoice) its code, reason, invoice, variable symbol and
+// recipient. Entries with an error are logged at warn level. Apps whose
+// library logs its own per-item lines (the batch matcher) leave both lists
+// empty, so nothing is logged twice.
+func (r *Report) LogDecisions(ctx context.Context, log *slog.Logger) {
+	dry := r.Extra["dryRun"] == true
+	for _, c := range r.Customers {
+		attrs := []slog.Attr{slog.String("kod", c.Kod), slog.String("action", c.Action)}
+		add := func(key, val string) {
+			if val != "" {
+				attrs = append(attrs, slog.String(key, val))
+			}
+		}
+		add("why", c.Why)
+		add("name", c.Name)
+		if c.IPs != nil {
+			attrs = append(attrs, slog.String("ips", strings.Join(c.IPs, ",")))
+		}
+		if c.UnpaidInvoices > 0 {
+			attrs = append(attrs, slog.Int("unpaid_invoices", c.UnpaidInvoices))
+		}
+		add("due", c.Due.String())
+		add("error", c.Error)
+		if dry {
+			attrs = append(attrs, slog.Bool("dry_run", true))
+		}
+		level := slog.LevelInfo
+		if c.Error != "" {
+			level = slog.LevelWarn
+		}
+		log.LogAttrs(ctx, level, "customer "+c.Kod+": "+c.Action, attrs...)
+	}
+	if p := r.Payment; p != nil && p.Document != "" {
+		attrs := []slog.Attr{slog.String("document", p.Document), slog.String("reason", p.Reason)}
+		for _, f := range []struct {
+			key string
+			val *string
+		}{{"invoice", p.Invoice}, {"varSym", p.VarSym}, {"recipient", p.Recipient}} {
+			if f.val != nil && *f.val != "" {
+				attrs = append(attrs, slog.String(f.key, *f.val))
+			}
+		}
+		if dry {
+			attrs = append(attrs, slog.Bool("dry_run", true))
+		}
+		log.LogAttrs(ctx, slog.LevelInfo, "document "+p.Document+": "+p.Reason, attrs...)
+	}
 }
 
 // Finalize makes the report consistent and returns the process exit code:

@@ -1,6 +1,6 @@
 // Package dunningapp holds what the apps abraflexi-mark-defaulters,
-// blocknet and unblocknet share: reading the dunning policy and the
-// AbraFlexi connection from the environment, and turning the results of the
+// blocknet and unblocknet share: reading the dunning policy from the
+// environment, and turning the results of the
 // dunning runs into the JSON report of the PHP isp-tools (kod, action, ips,
 // unpaid_invoices, due per customer), with producer and metrics.exit_code
 // for MultiFlexi.
@@ -12,7 +12,6 @@
 package dunningapp
 
 import (
-	"fmt"
 	"log/slog"
 	"time"
 	_ "time/tzdata" // Europe/Prague without the host's zoneinfo
@@ -24,41 +23,31 @@ import (
 	"github.com/spoje-net/isptools/examples/internal/appkit"
 )
 
-// Client builds the AbraFlexi client from ABRAFLEXI_URL, ABRAFLEXI_LOGIN,
-// ABRAFLEXI_PASSWORD, ABRAFLEXI_COMPANY and ABRAFLEXI_INSECURE. Missing
-// variables are recorded in env (and named by [appkit.Env.Err]); the client
-// is nil then.
-func Client(env *appkit.Env, log *slog.Logger) (*abraflexi.Client, error) {
-	password, _ := env.Lookup(abraflexi.EnvPassword)
-	if password == "" {
-		env.Errorf("%s is required but not set", abraflexi.EnvPassword)
-	}
-	cfg := abraflexi.Config{
-		URL:                env.Required(abraflexi.EnvURL),
-		Login:              env.Required(abraflexi.EnvLogin),
-		Password:           password,
-		Company:            env.Required(abraflexi.EnvCompany),
-		InsecureSkipVerify: env.Bool(abraflexi.EnvInsecure, false),
-	}
-	if err := env.Err(); err != nil {
-		return nil, err
-	}
-	c, err := abraflexi.NewClient(cfg, abraflexi.WithLogger(log))
-	if err != nil {
-		return nil, fmt.Errorf("AbraFlexi connection (ABRAFLEXI_URL, ABRAFLEXI_LOGIN, ABRAFLEXI_PASSWORD, ABRAFLEXI_COMPANY): %w", err)
-	}
-	return c, nil
+// Labels reads the labels of abraflexi-mark-defaulters:
+// LABEL_THIRD_REMINDER, LABEL_DISCONNECTED, LABEL_VIP and LABEL_NODISCONNECT
+// (defaults UPOMINKA3, ODPOJENO, VIP, NEODPOJOVAT).
+func Labels(env *appkit.Env) dunning.Labels {
+	l := BlockLabels(env)
+	l.ThirdReminder = env.String("LABEL_THIRD_REMINDER", dunning.DefaultLabelThirdReminder)
+	return l
 }
 
-// Labels reads LABEL_THIRD_REMINDER, LABEL_DISCONNECTED, LABEL_VIP and
-// LABEL_NODISCONNECT (defaults UPOMINKA3, ODPOJENO, VIP, NEODPOJOVAT).
-func Labels(env *appkit.Env) dunning.Labels {
-	return dunning.Labels{
-		ThirdReminder: env.String("LABEL_THIRD_REMINDER", dunning.DefaultLabelThirdReminder),
-		Disconnected:  env.String("LABEL_DISCONNECTED", dunning.DefaultLabelDisconnected),
-		VIP:           env.String("LABEL_VIP", dunning.DefaultLabelVIP),
-		NoDisconnect:  env.String("LABEL_NODISCONNECT", dunning.DefaultLabelNoDisconnect),
-	}
+// BlockLabels reads the labels blocknet uses: LABEL_DISCONNECTED, LABEL_VIP
+// and LABEL_NODISCONNECT (defaults ODPOJENO, VIP, NEODPOJOVAT); the others
+// keep their defaults.
+func BlockLabels(env *appkit.Env) dunning.Labels {
+	l := UnblockLabels(env)
+	l.VIP = env.String("LABEL_VIP", dunning.DefaultLabelVIP)
+	l.NoDisconnect = env.String("LABEL_NODISCONNECT", dunning.DefaultLabelNoDisconnect)
+	return l
+}
+
+// UnblockLabels reads the only label unblocknet uses, LABEL_DISCONNECTED
+// (default ODPOJENO); the others keep their defaults.
+func UnblockLabels(env *appkit.Env) dunning.Labels {
+	l := dunning.DefaultPolicy().Labels
+	l.Disconnected = env.String("LABEL_DISCONNECTED", dunning.DefaultLabelDisconnected)
+	return l
 }
 
 // MinDebt reads MIN_DEBT, a non-negative decimal amount (default 0).

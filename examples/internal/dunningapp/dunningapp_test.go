@@ -155,8 +155,14 @@ func TestEnvReaders(t *testing.T) {
 	bad := appkit.NewEnv(nil, map[string]string{"MIN_DEBT": "-1", "CUT_DAYS": "never"})
 	MinDebt(bad)
 	CutDays(bad)
-	if _, err := Client(bad, nil); err == nil || !strings.Contains(err.Error(), "MIN_DEBT") || !strings.Contains(err.Error(), "CUT_DAYS") ||
-		!strings.Contains(err.Error(), "ABRAFLEXI_URL") || !strings.Contains(err.Error(), "ABRAFLEXI_PASSWORD") {
+	if err := bad.Err(); err == nil || !strings.Contains(err.Error(), "MIN_DEBT") || !strings.Contains(err.Error(), "CUT_DAYS") {
 		t.Errorf("errors: %v", err)
+	}
+	only := appkit.NewEnv(nil, map[string]string{"LABEL_VIP": "GOLD", "LABEL_THIRD_REMINDER": "U3", "LABEL_DISCONNECTED": "CUT"})
+	if l := BlockLabels(only); l.VIP != "GOLD" || l.Disconnected != "CUT" || l.ThirdReminder != "UPOMINKA3" {
+		t.Errorf("block labels %+v", l)
+	}
+	if l := UnblockLabels(only); l.VIP != "VIP" || l.Disconnected != "CUT" || l.ThirdReminder != "UPOMINKA3" {
+		t.Errorf("unblock labels %+v", l)
 	}
 }

@@ -10,6 +10,27 @@ import (
 	"github.com/spoje-net/isptools/examples/internal/appkit"
 )
 
+// reasonWhy explains every dunning reason in words for the log line of the
+// customer ([appkit.Customer.Why]).
+var reasonWhy = map[dunning.Reason]string{
+	dunning.ReasonMarked:              "third reminder, active contract and overdue debt above MIN_DEBT: gets the disconnected label",
+	dunning.ReasonAlreadyMarked:       "already carries the disconnected label",
+	dunning.ReasonVIPSkipped:          "VIP customer, never disconnected",
+	dunning.ReasonNoDisconnectSkipped: "carries the no-disconnect label, never disconnected",
+	dunning.ReasonNoContractSkipped:   "no active (internet) contract",
+	dunning.ReasonNoDebtSkipped:       "owes no more than MIN_DEBT: stale reminder label",
+	dunning.ReasonErrorMarking:        "writing the disconnected label failed; the next run retries",
+	dunning.ReasonBlocked:             "carries the disconnected label: every IP is blocked",
+	dunning.ReasonNoIPFound:           "carries the disconnected label but the network backend knows no IP",
+	dunning.ReasonErrorBlocking:       "at least one IP could not be blocked",
+	dunning.ReasonWouldBlock:          "would be newly blocked, but a safety check refused the run (circuit breaker or not a cut day)",
+	dunning.ReasonUnblocked:           "no longer owes: IPs restored and the disconnected label removed",
+	dunning.ReasonStillOwes:           "still owes more than MIN_DEBT: stays blocked",
+	dunning.ReasonNoIPLabelCleared:    "no longer owes and has no IP: only the disconnected label removed",
+	dunning.ReasonErrorUnblocking:     "at least one IP could not be unblocked; the label stays for the next run",
+	dunning.ReasonErrorRemovingLabel:  "IPs unblocked but removing the disconnected label failed; the next run retries",
+}
+
 func ipStrings(ips []netip.Addr) []string {
 	out := make([]string, len(ips))
 	for i, ip := range ips {
@@ -74,7 +95,7 @@ func MarkReport(res *dunning.MarkResult) *appkit.Report {
 	c := res.Counts()
 	for _, d := range res.Decisions {
 		r.AddCustomer(appkit.Customer{Kod: d.Customer.Code, Name: d.Customer.Name, Action: d.Reason.String(),
-			UnpaidInvoices: d.Debt.Count(), Due: due(d.Debt), Error: errText(d.Err)})
+			Why: reasonWhy[d.Reason], UnpaidInvoices: d.Debt.Count(), Due: due(d.Debt), Error: errText(d.Err)})
 	}
 	skipped := c[dunning.ReasonVIPSkipped] + c[dunning.ReasonNoDisconnectSkipped] + c[dunning.ReasonNoContractSkipped] + c[dunning.ReasonNoDebtSkipped]
 	for name, n := range map[string]int{
@@ -112,7 +133,7 @@ func BlockReport(res *dunning.BlockResult) *appkit.Report {
 	c := res.Counts()
 	ips := 0
 	for _, d := range res.Decisions {
-		e := appkit.Customer{Kod: d.Customer.Code, Name: d.Customer.Name, Action: d.Reason.String(), Error: errText(d.Err)}
+		e := appkit.Customer{Kod: d.Customer.Code, Name: d.Customer.Name, Action: d.Reason.String(), Why: reasonWhy[d.Reason], Error: errText(d.Err)}
 		switch d.Reason {
 		case dunning.ReasonVIPSkipped, dunning.ReasonNoDisconnectSkipped:
 		default:
@@ -167,7 +188,7 @@ func UnblockReport(res *dunning.UnblockResult) *appkit.Report {
 	c := res.Counts()
 	ips := 0
 	for _, d := range res.Decisions {
-		e := appkit.Customer{Kod: d.Customer.Code, Name: d.Customer.Name, Action: d.Reason.String(),
+		e := appkit.Customer{Kod: d.Customer.Code, Name: d.Customer.Name, Action: d.Reason.String(), Why: reasonWhy[d.Reason],
 			UnpaidInvoices: d.Debt.Count(), Due: due(d.Debt), Error: errText(d.Err)}
 		if d.Reason != dunning.ReasonStillOwes {
 			e.IPs = ipStrings(d.IPs)

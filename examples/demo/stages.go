@@ -1,0 +1,528 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/spoje-net/isptools/abraflexi"
+	"github.com/spoje-net/isptools/abraflexi/abraflexitest"
+	"github.com/spoje-net/isptools/dunning"
+	"github.com/spoje-net/isptools/examples/internal/appkit"
+	"github.com/spoje-net/isptools/examples/internal/dunningapp"
+	"github.com/spoje-net/isptools/examples/internal/paymentapp"
+	"github.com/spoje-net/isptools/netbackend"
+	"github.com/spoje-net/isptools/notify"
+	"github.com/spoje-net/isptools/notify/notifytest"
+	"github.com/spoje-net/isptools/payments"
+	"github.com/spoje-net/isptools/svnhosts"
+)
+
+// App names, as the real binaries call themselves in their reports.
+const (
+	appMark    = "abraflexi-mark-defaulters"
+	appBlock   = "blocknet"
+	appUnblock = "unblocknet"
+	appMatch   = "isp-match-received-payment"
+	appConfirm = "isp-potvrzeni-prijeti-uhrady"
+	appNotice  = "isp-potvrzeni-prijeti-bankovni-platby"
+)
+
+// Backend choices of -backend.
+const (
+	backendAuto = "auto"
+	backendSVN  = "svn"
+	backendFile = "file"
+)
+
+// mailFrom is the sender of the demo ISP's e-mails.
+const mailFrom = "DemoNet s.r.o. <fakturace@demonet.example.cz>"
+
+// labelConfirmedPartial is a confirmation label the in-memory AbraFlexi
+// does not hold by default.
+var labelConfirmedPartial = notify.DefaultConfig().Labels.Partial
+
+// infra is everything the demo runs against: the in-memory AbraFlexi, the
+// SMTP server and the network backend.
+type infra struct {
+	af      *abraflexitest.Server
+	client  *abraflexi.Client
+	smtp    *notifytest.Server
+	nb      netbackend.Backend
+	backend string // svn or file
+	svnURL  string // svn only
+	svnCfg  string // svn only: private config dir for our own svn calls
+	hosts   string // file only: the hosts file
+	tmp     string
+	log     *slog.Logger
+}
+
+// close stops the servers and removes the temporary directory.
+func (in *infra) close() {
+	if in.af != nil {
+		in.af.Close()
+	}
+	if in.smtp != nil {
+		in.smtp.Close()
+	}
+	if in.tmp != "" {
+		_ = os.RemoveAll(in.tmp)
+	}
+}
+
+// chooseBackend resolves -backend auto: svn when svn and svnadmin are
+// installed, else the local file.
+func chooseBackend(want string) (string, error) {
+	haveSVN := func() bool {
+		_, e1 := exec.LookPath("svn")
+		_, e2 := exec.LookPath("svnadmin")
+		return e1 == nil && e2 == nil
+	}
+	switch want {
+	case backendAuto, "":
+		if haveSVN() {
+			return backendSVN, nil
+		}
+		return backendFile, nil
+	case backendSVN:
+		if !haveSVN() {
+			return "", errors.New("-backend svn needs the svn and svnadmin commands (apt install subversion), or use -backend file")
+		}
+		return backendSVN, nil
+	case backendFile:
+		return backendFile, nil
+	}
+	return "", fmt.Errorf("-backend %q: want svn, file or auto", want)
+}
+
+// setup starts the in-memory AbraFlexi seeded with w, the SMTP server and
+// the network backend holding w's hosts file.
+func setup(ctx context.Context, cfg config, w *world, log *slog.Logger) (_ *infra, err error) {
+	in := &infra{log: log}
+	defer func() {
+		if err != nil {
+			in.close()
+		}
+	}()
+	if in.tmp, err = os.MkdirTemp("", "isptools-demo-"); err != nil {
+		return nil, err
+	}
+	opts := []abraflexitest.Option{abraflexitest.WithToday(w.Today)}
+	if cfg.keep && cfg.listen != "" {
+		opts = append(opts, abraflexitest.WithAddr(cfg.listen))
+	}
+	if in.af, err = abraflexitest.Start(opts...); err != nil {
+		return nil, err
+	}
+	in.af.AddLabelDefinitions(labelConfirmedPartial)
+	if _, err = in.af.TrySeed(w.records()...); err != nil {
+		return nil, fmt.Errorf("seeding AbraFlexi: %w", err)
+	}
+	if in.client, err = abraflexi.NewClient(in.af.Config(), abraflexi.WithLogger(log)); err != nil {
+		return nil, err
+	}
+	if in.smtp, err = notifytest.Start(); err != nil {
+		return nil, fmt.Errorf("SMTP server: %w", err)
+	}
+	if in.backend, err = chooseBackend(cfg.backend); err != nil {
+		return nil, err
+	}
+	hosts := w.hostsFile()
+	switch in.backend {
+	case backendSVN:
+		if in.svnURL, err = in.newSVNRepo(ctx, hosts); err != nil {
+			return nil, err
+		}
+		in.nb, err = svnhosts.NewRepo(svnhosts.Config{URL: in.svnURL, TempDir: in.tmp, Logger: log, Timeout: time.Minute})
+	default:
+		in.hosts = filepath.Join(in.tmp, "hosts")
+		if err = os.WriteFile(in.hosts, hosts, 0o644); err != nil {
+			return nil, err
+		}
+		in.nb, err = svnhosts.NewFileBackend(svnhosts.FileConfig{Path: in.hosts, Logger: log})
+	}
+	if err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// svn runs the svn client with a private configuration directory.
+func (in *infra) svn(ctx context.Context, args ...string) ([]byte, error) {
+	args = append([]string{"--non-interactive", "--config-dir", in.svnCfg}, args...)
+	cmd := exec.CommandContext(ctx, "svn", args...)
+	cmd.Env = append(os.Environ(), "LC_ALL=C")
+	out, err := cmd.Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return nil, fmt.Errorf("svn %s: %w: %s", args[3], err, strings.TrimSpace(string(ee.Stderr)))
+		}
+		return nil, fmt.Errorf("svn %s: %w", args[3], err)
+	}
+	return out, nil
+}
+
+// newSVNRepo creates a file:// repository with svnadmin and imports the
+// hosts file as its first revision.
+func (in *infra) newSVNRepo(ctx context.Context, hosts []byte) (string, error) {
+	repo := filepath.Join(in.tmp, "svnrepo")
+	if out, err := exec.CommandContext(ctx, "svnadmin", "create", repo).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("svnadmin create: %w: %s", err, out)
+	}
+	in.svnCfg = filepath.Join(in.tmp, "svnconfig")
+	src := filepath.Join(in.tmp, "import")
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(src, svnhosts.DefaultHostsPath), hosts, 0o644); err != nil {
+		return "", err
+	}
+	url := "file://" + filepath.ToSlash(repo)
+	if _, err := in.svn(ctx, "import", "-m", "Hosts file of the demo ISP", src, url); err != nil {
+		return "", err
+	}
+	return url, nil
+}
+
+// readHosts returns the current hosts file (the repository's HEAD).
+func (in *infra) readHosts(ctx context.Context) ([]byte, error) {
+	if in.backend == backendSVN {
+		return in.svn(ctx, "cat", in.svnURL+"/"+svnhosts.DefaultHostsPath)
+	}
+	return os.ReadFile(in.hosts)
+}
+
+// svnLogRe matches the header line of a revision in svn log output.
+var svnLogRe = regexp.MustCompile(`^r(\d+) \| `)
+
+// commits returns "rN first line of the message" for every revision after
+// the import (svn only).
+func (in *infra) commits(ctx context.Context) ([]string, error) {
+	if in.backend != backendSVN {
+		return nil, nil
+	}
+	out, err := in.svn(ctx, "log", "-r", "2:HEAD", in.svnURL)
+	if err != nil {
+		if strings.Contains(err.Error(), "No such revision") {
+			return nil, nil
+		}
+		return nil, err
+	}
+	var res []string
+	lines := strings.Split(string(out), "\n")
+	for i := 0; i < len(lines); i++ {
+		m := svnLogRe.FindStringSubmatch(lines[i])
+		if m == nil || i+2 >= len(lines) {
+			continue
+		}
+		res = append(res, "r"+m[1]+"  "+lines[i+2])
+	}
+	return res, nil
+}
+
+// ---- the stages ----
+
+// account is everything that happened, for printing and testing.
+type account struct {
+	World   *world
+	Backend string
+	Mark    *dunning.MarkResult
+	Block   *dunning.BlockResult
+	Matches []matchOutcome
+	Notices []noticeOutcome
+	Unblock *dunning.UnblockResult
+	Mails   []mailOut
+	// HostsBefore, HostsBlocked and HostsAfter are the hosts file at the
+	// start, after blocknet and after unblocknet.
+	HostsBefore, HostsBlocked, HostsAfter []byte
+	Commits                               []string
+	OpenBefore, OpenAfter                 decimal.Decimal
+	Reports                               []string
+}
+
+// matchOutcome is one payment of the batch and how it was matched.
+type matchOutcome struct {
+	Spec   paymentSpec
+	Result payments.Result
+	Err    error
+}
+
+// noticeOutcome is one run of a notification app.
+type noticeOutcome struct {
+	App     string
+	Trigger string // the payment that triggered it
+	Result  notify.Result
+	Err     error
+}
+
+// mailOut is one captured e-mail.
+type mailOut struct {
+	To          string
+	Subject     string
+	Attachments []string
+	File        string
+}
+
+// policy is the dunning policy of the demo: the apps' defaults with
+// INET_CONTRACT_TYPE=INTERNET, and a circuit breaker scaled to the size of
+// the generated network.
+func policy(n int) dunning.Policy {
+	p := dunning.DefaultPolicy()
+	p.ContractType = "INTERNET"
+	p.MaxBlocks = max(dunning.DefaultMaxBlocks, n/10)
+	return p
+}
+
+func (in *infra) dunningOptions(today abraflexi.Date, app string) dunning.Options {
+	return dunning.Options{Today: today, Note: app, Logger: in.log}
+}
+
+// runMark is abraflexi-mark-defaulters.
+func (in *infra) runMark(ctx context.Context, o *output, today abraflexi.Date, n int) (*dunning.MarkResult, error) {
+	af := dunning.NewAbraFlexi(in.client)
+	res, err := dunning.Mark(ctx, af, af, policy(n), in.dunningOptions(today, appMark))
+	if werr := o.report("01-"+appMark+".json", appMark, dunningapp.MarkReport(res), err); werr != nil && err == nil {
+		err = werr
+	}
+	return res, err
+}
+
+// runBlock is blocknet.
+func (in *infra) runBlock(ctx context.Context, o *output, today abraflexi.Date, n int) (*dunning.BlockResult, error) {
+	res, err := dunning.Block(ctx, dunning.NewAbraFlexi(in.client), in.nb, policy(n), in.dunningOptions(today, appBlock))
+	if err == nil && res != nil {
+		err = res.Err()
+	}
+	if werr := o.report("02-"+appBlock+".json", appBlock, dunningapp.BlockReport(res), err); werr != nil && err == nil {
+		err = werr
+	}
+	return res, err
+}
+
+// runUnblock is unblocknet.
+func (in *infra) runUnblock(ctx context.Context, o *output, today abraflexi.Date, n int) (*dunning.UnblockResult, error) {
+	af := dunning.NewAbraFlexi(in.client)
+	res, err := dunning.Unblock(ctx, af, af, in.nb, policy(n), in.dunningOptions(today, appUnblock))
+	if err == nil && res != nil {
+		err = res.Err()
+	}
+	if werr := o.report("06-"+appUnblock+".json", appUnblock, dunningapp.UnblockReport(res), err); werr != nil && err == nil {
+		err = werr
+	}
+	return res, err
+}
+
+// postPayments writes the batch into AbraFlexi through the REST API, as
+// the bank statement import and the cash desk would.
+func (in *infra) postPayments(ctx context.Context, specs []paymentSpec, today abraflexi.Date) error {
+	byEv := map[string][]abraflexi.Fields{}
+	for _, p := range specs {
+		f := abraflexi.Fields{
+			"kod":        p.Code,
+			"sumCelkem":  p.Amount.StringFixed(2),
+			"datVyst":    today.String(),
+			"typPohybuK": abraflexi.DirectionIncoming,
+			"mena":       "code:CZK",
+			"popis":      p.Note,
+		}
+		if p.Outgoing {
+			f["typPohybuK"] = abraflexi.DirectionOutgoing
+		}
+		if p.VarSym != "" {
+			f["varSym"] = p.VarSym
+		}
+		if p.Payer != nil {
+			f["firma"] = "code:" + p.Payer.Code
+		}
+		if p.Evidence == abraflexi.EvidenceBank && p.Account != "" {
+			f["buc"] = p.Account
+		}
+		byEv[p.Evidence] = append(byEv[p.Evidence], f)
+	}
+	for _, ev := range []string{abraflexi.EvidenceBank, abraflexi.EvidenceCash} {
+		if len(byEv[ev]) == 0 {
+			continue
+		}
+		res, err := in.client.Upsert(ctx, ev, byEv[ev], abraflexi.WriteOptions{})
+		if err != nil {
+			return fmt.Errorf("posting %s records: %w", ev, err)
+		}
+		for _, r := range res {
+			if len(r.Errors) > 0 {
+				return fmt.Errorf("posting %s record: %v", ev, r.Errors)
+			}
+		}
+	}
+	return nil
+}
+
+// matcherConfig is the matcher configuration isp-match-received-payment
+// reads from an empty environment (paymentapp.MatcherConfig): bank then
+// cash, overpayments settled, the default labels.
+func matcherConfig(log *slog.Logger) payments.Config {
+	cfg := paymentapp.MatcherConfig(appkit.NewEnv(func(string) (string, bool) { return "", false }, nil))
+	cfg.Logger = log
+	return cfg
+}
+
+// runMatch is isp-match-received-payment, once per payment, as the
+// MultiFlexi web-hook runs it for every new bank or cash record.
+func (in *infra) runMatch(ctx context.Context, o *output, specs []paymentSpec) ([]matchOutcome, error) {
+	m := payments.NewMatcher(payments.NewClientLedger(in.client), matcherConfig(in.log))
+	out := make([]matchOutcome, 0, len(specs))
+	for i, p := range specs {
+		res, err := m.MatchOne(ctx, p.Code)
+		out = append(out, matchOutcome{Spec: p, Result: res, Err: err})
+		name := fmt.Sprintf("03-%s-%02d-%s.json", appMatch, i+1, p.Code)
+		if werr := o.report(name, appMatch, paymentapp.MatchReport(res), err); werr != nil {
+			return out, werr
+		}
+	}
+	return out, nil
+}
+
+// runNotify runs, for every matched payment, isp-potvrzeni-prijeti-uhrady
+// on the paid invoice and, for every payment left for manual matching
+// (exit 2), isp-potvrzeni-prijeti-bankovni-platby on the payment: the
+// routing isp-match-and-notify does in one run, with the same calls.
+func (in *infra) runNotify(ctx context.Context, o *output, matches []matchOutcome, lang string) ([]noticeOutcome, error) {
+	cfg := notify.DefaultConfig()
+	cfg.From, cfg.Lang = mailFrom, lang
+	cfg.Transport = notify.TransportSMTP
+	cfg.SMTP = in.smtp.SMTPConfig()
+	d, err := notify.NewDeps(cfg, in.client, in.log)
+	if err != nil {
+		return nil, err
+	}
+	var out []noticeOutcome
+	for _, m := range matches {
+		var n noticeOutcome
+		switch {
+		case m.Result.Matched():
+			n = noticeOutcome{App: appConfirm, Trigger: m.Spec.Code}
+			n.Result, n.Err = notify.ConfirmInvoicePayment(ctx, d, m.Result.InvoiceID.String())
+		case m.Result.ExitCode == payments.ExitUnmatched:
+			n = noticeOutcome{App: appNotice, Trigger: m.Spec.Code}
+			n.Result, n.Err = notify.NoticePaymentReceived(ctx, d, m.Result.PaymentID.String(), paymentapp.NotifyEvidence(m.Result.Evidence))
+		default:
+			continue
+		}
+		out = append(out, n)
+		name := fmt.Sprintf("%s-%s-%02d-%s.json", map[string]string{appConfirm: "04", appNotice: "05"}[n.App], n.App, len(out), n.Result.Document)
+		if werr := o.report(name, n.App, paymentapp.NotifyReport(n.Result), n.Err); werr != nil {
+			return out, werr
+		}
+	}
+	return out, nil
+}
+
+// ---- output directory ----
+
+// markerFile marks a directory the demo created, so re-runs may clean it
+// and directories of other people are never wiped.
+const markerFile = ".isptools-demo"
+
+// outSubdirs are the directories the demo writes; cleaning removes only
+// these.
+var outSubdirs = []string{"reports", "mail", "hosts"}
+
+// output is the output directory.
+type output struct {
+	dir   string
+	now   func() time.Time
+	files []string
+}
+
+// prepareOutput creates dir or cleans what an earlier run left in it. It
+// refuses a non-empty directory the demo did not create.
+func prepareOutput(dir string, now func() time.Time) (*output, error) {
+	entries, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		return nil, err
+	case len(entries) > 0:
+		if _, err := os.Stat(filepath.Join(dir, markerFile)); err != nil {
+			return nil, fmt.Errorf("-out %s: the directory is not empty and was not created by the demo (no %s file); choose another directory", dir, markerFile)
+		}
+	}
+	for _, sub := range outSubdirs {
+		if err := os.RemoveAll(filepath.Join(dir, sub)); err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, markerFile), []byte("created by go run ./examples/demo; re-runs clean reports/, mail/ and hosts/\n"), 0o644); err != nil {
+		return nil, err
+	}
+	return &output{dir: dir, now: now}, nil
+}
+
+// write writes a file below the output directory.
+func (o *output) write(rel string, data []byte) error {
+	p := filepath.Join(o.dir, rel)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		return err
+	}
+	o.files = append(o.files, rel)
+	return nil
+}
+
+// report finalizes r as the app would (exit code, status, producer,
+// timestamp) and writes it to reports/name.
+func (o *output) report(name, app string, r *appkit.Report, runErr error) error {
+	r.Finalize(app, o.now(), runErr)
+	rel := filepath.Join("reports", name)
+	if err := appkit.WriteReport(filepath.Join(o.dir, rel), r, io.Discard, io.Discard); err != nil {
+		return err
+	}
+	o.files = append(o.files, rel)
+	return nil
+}
+
+// saveMails writes every captured message as an .eml file and returns what
+// was sent.
+func (in *infra) saveMails(o *output) ([]mailOut, error) {
+	var out []mailOut
+	for i, m := range in.smtp.Messages() {
+		p, err := m.Parse()
+		if err != nil {
+			return out, err
+		}
+		to := strings.Join(m.To, ", ")
+		rel := filepath.Join("mail", fmt.Sprintf("%02d-%s.eml", i+1, fileSafe(to)))
+		if err := o.write(rel, m.Data); err != nil {
+			return out, err
+		}
+		mo := mailOut{To: to, Subject: p.Subject, File: rel}
+		for _, a := range p.Attachments {
+			mo.Attachments = append(mo.Attachments, a.Filename)
+		}
+		out = append(out, mo)
+	}
+	return out, nil
+}
+
+// fileSafe turns s into a file-name fragment.
+func fileSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_', r == '@':
+			return r
+		}
+		return '_'
+	}, s)
+}

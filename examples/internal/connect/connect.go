@@ -1,0 +1,40 @@
+// Package connect opens the connections the isptools apps share, configured
+// from the app's [appkit.Env]: today the AbraFlexi client every Pipeline A
+// and Pipeline B app uses.
+package connect
+
+import (
+	"fmt"
+	"log/slog"
+
+	"github.com/spoje-net/isptools/abraflexi"
+	"github.com/spoje-net/isptools/examples/internal/appkit"
+)
+
+// AbraFlexi builds the AbraFlexi client from ABRAFLEXI_URL, ABRAFLEXI_LOGIN,
+// ABRAFLEXI_PASSWORD, ABRAFLEXI_COMPANY and ABRAFLEXI_INSECURE (default
+// false). Missing variables are recorded in env (and named by
+// [appkit.Env.Err]); the client is nil then, and the returned error is every
+// configuration error recorded so far. The password is taken verbatim and
+// never appears in errors.
+func AbraFlexi(env *appkit.Env, log *slog.Logger) (*abraflexi.Client, error) {
+	password, _ := env.Lookup(abraflexi.EnvPassword)
+	if password == "" {
+		env.Errorf("%s is required but not set", abraflexi.EnvPassword)
+	}
+	cfg := abraflexi.Config{
+		URL:                env.Required(abraflexi.EnvURL),
+		Login:              env.Required(abraflexi.EnvLogin),
+		Password:           password,
+		Company:            env.Required(abraflexi.EnvCompany),
+		InsecureSkipVerify: env.Bool(abraflexi.EnvInsecure, false),
+	}
+	if err := env.Err(); err != nil {
+		return nil, err
+	}
+	c, err := abraflexi.NewClient(cfg, abraflexi.WithLogger(log))
+	if err != nil {
+		return nil, fmt.Errorf("AbraFlexi connection (ABRAFLEXI_URL, ABRAFLEXI_LOGIN, ABRAFLEXI_PASSWORD, ABRAFLEXI_COMPANY): %w", err)
+	}
+	return c, nil
+}

@@ -1,0 +1,197 @@
+// Package paymentapp holds what the Pipeline B apps share:
+// isp-match-received-payment, isp-match-payments-batch and
+// isp-match-and-notify read the matcher's configuration the same way and
+// report one matched payment the same way; isp-potvrzeni-prijeti-uhrady,
+// isp-potvrzeni-prijeti-bankovni-platby and isp-match-and-notify read the
+// notify configuration the same way, and the two notify apps share their
+// whole run ([Notify]) and report ([NotifyReport]).
+//
+// The reports keep the fields of the PHP isp-tools (document, invoice,
+// varSym, reason, recipient) plus amount, remainder, message_id and the
+// MultiFlexi producer and metrics.exit_code.
+package paymentapp
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+
+	"github.com/spoje-net/isptools/abraflexi"
+	"github.com/spoje-net/isptools/examples/internal/appkit"
+	"github.com/spoje-net/isptools/examples/internal/connect"
+	"github.com/spoje-net/isptools/notify"
+	"github.com/spoje-net/isptools/payments"
+)
+
+// MatcherConfig reads the matcher's environment variables PAYMENT_EVIDENCE
+// (banka|pokladna|auto, default auto), MATCH_OVERPAY_MODE (settle|manual,
+// default settle), LABEL_OVERPAY, LABEL_INVOICE_MISSING,
+// LABEL_UNIDENTIFIED and DRY_RUN; bad values are recorded in env. The
+// Logger is left nil.
+func MatcherConfig(env *appkit.Env) payments.Config {
+	ev := env.Enum("PAYMENT_EVIDENCE", string(payments.EvidenceAuto), "banka", "pokladna", "auto")
+	mode := env.Enum("MATCH_OVERPAY_MODE", string(payments.OverpaySettle), "settle", "manual")
+	return payments.Config{
+		Evidence: payments.EvidenceChoice(ev),
+		Policy: payments.Policy{
+			OverpayMode: payments.OverpayMode(mode),
+			Labels: payments.Labels{
+				Overpay:        env.String("LABEL_OVERPAY", payments.DefaultLabelOverpay),
+				InvoiceMissing: env.String("LABEL_INVOICE_MISSING", payments.DefaultLabelInvoiceMissing),
+				Unidentified:   env.String("LABEL_UNIDENTIFIED", payments.DefaultLabelUnidentified),
+			},
+		},
+		DryRun: env.Bool("DRY_RUN", false),
+	}
+}
+
+// NoDocumentID is the matcher result of a run without DOCUMENTID: reason
+// no_documentid, exit 1, as the PHP tool.
+func NoDocumentID() payments.Result {
+	return payments.Result{Reason: payments.NoDocumentID, ExitCode: payments.ExitError, Message: "No DOCUMENTID provided."}
+}
+
+// Failed is the report of a single-payment run that failed before matching
+// (configuration or connection): the document with reason failed.
+func Failed(docID string) *appkit.Report {
+	return &appkit.Report{Payment: &appkit.Payment{Document: docID, Reason: string(payments.Failed)}}
+}
+
+// MatchReport renders the result of matching one payment: the PHP fields
+// document, invoice, varSym and reason, plus amount and remainder (and
+// evidence, labels and dryRun); exit code and status follow the reason.
+// The metric paired is 1 when the payment was paired (not in a dry run).
+func MatchReport(res payments.Result) *appkit.Report {
+	r := &appkit.Report{
+		ExitCode: res.ExitCode,
+		Message:  res.Message,
+		Payment:  &appkit.Payment{Document: res.Document, Reason: string(res.Reason)},
+		Extra: map[string]any{
+			"amount":    nil,
+			"remainder": nil,
+		},
+	}
+	if res.Invoice != "" {
+		r.Payment.Invoice = &res.Invoice
+	}
+	if res.VarSym != "" || res.Evidence != "" {
+		vs := res.VarSym
+		r.Payment.VarSym = &vs
+	}
+	if res.Evidence != "" {
+		r.Extra["amount"] = json.Number(res.Amount.StringFixed(2))
+		r.Extra["evidence"] = res.Evidence
+	}
+	if res.Remainder != "" {
+		r.Extra["remainder"] = string(res.Remainder)
+	}
+	if len(res.Labels) > 0 {
+		r.Extra["labels"] = res.Labels
+	}
+	if res.DryRun {
+		r.Extra["dryRun"] = true
+	}
+	switch res.ExitCode {
+	case payments.ExitError:
+		r.Status = appkit.StatusError
+	case payments.ExitUnmatched:
+		r.Status = appkit.StatusWarning
+	default:
+		if res.LabelError != "" {
+			r.Status = appkit.StatusWarning
+		}
+	}
+	r.SetMetric("paired", boolInt(res.Matched() && !res.DryRun))
+	return r
+}
+
+// NotifyConfig reads the notify configuration through env (so the .env
+// file counts): EASE_FROM, NOTIFY_LANG, NOTIFY_TEMPLATE_DIR, MUTE,
+// MAIL_TRANSPORT, SMTP_*, SENDMAIL_PATH, LABEL_CONFIRMED and
+// LABEL_CONFIRMED_PARTIAL (see [notify.ConfigFromLookup]), then DRY_RUN,
+// which implies MUTE. Errors are recorded in env.
+func NotifyConfig(env *appkit.Env) notify.Config {
+	cfg, err := notify.ConfigFromLookup(env.Lookup)
+	if err != nil {
+		env.Errorf("%v", err)
+	}
+	cfg.Mute = cfg.Mute || env.Bool("DRY_RUN", false)
+	return cfg
+}
+
+// SendFunc sends one notification about the document docID; it is
+// [notify.ConfirmInvoicePayment] or a closure over
+// [notify.NoticePaymentReceived].
+type SendFunc func(ctx context.Context, deps notify.Deps, docID string) (notify.Result, error)
+
+// Notify is the body of the notify apps once they have read their own
+// variables (DOCID, and PAYMENT_EVIDENCE for the payment notice): it reads
+// the notify configuration ([NotifyConfig]) and the AbraFlexi connection,
+// stops with reason error when any variable is bad, and otherwise sends
+// with send and reports the result ([NotifyReport]).
+func Notify(ctx context.Context, env *appkit.Env, log *slog.Logger, docID string, send SendFunc) (*appkit.Report, error) {
+	cfg := NotifyConfig(env)
+	client, _ := connect.AbraFlexi(env, log) // errors are recorded in env
+	if env.Err() != nil {
+		return NotifyReport(notify.Result{Document: docID, Reason: notify.ReasonError}), nil
+	}
+	log.Debug("configuration", "notify", cfg)
+	deps, err := notify.NewDeps(cfg, client, log)
+	if err != nil {
+		return NotifyReport(notify.Result{Document: docID, Reason: notify.ReasonError}), err
+	}
+	res, err := send(ctx, deps, docID)
+	return NotifyReport(res), err
+}
+
+// NotifyReport renders a notify result as the report of the PHP tools
+// (document, invoice, varSym, reason, recipient) plus message_id,
+// invalid_recipients and warnings; the status is the result's severity and
+// the metric sent is 1 when a message was sent.
+func NotifyReport(res notify.Result) *appkit.Report {
+	r := &appkit.Report{
+		Message: res.Summary(),
+		Status:  appkit.Status(res.Severity()),
+		Payment: &appkit.Payment{Document: res.Document, Reason: string(res.Reason)},
+		Extra:   map[string]any{"message_id": nil},
+	}
+	if res.Invoice != "" {
+		r.Payment.Invoice = &res.Invoice
+	}
+	if res.VarSym != "" {
+		r.Payment.VarSym = &res.VarSym
+	}
+	if rc := res.Recipient(); rc != "" {
+		r.Payment.Recipient = &rc
+	}
+	if res.MessageID != "" {
+		r.Extra["message_id"] = res.MessageID
+	}
+	if len(res.InvalidRecipients) > 0 {
+		r.Extra["invalid_recipients"] = res.InvalidRecipients
+	}
+	if len(res.Warnings) > 0 {
+		r.Extra["warnings"] = res.Warnings
+	}
+	r.SetMetric("sent", boolInt(res.Reason == notify.ReasonSent))
+	return r
+}
+
+// NotifyEvidence maps an AbraFlexi evidence (banka, pokladna) to notify's
+// PAYMENT_EVIDENCE value; anything else is auto.
+func NotifyEvidence(ev string) string {
+	switch ev {
+	case abraflexi.EvidenceBank:
+		return notify.PaymentEvidenceBank
+	case abraflexi.EvidenceCash:
+		return notify.PaymentEvidenceCash
+	}
+	return notify.PaymentEvidenceAuto
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
