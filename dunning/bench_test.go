@@ -236,31 +236,18 @@ func BenchmarkMark1000(b *testing.B) {
 // test server are created afresh outside the timer before every iteration;
 // commits/op counts the repository revisions a run created.
 func BenchmarkBlock1000(b *testing.B) {
-	requireSVN(b)
-	ctx := context.Background()
-	p := benchPolicy()
-	opts := dunning.Options{Today: benchToday}
-	hosts := benchHosts(b, benchCustomers, false)
-	var c runCounts
-	b.ReportAllocs()
-	b.StopTimer()
-	for range b.N {
-		srv, af := benchAbraFlexi(b, benchCustomers, false, "UPOMINKA3", "ODPOJENO")
-		repo, url := benchRepo(b, hosts)
-		before := headRev(b, url)
-		b.StartTimer()
+	benchNetRun(b, false, func(ctx context.Context, af *dunning.AbraFlexi, repo *svnhosts.Repo, p dunning.Policy, opts dunning.Options) func() error {
 		res, err := dunning.Block(ctx, af, repo, p, opts)
-		b.StopTimer()
-		if err != nil || res.Err() != nil {
-			b.Fatalf("block: %v %v", err, res.Err())
+		return func() error {
+			if err != nil || res.Err() != nil {
+				return fmt.Errorf("block: %v %v", err, res.Err())
+			}
+			if n := res.NewlyBlocked(); n != benchCustomers {
+				return fmt.Errorf("%d newly blocked, want %d", n, benchCustomers)
+			}
+			return nil
 		}
-		if n := res.NewlyBlocked(); n != benchCustomers {
-			b.Fatalf("%d newly blocked, want %d", n, benchCustomers)
-		}
-		c.add(srv, before, headRev(b, url))
-		srv.Close()
-	}
-	c.report(b, true)
+	})
 }
 
 // BenchmarkUnblock1000 is one unblock run over 1,000 customers labelled
@@ -270,26 +257,43 @@ func BenchmarkBlock1000(b *testing.B) {
 // re-reading the customer's labels first. State is recreated outside the
 // timer before every iteration.
 func BenchmarkUnblock1000(b *testing.B) {
+	benchNetRun(b, true, func(ctx context.Context, af *dunning.AbraFlexi, repo *svnhosts.Repo, p dunning.Policy, opts dunning.Options) func() error {
+		res, err := dunning.Unblock(ctx, af, af, repo, p, opts)
+		return func() error {
+			if err != nil || res.Err() != nil {
+				return fmt.Errorf("unblock: %v %v", err, res.Err())
+			}
+			if n := res.Counts()[dunning.ReasonUnblocked]; n != benchCustomers {
+				return fmt.Errorf("%d unblocked, want %d", n, benchCustomers)
+			}
+			return nil
+		}
+	})
+}
+
+// benchNetRun times run over benchCustomers customers labelled UPOMINKA3
+// and ODPOJENO (who have paid, and whose IPs are blocked, when blocked)
+// against a real file:// Subversion repository holding their IPs. State is
+// recreated outside the timer before every iteration; the checks of run's
+// result (the function run returns) happen outside it; an error fails the benchmark.
+func benchNetRun(b *testing.B, blocked bool, run func(context.Context, *dunning.AbraFlexi, *svnhosts.Repo, dunning.Policy, dunning.Options) (check func() error)) {
 	requireSVN(b)
 	ctx := context.Background()
 	p := benchPolicy()
 	opts := dunning.Options{Today: benchToday}
-	hosts := benchHosts(b, benchCustomers, true)
+	hosts := benchHosts(b, benchCustomers, blocked)
 	var c runCounts
 	b.ReportAllocs()
 	b.StopTimer()
 	for range b.N {
-		srv, af := benchAbraFlexi(b, benchCustomers, true, "UPOMINKA3", "ODPOJENO")
+		srv, af := benchAbraFlexi(b, benchCustomers, blocked, "UPOMINKA3", "ODPOJENO")
 		repo, url := benchRepo(b, hosts)
 		before := headRev(b, url)
 		b.StartTimer()
-		res, err := dunning.Unblock(ctx, af, af, repo, p, opts)
+		check := run(ctx, af, repo, p, opts)
 		b.StopTimer()
-		if err != nil || res.Err() != nil {
-			b.Fatalf("unblock: %v %v", err, res.Err())
-		}
-		if n := res.Counts()[dunning.ReasonUnblocked]; n != benchCustomers {
-			b.Fatalf("%d unblocked, want %d", n, benchCustomers)
+		if err := check(); err != nil {
+			b.Fatal(err)
 		}
 		c.add(srv, before, headRev(b, url))
 		srv.Close()

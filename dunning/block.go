@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
-	"strings"
 
 	"github.com/spoje-net/isptools/abraflexi"
 	"github.com/spoje-net/isptools/netbackend"
@@ -68,18 +67,9 @@ func PlanBlock(customers []abraflexi.Address, ips map[string][]netip.Addr, p Pol
 		case c.Labels.Has(p.Labels.NoDisconnect):
 			d.Reason = ReasonNoDisconnectSkipped
 		default:
-			d.IPs = sortedIPs(ips[backendKey(c)])
-			if len(d.IPs) == 0 {
-				d.Reason = ReasonNoIPFound
-				break
-			}
-			d.Reason = ReasonBlocked
-			for _, ip := range d.IPs {
-				plan.Changes = append(plan.Changes, netbackend.Change{
-					Customer: backendKey(c), IP: ip, Action: netbackend.Block,
-					Reason: fmt.Sprintf("label %s", p.Labels.Disconnected),
-				})
-			}
+			plan.Changes = append(plan.Changes, planIPs(&d, ips, ReasonBlocked, ReasonNoIPFound, netbackend.Change{
+				Action: netbackend.Block, Reason: fmt.Sprintf("label %s", p.Labels.Disconnected),
+			})...)
 		}
 		plan.Decisions = append(plan.Decisions, d)
 	}
@@ -91,47 +81,7 @@ func PlanBlock(customers []abraflexi.Address, ips map[string][]netip.Addr, p Pol
 // and becomes [ReasonErrorBlocking] when any IP failed, was not found or
 // has no result. Newly lists the Changed IPs.
 func ResolveBlock(plan BlockPlan, results []netbackend.Result) []BlockDecision {
-	byIP := resultsByCustomerIP(results)
-	out := slices.Clone(plan.Decisions)
-	for i := range out {
-		d := &out[i]
-		if d.Reason != ReasonBlocked {
-			continue
-		}
-		var problems []string
-		for _, ip := range d.IPs {
-			r, ok := byIP[customerIP{backendKey(d.Customer), ip}]
-			switch {
-			case !ok:
-				problems = append(problems, fmt.Sprintf("%s: no result from the backend", ip))
-			case r.Status == netbackend.Changed:
-				d.Newly = append(d.Newly, ip)
-			case r.Status == netbackend.Unchanged:
-			case r.Status == netbackend.Failed:
-				problems = append(problems, fmt.Sprintf("%s: %v", ip, r.Err))
-			default:
-				problems = append(problems, fmt.Sprintf("%s: %s", ip, r.Status))
-			}
-		}
-		if len(problems) > 0 {
-			d.Reason = ReasonErrorBlocking
-			d.Err = customerErr(d.Customer, "blocking failed: %s", strings.Join(problems, "; "))
-		}
-	}
-	return out
-}
-
-type customerIP struct {
-	customer string
-	ip       netip.Addr
-}
-
-func resultsByCustomerIP(results []netbackend.Result) map[customerIP]netbackend.Result {
-	m := make(map[customerIP]netbackend.Result, len(results))
-	for _, r := range results {
-		m[customerIP{r.Change.Customer, r.Change.IP}] = r
-	}
-	return m
+	return resolve(plan.Decisions, results, ReasonBlocked, ReasonErrorBlocking, "blocking")
 }
 
 // NewlyBlocked returns the codes of the customers with at least one Block
@@ -212,13 +162,7 @@ type BlockResult struct {
 }
 
 // Counts tallies the decisions by reason.
-func (r *BlockResult) Counts() Counts {
-	c := Counts{}
-	for _, d := range r.Decisions {
-		c[d.Reason]++
-	}
-	return c
-}
+func (r *BlockResult) Counts() Counts { return countReasons(r.Decisions) }
 
 // NewlyBlocked returns the number of customers with at least one IP blocked
 // by this run (or that would be, in a dry run or refused run).
@@ -236,16 +180,11 @@ func (r *BlockResult) NewlyBlocked() int {
 // mismatches included), or returns nil. A non-nil Err means the run
 // failed (exit 1).
 func (r *BlockResult) Err() error {
-	var errs []error
+	var breaker error
 	if r.Refusal != nil && r.Refusal.Kind == RefusedCircuitBreaker {
-		errs = append(errs, fmt.Errorf("%w: %s", ErrCircuitBreaker, r.Refusal.Message))
+		breaker = fmt.Errorf("%w: %s", ErrCircuitBreaker, r.Refusal.Message)
 	}
-	for _, d := range r.Decisions {
-		if d.Err != nil {
-			errs = append(errs, d.Err)
-		}
-	}
-	return errors.Join(errs...)
+	return joinErrs(r.Decisions, breaker)
 }
 
 // Block is the blocknet run: it reads the customers with the disconnected
@@ -262,28 +201,15 @@ func (r *BlockResult) Err() error {
 // failures, a tripped circuit breaker and mismatches are in the result (see
 // [BlockResult.Err]).
 func Block(ctx context.Context, src Source, nb netbackend.Backend, p Policy, opts Options) (*BlockResult, error) {
-	if err := opts.check(); err != nil {
-		return nil, err
-	}
-	if err := p.Validate(); err != nil {
-		return nil, err
-	}
-	p = p.normalized()
-	log := opts.logger()
-	customers, err := src.CustomersWithLabel(ctx, p.Labels.Disconnected)
+	p, customers, err := start(ctx, src, p, opts, func(l Labels) string { return l.Disconnected })
 	if err != nil {
 		return nil, err
 	}
+	log := opts.logger()
 	res := &BlockResult{Today: opts.Today, DryRun: opts.DryRun}
-	var ips map[string][]netip.Addr
-	if cand := BlockCandidates(customers, p); len(cand) > 0 {
-		codes := make([]string, len(cand))
-		for i, c := range cand {
-			codes[i] = backendKey(c)
-		}
-		if ips, err = nb.CustomerIPs(ctx, codes); err != nil {
-			return nil, fmt.Errorf("dunning: look up IPs in %s backend: %w", nb.Name(), err)
-		}
+	ips, err := lookupIPs(ctx, nb, BlockCandidates(customers, p))
+	if err != nil {
+		return nil, err
 	}
 	plan := PlanBlock(customers, ips, p)
 	res.Decisions = plan.Decisions
@@ -314,42 +240,13 @@ func Block(ctx context.Context, src Source, nb netbackend.Backend, p Policy, opt
 	}
 	results, err := nb.Apply(ctx, plan.Changes, netbackend.ApplyOptions{Note: note})
 	if err != nil {
-		for i := range res.Decisions {
-			if res.Decisions[i].Reason == ReasonBlocked {
-				res.Decisions[i].Reason = ReasonErrorBlocking
-				res.Decisions[i].Newly = nil
-				res.Decisions[i].Err = customerErr(res.Decisions[i].Customer, "blocking failed: %v", err)
-			}
-		}
+		failPending(res.Decisions, ReasonBlocked, ReasonErrorBlocking, true, "blocking failed: %v", err)
 		return res, fmt.Errorf("dunning: apply blocks in %s backend: %w", nb.Name(), err)
 	}
 	res.Results = results
 	res.Decisions = ResolveBlock(plan, results)
-	res.Mismatches, err = verify(ctx, nb, results)
-	if err != nil {
+	if res.Mismatches, err = verifyDecisions(ctx, nb, res.Decisions, results, ReasonErrorBlocking); err != nil {
 		return res, err
 	}
-	markMismatches(res.Decisions, res.Mismatches, ReasonErrorBlocking, func(d *BlockDecision) (abraflexi.Address, *Reason, *error) {
-		return d.Customer, &d.Reason, &d.Err
-	})
 	return res, nil
-}
-
-// markMismatches turns the decisions of customers with a mismatch into
-// errors with reason r.
-func markMismatches[D any](ds []D, ms []Mismatch, r Reason, fields func(*D) (abraflexi.Address, *Reason, *error)) {
-	if len(ms) == 0 {
-		return
-	}
-	by := map[string][]string{}
-	for _, m := range ms {
-		by[m.Customer] = append(by[m.Customer], m.String())
-	}
-	for i := range ds {
-		c, reason, err := fields(&ds[i])
-		if p, ok := by[backendKey(c)]; ok {
-			*reason = r
-			*err = errors.Join(*err, customerErr(c, "verification failed: %s", strings.Join(p, "; ")))
-		}
-	}
 }

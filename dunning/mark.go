@@ -80,24 +80,10 @@ type MarkResult struct {
 }
 
 // Counts tallies the decisions by reason.
-func (r *MarkResult) Counts() Counts {
-	c := Counts{}
-	for _, d := range r.Decisions {
-		c[d.Reason]++
-	}
-	return c
-}
+func (r *MarkResult) Counts() Counts { return countReasons(r.Decisions) }
 
 // Err joins the per-customer errors, or returns nil.
-func (r *MarkResult) Err() error {
-	var errs []error
-	for _, d := range r.Decisions {
-		if d.Err != nil {
-			errs = append(errs, d.Err)
-		}
-	}
-	return errors.Join(errs...)
-}
+func (r *MarkResult) Err() error { return joinErrs(r.Decisions) }
 
 // Mark is the abraflexi-mark-defaulters run: it reads the customers with the
 // third-reminder label, the active contracts and the open debts (one paged
@@ -111,18 +97,11 @@ func (r *MarkResult) Err() error {
 // decisions with [ReasonErrorMarking] (see [MarkResult.Err]). The result is non-nil
 // whenever decisions were taken.
 func Mark(ctx context.Context, src Source, w LabelWriter, p Policy, opts Options) (*MarkResult, error) {
-	if err := opts.check(); err != nil {
-		return nil, err
-	}
-	if err := p.Validate(); err != nil {
-		return nil, err
-	}
-	p = p.normalized()
-	log := opts.logger()
-	customers, err := src.CustomersWithLabel(ctx, p.Labels.ThirdReminder)
+	p, customers, err := start(ctx, src, p, opts, func(l Labels) string { return l.ThirdReminder })
 	if err != nil {
 		return nil, err
 	}
+	log := opts.logger()
 	in := MarkInput{Customers: customers}
 	// Nothing to fetch for nobody.
 	if len(withLabel(customers, p.Labels.ThirdReminder)) > 0 {

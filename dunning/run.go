@@ -1,6 +1,7 @@
 package dunning
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -94,4 +95,50 @@ func (c Counts) Total() int {
 // errorf builds a per-customer error.
 func customerErr(c abraflexi.Address, format string, args ...any) error {
 	return fmt.Errorf("customer %s: %s", backendKey(c), fmt.Sprintf(format, args...))
+}
+
+// start checks a run's options and policy and reads the customers carrying
+// the label that label picks from the normalized policy. It returns the
+// normalized policy.
+func start(ctx context.Context, src Source, p Policy, opts Options, label func(Labels) string) (Policy, []abraflexi.Address, error) {
+	if err := opts.check(); err != nil {
+		return p, nil, err
+	}
+	if err := p.Validate(); err != nil {
+		return p, nil, err
+	}
+	p = p.normalized()
+	customers, err := src.CustomersWithLabel(ctx, label(p.Labels))
+	return p, customers, err
+}
+
+// outcome is what every decision type ([MarkDecision], [BlockDecision],
+// [UnblockDecision]) has: a reason and, for failures, an error.
+type outcome interface {
+	outcome() (Reason, error)
+}
+
+func (d MarkDecision) outcome() (Reason, error)    { return d.Reason, d.Err }
+func (d BlockDecision) outcome() (Reason, error)   { return d.Reason, d.Err }
+func (d UnblockDecision) outcome() (Reason, error) { return d.Reason, d.Err }
+
+// countReasons tallies decisions by reason.
+func countReasons[D outcome](ds []D) Counts {
+	c := Counts{}
+	for _, d := range ds {
+		r, _ := d.outcome()
+		c[r]++
+	}
+	return c
+}
+
+// joinErrs joins errs (nil ones dropped) and the decisions' errors, or
+// returns nil.
+func joinErrs[D outcome](ds []D, errs ...error) error {
+	for _, d := range ds {
+		if _, err := d.outcome(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -326,7 +326,10 @@ func TestBlockRunPartialFailure(t *testing.T) {
 	}
 }
 
-func TestBlockRunApplyFails(t *testing.T) {
+// aliceMocks returns mocks for a run over one customer, ALICE (id 1) with
+// the disconnected label, whose one IP 10.0.0.1 the backend ("mock")
+// returns when asked about her.
+func aliceMocks(t *testing.T) (*gomock.Controller, *dunningmock.MockSource, *netbackendmock.MockBackend, netip.Addr) {
 	ctrl := gomock.NewController(t)
 	src := dunningmock.NewMockSource(ctrl)
 	src.EXPECT().CustomersWithLabel(gomock.Any(), "ODPOJENO").Return([]abraflexi.Address{addr(1, "ALICE", "ODPOJENO")}, nil)
@@ -334,6 +337,11 @@ func TestBlockRunApplyFails(t *testing.T) {
 	ip := netip.MustParseAddr("10.0.0.1")
 	nb.EXPECT().Name().Return("mock").AnyTimes()
 	nb.EXPECT().CustomerIPs(gomock.Any(), []string{"ALICE"}).Return(map[string][]netip.Addr{"ALICE": {ip}}, nil)
+	return ctrl, src, nb, ip
+}
+
+func TestBlockRunApplyFails(t *testing.T) {
+	_, src, nb, ip := aliceMocks(t)
 	change := netbackend.Change{Customer: "ALICE", IP: ip, Action: netbackend.Block, Reason: "label ODPOJENO"}
 	nb.EXPECT().Apply(gomock.Any(), []netbackend.Change{change}, netbackend.ApplyOptions{DryRun: true}).
 		Return([]netbackend.Result{{Change: change, Status: netbackend.Changed}}, nil)
@@ -346,13 +354,7 @@ func TestBlockRunApplyFails(t *testing.T) {
 }
 
 func TestBlockRunVerificationMismatch(t *testing.T) {
-	ctrl := gomock.NewController(t)
-	src := dunningmock.NewMockSource(ctrl)
-	src.EXPECT().CustomersWithLabel(gomock.Any(), "ODPOJENO").Return([]abraflexi.Address{addr(1, "ALICE", "ODPOJENO")}, nil)
-	nb := netbackendmock.NewMockBackend(ctrl)
-	ip := netip.MustParseAddr("10.0.0.1")
-	nb.EXPECT().Name().Return("mock").AnyTimes()
-	nb.EXPECT().CustomerIPs(gomock.Any(), gomock.Any()).Return(map[string][]netip.Addr{"ALICE": {ip}}, nil)
+	_, src, nb, ip := aliceMocks(t)
 	nb.EXPECT().Apply(gomock.Any(), gomock.Any(), gomock.Any()).DoAndReturn(
 		func(_ context.Context, cs []netbackend.Change, _ netbackend.ApplyOptions) ([]netbackend.Result, error) {
 			return []netbackend.Result{{Change: cs[0], Status: netbackend.Changed, SpeedBefore: 100, SpeedAfter: 0}}, nil
@@ -466,15 +468,9 @@ func TestUnblockRunDryRun(t *testing.T) {
 }
 
 func TestUnblockRunVerificationKeepsLabel(t *testing.T) {
-	ctrl := gomock.NewController(t)
-	src := dunningmock.NewMockSource(ctrl)
-	src.EXPECT().CustomersWithLabel(gomock.Any(), "ODPOJENO").Return([]abraflexi.Address{addr(1, "ALICE", "ODPOJENO")}, nil)
+	ctrl, src, nb, ip := aliceMocks(t)
 	src.EXPECT().OpenDebts(gomock.Any(), gomock.Any()).Return(nil, nil)
 	w := dunningmock.NewMockLabelWriter(ctrl) // the label must stay
-	nb := netbackendmock.NewMockBackend(ctrl)
-	ip := netip.MustParseAddr("10.0.0.1")
-	nb.EXPECT().Name().Return("mock").AnyTimes()
-	nb.EXPECT().CustomerIPs(gomock.Any(), []string{"ALICE"}).Return(map[string][]netip.Addr{"ALICE": {ip}}, nil)
 	nb.EXPECT().Apply(gomock.Any(), gomock.Any(), netbackend.ApplyOptions{}).DoAndReturn(
 		func(_ context.Context, cs []netbackend.Change, _ netbackend.ApplyOptions) ([]netbackend.Result, error) {
 			return []netbackend.Result{{Change: cs[0], Status: netbackend.Changed, SpeedBefore: 0, SpeedAfter: 100}}, nil

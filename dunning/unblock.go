@@ -2,11 +2,8 @@ package dunning
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/netip"
-	"slices"
-	"strings"
 
 	"github.com/spoje-net/isptools/abraflexi"
 	"github.com/spoje-net/isptools/netbackend"
@@ -77,18 +74,9 @@ func PlanUnblock(today abraflexi.Date, customers []abraflexi.Address, invoices [
 		case p.owes(d.Debt.Amount):
 			d.Reason = ReasonStillOwes
 		default:
-			d.IPs = sortedIPs(ips[backendKey(c)])
-			if len(d.IPs) == 0 {
-				d.Reason = ReasonNoIPLabelCleared
-				break
-			}
-			d.Reason = ReasonUnblocked
-			for _, ip := range d.IPs {
-				plan.Changes = append(plan.Changes, netbackend.Change{
-					Customer: backendKey(c), IP: ip, Action: netbackend.Unblock,
-					FallbackSpeed: p.DefaultSpeed, Reason: "debt paid",
-				})
-			}
+			plan.Changes = append(plan.Changes, planIPs(&d, ips, ReasonUnblocked, ReasonNoIPLabelCleared, netbackend.Change{
+				Action: netbackend.Unblock, FallbackSpeed: p.DefaultSpeed, Reason: "debt paid",
+			})...)
 		}
 		plan.Decisions = append(plan.Decisions, d)
 	}
@@ -100,34 +88,7 @@ func PlanUnblock(today abraflexi.Date, customers []abraflexi.Address, invoices [
 // and becomes [ReasonErrorUnblocking] (keeping the label) when any IP
 // failed, was not found or has no result. Newly lists the Changed IPs.
 func ResolveUnblock(plan UnblockPlan, results []netbackend.Result) []UnblockDecision {
-	byIP := resultsByCustomerIP(results)
-	out := slices.Clone(plan.Decisions)
-	for i := range out {
-		d := &out[i]
-		if d.Reason != ReasonUnblocked {
-			continue
-		}
-		var problems []string
-		for _, ip := range d.IPs {
-			r, ok := byIP[customerIP{backendKey(d.Customer), ip}]
-			switch {
-			case !ok:
-				problems = append(problems, fmt.Sprintf("%s: no result from the backend", ip))
-			case r.Status == netbackend.Changed:
-				d.Newly = append(d.Newly, ip)
-			case r.Status == netbackend.Unchanged:
-			case r.Status == netbackend.Failed:
-				problems = append(problems, fmt.Sprintf("%s: %v", ip, r.Err))
-			default:
-				problems = append(problems, fmt.Sprintf("%s: %s", ip, r.Status))
-			}
-		}
-		if len(problems) > 0 {
-			d.Reason = ReasonErrorUnblocking
-			d.Err = customerErr(d.Customer, "unblocking failed: %s", strings.Join(problems, "; "))
-		}
-	}
-	return out
+	return resolve(plan.Decisions, results, ReasonUnblocked, ReasonErrorUnblocking, "unblocking")
 }
 
 // UnblockResult is the outcome of an [Unblock] run.
@@ -145,25 +106,11 @@ type UnblockResult struct {
 }
 
 // Counts tallies the decisions by reason.
-func (r *UnblockResult) Counts() Counts {
-	c := Counts{}
-	for _, d := range r.Decisions {
-		c[d.Reason]++
-	}
-	return c
-}
+func (r *UnblockResult) Counts() Counts { return countReasons(r.Decisions) }
 
 // Err joins the per-customer errors (verification mismatches included), or
 // returns nil. A non-nil Err means the run failed (exit 1).
-func (r *UnblockResult) Err() error {
-	var errs []error
-	for _, d := range r.Decisions {
-		if d.Err != nil {
-			errs = append(errs, d.Err)
-		}
-	}
-	return errors.Join(errs...)
-}
+func (r *UnblockResult) Err() error { return joinErrs(r.Decisions) }
 
 // Unblock is the unblocknet run: it reads the customers with the
 // disconnected label and the open debts (one paged listing each), looks up
@@ -180,18 +127,11 @@ func (r *UnblockResult) Err() error {
 // The error is non-nil when the run could not be carried out; per-customer
 // failures are in the result (see [UnblockResult.Err]).
 func Unblock(ctx context.Context, src Source, w LabelWriter, nb netbackend.Backend, p Policy, opts Options) (*UnblockResult, error) {
-	if err := opts.check(); err != nil {
-		return nil, err
-	}
-	if err := p.Validate(); err != nil {
-		return nil, err
-	}
-	p = p.normalized()
-	log := opts.logger()
-	customers, err := src.CustomersWithLabel(ctx, p.Labels.Disconnected)
+	p, customers, err := start(ctx, src, p, opts, func(l Labels) string { return l.Disconnected })
 	if err != nil {
 		return nil, err
 	}
+	log := opts.logger()
 	res := &UnblockResult{Today: opts.Today, DryRun: opts.DryRun}
 	if len(withLabel(customers, p.Labels.Disconnected)) == 0 {
 		return res, nil
@@ -200,15 +140,9 @@ func Unblock(ctx context.Context, src Source, w LabelWriter, nb netbackend.Backe
 	if err != nil {
 		return nil, err
 	}
-	var ips map[string][]netip.Addr
-	if cand := UnblockCandidates(opts.Today, customers, invoices, p); len(cand) > 0 {
-		codes := make([]string, len(cand))
-		for i, c := range cand {
-			codes[i] = backendKey(c)
-		}
-		if ips, err = nb.CustomerIPs(ctx, codes); err != nil {
-			return nil, fmt.Errorf("dunning: look up IPs in %s backend: %w", nb.Name(), err)
-		}
+	ips, err := lookupIPs(ctx, nb, UnblockCandidates(opts.Today, customers, invoices, p))
+	if err != nil {
+		return nil, err
 	}
 	plan := PlanUnblock(opts.Today, customers, invoices, ips, p)
 	res.Decisions = plan.Decisions
@@ -216,30 +150,17 @@ func Unblock(ctx context.Context, src Source, w LabelWriter, nb netbackend.Backe
 	if len(plan.Changes) > 0 {
 		results, err := nb.Apply(ctx, plan.Changes, netbackend.ApplyOptions{DryRun: opts.DryRun, Note: opts.Note})
 		if err != nil {
-			for i := range res.Decisions {
-				if d := &res.Decisions[i]; d.Reason == ReasonUnblocked {
-					d.Reason = ReasonErrorUnblocking
-					d.Err = customerErr(d.Customer, "unblocking failed: %v", err)
-				}
-			}
+			failPending(res.Decisions, ReasonUnblocked, ReasonErrorUnblocking, true, "unblocking failed: %v", err)
 			return res, fmt.Errorf("dunning: apply unblocks in %s backend: %w", nb.Name(), err)
 		}
 		res.Results = results
 		res.Decisions = ResolveUnblock(plan, results)
 		if !opts.DryRun {
-			if res.Mismatches, err = verify(ctx, nb, results); err != nil {
+			if res.Mismatches, err = verifyDecisions(ctx, nb, res.Decisions, results, ReasonErrorUnblocking); err != nil {
 				// Unverified: keep every label for the next run.
-				for i := range res.Decisions {
-					if d := &res.Decisions[i]; d.Reason == ReasonUnblocked {
-						d.Reason = ReasonErrorUnblocking
-						d.Err = customerErr(d.Customer, "%v", err)
-					}
-				}
+				failPending(res.Decisions, ReasonUnblocked, ReasonErrorUnblocking, false, "%v", err)
 				return res, err
 			}
-			markMismatches(res.Decisions, res.Mismatches, ReasonErrorUnblocking, func(d *UnblockDecision) (abraflexi.Address, *Reason, *error) {
-				return d.Customer, &d.Reason, &d.Err
-			})
 		}
 	}
 	if opts.DryRun {

@@ -2,8 +2,10 @@ package dunning
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
+	"strings"
 
 	"github.com/spoje-net/isptools/netbackend"
 )
@@ -80,4 +82,26 @@ func verify(ctx context.Context, nb netbackend.Backend, results []netbackend.Res
 		return nil, fmt.Errorf("dunning: verify %s backend state: %w", nb.Name(), err)
 	}
 	return Verify(results, states), nil
+}
+
+// verifyDecisions re-reads the changed IPs of results from nb ([Verify])
+// and turns the decisions of customers with a mismatch into errors with
+// reason failed.
+func verifyDecisions[D any, P netDecision[D]](ctx context.Context, nb netbackend.Backend, ds []D, results []netbackend.Result, failed Reason) ([]Mismatch, error) {
+	ms, err := verify(ctx, nb, results)
+	if err != nil || len(ms) == 0 {
+		return ms, err
+	}
+	by := map[string][]string{}
+	for _, m := range ms {
+		by[m.Customer] = append(by[m.Customer], m.String())
+	}
+	for i := range ds {
+		f := P(&ds[i]).netFields()
+		if p, ok := by[backendKey(f.Customer)]; ok {
+			*f.Reason = failed
+			*f.Err = errors.Join(*f.Err, customerErr(f.Customer, "verification failed: %s", strings.Join(p, "; ")))
+		}
+	}
+	return ms, nil
 }

@@ -147,7 +147,7 @@ func (c *Client) do(ctx context.Context, method, rawURL string, body, out any) e
 	}
 	c.logger.DebugContext(ctx, "netbox request", "method", method, "path", path, "status", resp.StatusCode)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return newAPIError(resp.StatusCode, method, path, data)
+		return newAPIError(resp.StatusCode, method, path, c.scrub(data))
 	}
 	if out == nil || len(bytes.TrimSpace(data)) == 0 {
 		return nil
@@ -215,4 +215,16 @@ func list[T any](ctx context.Context, c *Client, path string, q url.Values, id f
 			next = n
 		}
 	}
+}
+
+// scrub removes the token (and the whole Authorization value) from an error
+// body, in case a proxy or a misbehaving server echoes the request headers
+// back: an APIError's text reaches logs and reports.
+func (c *Client) scrub(body []byte) []byte {
+	for _, secret := range []string{c.auth, strings.TrimPrefix(strings.TrimPrefix(c.auth, "Token "), "Bearer ")} {
+		if len(secret) >= 4 {
+			body = bytes.ReplaceAll(body, []byte(secret), []byte("REDACTED"))
+		}
+	}
+	return body
 }

@@ -235,9 +235,7 @@ func ConfigFromLookup(lookup func(string) (string, bool)) (Config, error) {
 			cfg.SMTP.Timeout = d
 		}
 	}
-	if err := cfg.Validate(); err != nil {
-		errs = append(errs, err)
-	}
+	errs = append(errs, cfg.problems()...)
 	if len(errs) > 0 {
 		return cfg, fmt.Errorf("%w: %w", ErrInvalidConfig, errors.Join(errs...))
 	}
@@ -300,11 +298,20 @@ var validate = func() *validator.Validate {
 // Validate checks the configuration. The error names the environment
 // variable of every bad field and never contains the password.
 func (c Config) Validate() error {
+	if errs := c.problems(); len(errs) > 0 {
+		return fmt.Errorf("%w: %w", ErrInvalidConfig, errors.Join(errs...))
+	}
+	return nil
+}
+
+// problems lists what is wrong with c, one error per bad field, without
+// the ErrInvalidConfig wrapping (so callers collecting errors wrap once).
+func (c Config) problems() []error {
 	var errs []error
 	if err := validate.Struct(c); err != nil {
 		var verrs validator.ValidationErrors
 		if !errors.As(err, &verrs) {
-			return fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+			return []error{err}
 		}
 		for _, fe := range verrs {
 			errs = append(errs, fieldError(fe))
@@ -313,10 +320,7 @@ func (c Config) Validate() error {
 	if c.Transport == TransportSMTP && c.SMTP.Host == "" {
 		errs = append(errs, fmt.Errorf("%s is required when %s=smtp", EnvSMTPHost, EnvTransport))
 	}
-	if len(errs) == 0 {
-		return nil
-	}
-	return fmt.Errorf("%w: %w", ErrInvalidConfig, errors.Join(errs...))
+	return errs
 }
 
 func fieldError(fe validator.FieldError) error {

@@ -180,6 +180,61 @@ func fail(r Result, reason Reason, err error) (Result, error) {
 	return r, err
 }
 
+// start begins a run on the document docID: the result naming it, and its
+// parsed id once the dependencies are complete.
+func (d Deps) start(docID string) (Result, abraflexi.ID, error) {
+	res := Result{Document: strings.TrimSpace(docID)}
+	if err := d.check(); err != nil {
+		return res, abraflexi.ID{}, err
+	}
+	id, err := ParseDocID(docID)
+	return res, id, err
+}
+
+// readFailed fails the run on err from reading the document what (e.g.
+// "payment") with id: document_not_found when it does not exist, else
+// error.
+func readFailed(res Result, what string, id abraflexi.ID, err error) (Result, error) {
+	if errors.Is(err, abraflexi.ErrNotFound) {
+		return fail(res, ReasonDocumentNotFound, fmt.Errorf("notify: %s %s not found: %w", what, id, err))
+	}
+	return fail(res, ReasonError, fmt.Errorf("notify: reading %s %s: %w", what, id, err))
+}
+
+// identify records the document read: its id (*docID, set to id when the
+// server left it out), code and variable symbol.
+func (r *Result) identify(docID *abraflexi.ID, id abraflexi.ID, code, varSym string) {
+	if docID.IsZero() {
+		*docID = id
+	}
+	r.Document = documentCode(code, *docID)
+	r.VarSym = varSym
+}
+
+// address reads the address-book record ref (the document's role, e.g.
+// "payer"): nil, with warning msg and logArgs logged, when it does not
+// exist.
+func (d Deps) address(ctx context.Context, ref abraflexi.Ref, role, msg string, logArgs ...any) (*abraflexi.Address, error) {
+	a, err := d.Client.Addresses.Get(ctx, ref.ID)
+	switch {
+	case errors.Is(err, abraflexi.ErrNotFound):
+		d.log().WarnContext(ctx, msg, append(logArgs, role, ref.String())...)
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("notify: reading %s %s: %w", role, ref, err)
+	}
+	return &a, nil
+}
+
+// setRecipients records the chosen recipients; invalid addresses are a
+// warning.
+func (r *Result) setRecipients(rcpt Recipients) {
+	r.Recipients, r.RecipientSource, r.InvalidRecipients = rcpt.To, rcpt.Source, rcpt.Invalid
+	if len(rcpt.Invalid) > 0 {
+		r.Warnings = append(r.Warnings, "invalid e-mail address(es) skipped: "+strings.Join(rcpt.Invalid, ", "))
+	}
+}
+
 // ConfirmInvoicePayment confirms to the customer that the issued invoice
 // docID (numeric id or code) was paid, with the invoice PDF attached. It
 // is safe to run on every update of the invoice:
@@ -198,28 +253,17 @@ func fail(r Result, reason Reason, err error) (Result, error) {
 // The returned error is non-nil exactly when the result's severity is
 // error; the Result is filled in as far as the run got.
 func ConfirmInvoicePayment(ctx context.Context, d Deps, docID string) (Result, error) {
-	res := Result{Document: strings.TrimSpace(docID)}
-	if err := d.check(); err != nil {
+	res, id, err := d.start(docID)
+	if err != nil {
 		return fail(res, ReasonError, err)
 	}
 	log := d.log()
-	id, err := ParseDocID(docID)
-	if err != nil {
-		return fail(res, ReasonError, err)
-	}
 	inv, err := d.Client.IssuedInvoices.Get(ctx, id)
-	if errors.Is(err, abraflexi.ErrNotFound) {
-		return fail(res, ReasonDocumentNotFound, fmt.Errorf("notify: issued invoice %s not found: %w", id, err))
-	}
 	if err != nil {
-		return fail(res, ReasonError, fmt.Errorf("notify: reading issued invoice %s: %w", id, err))
+		return readFailed(res, "issued invoice", id, err)
 	}
-	if inv.ID.IsZero() {
-		inv.ID = id
-	}
-	res.Document = documentCode(inv.Code, inv.ID)
+	res.identify(&inv.ID, id, inv.Code, inv.VariableSymbol)
 	res.Invoice = res.Document
-	res.VarSym = inv.VariableSymbol
 
 	dec := DecideConfirmation(inv, d.Labels)
 	res.Label = dec.Label
@@ -231,21 +275,12 @@ func ConfirmInvoicePayment(ctx context.Context, d Deps, docID string) (Result, e
 
 	var customer *abraflexi.Address
 	if valid, _ := ParseAddresses(inv.ContactEmail); len(valid) == 0 && !inv.Customer.IsZero() {
-		a, err := d.Client.Addresses.Get(ctx, inv.Customer.ID)
-		switch {
-		case errors.Is(err, abraflexi.ErrNotFound):
-			log.WarnContext(ctx, "the invoice's customer does not exist", "invoice", res.Invoice, "customer", inv.Customer.String())
-		case err != nil:
-			return fail(res, ReasonError, fmt.Errorf("notify: reading customer %s: %w", inv.Customer, err))
-		default:
-			customer = &a
+		if customer, err = d.address(ctx, inv.Customer, "customer", "the invoice's customer does not exist", "invoice", res.Invoice); err != nil {
+			return fail(res, ReasonError, err)
 		}
 	}
 	rcpt := InvoiceRecipients(inv, customer)
-	res.Recipients, res.RecipientSource, res.InvalidRecipients = rcpt.To, rcpt.Source, rcpt.Invalid
-	if len(rcpt.Invalid) > 0 {
-		res.Warnings = append(res.Warnings, "invalid e-mail address(es) skipped: "+strings.Join(rcpt.Invalid, ", "))
-	}
+	res.setRecipients(rcpt)
 	if len(rcpt.To) == 0 {
 		return fail(res, ReasonNoEmail, fmt.Errorf("notify: invoice %s: no valid e-mail address (kontaktEmail, customer e-mail, primary contact)", res.Invoice))
 	}
@@ -313,15 +348,11 @@ func (d Deps) deliver(ctx context.Context, res Result, after func(context.Contex
 // would_send under Mute; sent; send_failed (error). Nothing is written to
 // AbraFlexi.
 func NoticePaymentReceived(ctx context.Context, d Deps, docID, evidence string) (Result, error) {
-	res := Result{Document: strings.TrimSpace(docID)}
-	if err := d.check(); err != nil {
-		return fail(res, ReasonError, err)
-	}
-	log := d.log()
-	id, err := ParseDocID(docID)
+	res, id, err := d.start(docID)
 	if err != nil {
 		return fail(res, ReasonError, err)
 	}
+	log := d.log()
 	var m abraflexi.Movement
 	switch strings.ToLower(evidence) {
 	case PaymentEvidenceBank:
@@ -344,17 +375,10 @@ func NoticePaymentReceived(ctx context.Context, d Deps, docID, evidence string) 
 	default:
 		return fail(res, ReasonError, fmt.Errorf("notify: payment evidence %q: must be banka, pokladna or auto", evidence))
 	}
-	if errors.Is(err, abraflexi.ErrNotFound) {
-		return fail(res, ReasonDocumentNotFound, fmt.Errorf("notify: payment %s not found: %w", id, err))
-	}
 	if err != nil {
-		return fail(res, ReasonError, fmt.Errorf("notify: reading payment %s: %w", id, err))
+		return readFailed(res, "payment", id, err)
 	}
-	if m.ID.IsZero() {
-		m.ID = id
-	}
-	res.Document = documentCode(m.Code, m.ID)
-	res.VarSym = m.VariableSymbol
+	res.identify(&m.ID, id, m.Code, m.VariableSymbol)
 
 	if ok, reason := DecidePaymentNotice(m); !ok {
 		res.Reason = reason
@@ -364,21 +388,12 @@ func NoticePaymentReceived(ctx context.Context, d Deps, docID, evidence string) 
 
 	var payer *abraflexi.Address
 	if !m.Payer.IsZero() {
-		a, err := d.Client.Addresses.Get(ctx, m.Payer.ID)
-		switch {
-		case errors.Is(err, abraflexi.ErrNotFound):
-			log.WarnContext(ctx, "the payer does not exist", "payment", res.Document, "payer", m.Payer.String())
-		case err != nil:
-			return fail(res, ReasonError, fmt.Errorf("notify: reading payer %s: %w", m.Payer, err))
-		default:
-			payer = &a
+		if payer, err = d.address(ctx, m.Payer, "payer", "the payer does not exist", "payment", res.Document); err != nil {
+			return fail(res, ReasonError, err)
 		}
 	}
 	rcpt := AddressRecipients(payer)
-	res.Recipients, res.RecipientSource, res.InvalidRecipients = rcpt.To, rcpt.Source, rcpt.Invalid
-	if len(rcpt.Invalid) > 0 {
-		res.Warnings = append(res.Warnings, "invalid e-mail address(es) skipped: "+strings.Join(rcpt.Invalid, ", "))
-	}
+	res.setRecipients(rcpt)
 	if len(rcpt.To) == 0 {
 		res.Reason = ReasonNoRecipient
 		log.WarnContext(ctx, "no recipient for the payment", "payment", res.Document, "payer", m.Payer.String())

@@ -1,10 +1,13 @@
 package svnhosts
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -83,16 +86,38 @@ func appendAudit(path, backend, where string, results []netbackend.Result, now t
 	}
 	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
 	if err != nil {
-		return fmt.Errorf("svnhosts: audit log %s: %w", path, err)
+		return fmt.Errorf("svnhosts: audit log (LOGFILE) %s: %w", path, err)
 	}
 	_, err = fh.WriteString(b.String())
 	if cerr := fh.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("svnhosts: audit log %s: %w", path, err)
+		return fmt.Errorf("svnhosts: audit log (LOGFILE) %s: %w", path, err)
 	}
 	return nil
+}
+
+// checkAuditLog makes sure the audit log at path can be appended to, before
+// anything is changed, so a bad LOGFILE stops the run instead of leaving a
+// change without its audit line.
+func checkAuditLog(path string) error {
+	if path == "" {
+		return nil
+	}
+	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		// Not created yet: it is created with the first change; check that
+		// its directory takes a new file without leaving one behind.
+		fh, err = os.CreateTemp(filepath.Dir(path), ".audit-check-*")
+		if err == nil {
+			defer os.Remove(fh.Name())
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("svnhosts: audit log (LOGFILE) %s: %w", path, err)
+	}
+	return fh.Close()
 }
 
 // discard is the logger used when none is configured.

@@ -104,6 +104,9 @@ func (b *FileBackend) Apply(ctx context.Context, changes []netbackend.Change, op
 		res, _ := applyChanges(f, changes)
 		return res, nil
 	}
+	if err := checkAuditLog(b.cfg.LogFile); err != nil {
+		return nil, err
+	}
 	unlock, err := lockFile(ctx, b.cfg.Path+".lock", b.cfg.LockTimeout)
 	if err != nil {
 		return nil, err

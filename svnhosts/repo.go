@@ -150,6 +150,9 @@ func (r *Repo) Apply(ctx context.Context, changes []netbackend.Change, opts netb
 		res, _ := applyChanges(f, changes)
 		return res, nil
 	}
+	if err := checkAuditLog(r.cfg.LogFile); err != nil {
+		return nil, err
+	}
 	s, err := r.session()
 	if err != nil {
 		return nil, err

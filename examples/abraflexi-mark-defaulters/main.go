@@ -25,7 +25,6 @@ import (
 
 	"github.com/spoje-net/isptools/dunning"
 	"github.com/spoje-net/isptools/examples/internal/appkit"
-	"github.com/spoje-net/isptools/examples/internal/connect"
 	"github.com/spoje-net/isptools/examples/internal/dunningapp"
 )
 
@@ -39,12 +38,8 @@ func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report
 	policy.Labels = dunningapp.Labels(env)
 	policy.ContractType = env.String("INET_CONTRACT_TYPE", "")
 	policy.MinDebt = dunningapp.MinDebt(env)
-	opts := dunningapp.Options(env, log, appName)
-	client, err := connect.AbraFlexi(env, log)
-	if err != nil {
-		return dunningapp.MarkReport(nil), err
-	}
-	af := dunning.NewAbraFlexi(client)
-	res, err := dunning.Mark(ctx, af, af, policy, opts)
-	return dunningapp.MarkReport(res), err
+	return dunningapp.Run(ctx, env, log, appName,
+		func(ctx context.Context, af *dunning.AbraFlexi, opts dunning.Options) (*dunning.MarkResult, error) {
+			return dunning.Mark(ctx, af, af, policy, opts)
+		}, dunningapp.MarkReport)
 }

@@ -31,9 +31,8 @@ import (
 
 	"github.com/spoje-net/isptools/dunning"
 	"github.com/spoje-net/isptools/examples/internal/appkit"
-	"github.com/spoje-net/isptools/examples/internal/backends"
-	"github.com/spoje-net/isptools/examples/internal/connect"
 	"github.com/spoje-net/isptools/examples/internal/dunningapp"
+	"github.com/spoje-net/isptools/netbackend"
 )
 
 // appName is the binary, report producer and syslog tag.
@@ -46,15 +45,8 @@ func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report
 	policy.Labels = dunningapp.BlockLabels(env)
 	policy.MaxBlocks = env.Int("MAX_BLOCKS", dunning.DefaultMaxBlocks, 0)
 	policy.CutDays = dunningapp.CutDays(env)
-	opts := dunningapp.Options(env, log, appName)
-	client, err := connect.AbraFlexi(env, log)
-	if err != nil {
-		return dunningapp.BlockReport(nil), err
-	}
-	nb, err := backends.FromEnv(env, log)
-	if err != nil {
-		return dunningapp.BlockReport(nil), err
-	}
-	res, err := dunning.Block(ctx, dunning.NewAbraFlexi(client), nb, policy, opts)
-	return dunningapp.BlockReport(res), err
+	return dunningapp.NetRun(ctx, env, log, appName,
+		func(ctx context.Context, af *dunning.AbraFlexi, nb netbackend.Backend, opts dunning.Options) (*dunning.BlockResult, error) {
+			return dunning.Block(ctx, af, nb, policy, opts)
+		}, dunningapp.BlockReport)
 }

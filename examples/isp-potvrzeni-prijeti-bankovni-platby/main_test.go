@@ -8,35 +8,21 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/spoje-net/isptools/abraflexi"
-	"github.com/spoje-net/isptools/abraflexi/abraflexitest"
 	"github.com/spoje-net/isptools/examples/internal/apptest"
 	"github.com/spoje-net/isptools/notify/notifytest"
 )
 
 func TestMain(m *testing.M) { apptest.Main(m) }
 
-// runApp runs the app in an empty directory with only env (and PATH) in
-// its environment.
-func runApp(t *testing.T, env []string, args ...string) apptest.Result {
-	t.Helper()
-	return apptest.Run(t, apptest.Binary(t, appName), env, args...)
-}
-
-type world struct {
-	af   *abraflexitest.Server
-	smtp *notifytest.Server
-	env  []string
-}
+type world struct{ *apptest.NotifyWorld }
 
 func newWorld(t *testing.T, smtpOpts ...notifytest.Option) *world {
-	af := abraflexitest.NewServer(t)
-	srv := notifytest.NewServer(t, append([]notifytest.Option{notifytest.WithAuth("mailer", "s3cret")}, smtpOpts...)...)
-	env := append(append(apptest.AbraFlexiEnv(af), "EASE_FROM=Účtárna Spoje.Net <uctarna@example.cz>"), srv.Env()...)
-	af.AddAddress(abraflexi.Address{Code: "PLATCE", Name: "Plátce", Email: "platce@example.cz"})
-	af.AddAddress(abraflexi.Address{Code: "KONTAKT", Name: "Jen kontakt", Contacts: []abraflexi.Contact{
+	w := &world{apptest.NewNotifyWorld(t, appName, smtpOpts...)}
+	w.AF.AddAddress(abraflexi.Address{Code: "PLATCE", Name: "Plátce", Email: "platce@example.cz"})
+	w.AF.AddAddress(abraflexi.Address{Code: "KONTAKT", Name: "Jen kontakt", Contacts: []abraflexi.Contact{
 		{FirstName: "Petr", Email: "petr@example.cz", Primary: true}}})
-	af.AddAddress(abraflexi.Address{Code: "TICHY", Name: "Bez e-mailu"})
-	return &world{af: af, smtp: srv, env: env}
+	w.AF.AddAddress(abraflexi.Address{Code: "TICHY", Name: "Bez e-mailu"})
+	return w
 }
 
 func movement(code, payer string) abraflexi.Movement {
@@ -49,18 +35,16 @@ func movement(code, payer string) abraflexi.Movement {
 	return m
 }
 
-func (w *world) with(kv ...string) []string { return append(append([]string(nil), w.env...), kv...) }
-
 func TestSent(t *testing.T) {
 	w := newWorld(t)
-	id := w.af.AddBankMovement(abraflexi.BankMovement{Movement: movement("B+1/2024", "PLATCE")})
-	o := runApp(t, w.with("DOCID="+id.String(), "PAYMENT_EVIDENCE=banka"))
+	id := w.AF.AddBankMovement(abraflexi.BankMovement{Movement: movement("B+1/2024", "PLATCE")})
+	o := w.Run(t, w.With("DOCID="+id.String(), "PAYMENT_EVIDENCE=banka"))
 	o.Check(t, appName, 0, "success", "sent")
 	if o.Report["document"] != "B+1/2024" || o.Report["varSym"] != "777" || o.Report["recipient"] != "platce@example.cz" ||
 		o.Report["invoice"] != nil {
 		t.Errorf("report %v", o.Report)
 	}
-	got := w.smtp.Wait(t, 1, 10*time.Second)[0]
+	got := w.SMTP.Wait(t, 1, 10*time.Second)[0]
 	p, err := got.Parse()
 	if err != nil {
 		t.Fatal(err)
@@ -80,75 +64,75 @@ func TestSent(t *testing.T) {
 	if strings.Contains(p.Text, "+01:00") || len(p.Attachments) != 0 {
 		t.Errorf("zone suffix or attachment: %s %v", p.Text, p.Attachments)
 	}
-	if labels, _ := w.af.Labels(abraflexi.EvidenceBank, id); labels.Len() != 0 {
+	if labels, _ := w.AF.Labels(abraflexi.EvidenceBank, id); labels.Len() != 0 {
 		t.Errorf("labels written: %v", labels)
 	}
 }
 
 func TestCashAndPrimaryContact(t *testing.T) {
 	w := newWorld(t)
-	w.af.AddCashMovement(abraflexi.CashMovement{Movement: movement("P+1/2024", "KONTAKT")})
-	o := runApp(t, w.with("DOCID=P+1/2024")) // PAYMENT_EVIDENCE defaults to auto
+	w.AF.AddCashMovement(abraflexi.CashMovement{Movement: movement("P+1/2024", "KONTAKT")})
+	o := w.Run(t, w.With("DOCID=P+1/2024")) // PAYMENT_EVIDENCE defaults to auto
 	o.Check(t, appName, 0, "success", "sent")
 	if o.Report["recipient"] != "petr@example.cz" {
 		t.Errorf("recipient %v", o.Report["recipient"])
 	}
-	runApp(t, w.with("DOCID=P+1/2024", "PAYMENT_EVIDENCE=pokladna")).Check(t, appName, 0, "success", "sent")
-	runApp(t, w.with("DOCID=P+1/2024", "PAYMENT_EVIDENCE=banka")).Check(t, appName, 1, "error", "document_not_found")
-	w.smtp.Wait(t, 2, 10*time.Second)
+	w.Run(t, w.With("DOCID=P+1/2024", "PAYMENT_EVIDENCE=pokladna")).Check(t, appName, 0, "success", "sent")
+	w.Run(t, w.With("DOCID=P+1/2024", "PAYMENT_EVIDENCE=banka")).Check(t, appName, 1, "error", "document_not_found")
+	w.SMTP.Wait(t, 2, 10*time.Second)
 }
 
 func TestNoRecipientIsAWarning(t *testing.T) {
 	w := newWorld(t)
-	w.af.AddBankMovement(abraflexi.BankMovement{Movement: movement("B+2/2024", "")})
-	w.af.AddBankMovement(abraflexi.BankMovement{Movement: movement("B+3/2024", "TICHY")})
+	w.AF.AddBankMovement(abraflexi.BankMovement{Movement: movement("B+2/2024", "")})
+	w.AF.AddBankMovement(abraflexi.BankMovement{Movement: movement("B+3/2024", "TICHY")})
 	for _, doc := range []string{"B+2/2024", "B+3/2024"} {
-		o := runApp(t, w.with("DOCID="+doc))
+		o := w.Run(t, w.With("DOCID="+doc))
 		o.Check(t, appName, 0, "warning", "no_recipient")
 		if o.Report["recipient"] != nil || o.Report["message_id"] != nil {
 			t.Errorf("%s: %v", doc, o.Report)
 		}
 	}
-	if n := len(w.smtp.Messages()); n != 0 {
+	if n := len(w.SMTP.Messages()); n != 0 {
 		t.Errorf("%d sent", n)
 	}
 }
 
 func TestMuteSendsNothing(t *testing.T) {
 	w := newWorld(t)
-	w.af.AddBankMovement(abraflexi.BankMovement{Movement: movement("B+4/2024", "PLATCE")})
+	w.AF.AddBankMovement(abraflexi.BankMovement{Movement: movement("B+4/2024", "PLATCE")})
 	for _, kv := range []string{"MUTE=true", "DRY_RUN=true"} {
-		o := runApp(t, w.with("DOCID=B+4/2024", kv))
+		o := w.Run(t, w.With("DOCID=B+4/2024", kv))
 		o.Check(t, appName, 0, "success", "would_send")
 		if o.Report["recipient"] != "platce@example.cz" || o.Report["message_id"] != nil {
 			t.Errorf("%s: %v", kv, o.Report)
 		}
 	}
 	time.Sleep(100 * time.Millisecond)
-	if n := len(w.smtp.Messages()); n != 0 {
+	if n := len(w.SMTP.Messages()); n != 0 {
 		t.Errorf("MUTE sent %d", n)
 	}
 }
 
 func TestSendFailedAndNotFound(t *testing.T) {
 	w := newWorld(t, notifytest.WithRejectData(554, "relay denied"))
-	w.af.AddBankMovement(abraflexi.BankMovement{Movement: movement("B+5/2024", "PLATCE")})
-	o := runApp(t, w.with("DOCID=B+5/2024"))
+	w.AF.AddBankMovement(abraflexi.BankMovement{Movement: movement("B+5/2024", "PLATCE")})
+	o := w.Run(t, w.With("DOCID=B+5/2024"))
 	o.Check(t, appName, 1, "error", "send_failed")
 	if strings.Contains(o.Stderr+o.Report["message"].(string), "s3cret") {
 		t.Error("password leaked")
 	}
-	o = runApp(t, w.with("DOCID=B+404/2024"))
+	o = w.Run(t, w.With("DOCID=B+404/2024"))
 	o.Check(t, appName, 1, "error", "document_not_found")
 	if o.Report["document"] != "B+404/2024" {
 		t.Errorf("document %v", o.Report["document"])
 	}
-	o = runApp(t, w.with("DOCID=B+5/2024", "PAYMENT_EVIDENCE=ucet"))
+	o = w.Run(t, w.With("DOCID=B+5/2024", "PAYMENT_EVIDENCE=ucet"))
 	o.Check(t, appName, 1, "error", "error")
 	if !strings.Contains(o.Report["message"].(string), "PAYMENT_EVIDENCE") {
 		t.Errorf("message %v", o.Report["message"])
 	}
-	if o := runApp(t, w.env, "-x"); o.Code != 1 {
+	if o := w.Run(t, w.Env, "-x"); o.Code != 1 {
 		t.Errorf("bad flag: exit %d", o.Code)
 	}
 }

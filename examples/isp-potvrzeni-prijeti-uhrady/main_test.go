@@ -11,32 +11,18 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/spoje-net/isptools/abraflexi"
-	"github.com/spoje-net/isptools/abraflexi/abraflexitest"
 	"github.com/spoje-net/isptools/examples/internal/apptest"
 	"github.com/spoje-net/isptools/notify/notifytest"
 )
 
 func TestMain(m *testing.M) { apptest.Main(m) }
 
-// runApp runs the app in an empty directory with only env (and PATH) in
-// its environment.
-func runApp(t *testing.T, env []string, args ...string) apptest.Result {
-	t.Helper()
-	return apptest.Run(t, apptest.Binary(t, appName), env, args...)
-}
-
-type world struct {
-	af   *abraflexitest.Server
-	smtp *notifytest.Server
-	env  []string
-}
+type world struct{ *apptest.NotifyWorld }
 
 func newWorld(t *testing.T, smtpOpts ...notifytest.Option) *world {
-	af := abraflexitest.NewServer(t)
-	af.AddLabelDefinitions("POTVRZENO", "POTVRZENO_CASTECNE")
-	srv := notifytest.NewServer(t, append([]notifytest.Option{notifytest.WithAuth("mailer", "s3cret")}, smtpOpts...)...)
-	env := append(append(apptest.AbraFlexiEnv(af), "EASE_FROM=Účtárna Spoje.Net <uctarna@example.cz>"), srv.Env()...)
-	return &world{af: af, smtp: srv, env: env}
+	w := &world{apptest.NewNotifyWorld(t, appName, smtpOpts...)}
+	w.AF.AddLabelDefinitions("POTVRZENO", "POTVRZENO_CASTECNE")
+	return w
 }
 
 func (w *world) invoice(code, state, customer, contactEmail string) abraflexi.ID {
@@ -51,23 +37,21 @@ func (w *world) invoice(code, state, customer, contactEmail string) abraflexi.ID
 	if customer != "" {
 		inv.Customer = abraflexi.RefTo(abraflexi.CodeID(customer))
 	}
-	return w.af.AddInvoice(inv)
+	return w.AF.AddInvoice(inv)
 }
-
-func (w *world) with(kv ...string) []string { return append(append([]string(nil), w.env...), kv...) }
 
 func TestSentOnceThenFullPayment(t *testing.T) {
 	w := newWorld(t)
-	w.af.AddAddress(abraflexi.Address{Code: "NOVAK", Name: "Jan Novák", Email: "jan.novak@example.cz"})
+	w.AF.AddAddress(abraflexi.Address{Code: "NOVAK", Name: "Jan Novák", Email: "jan.novak@example.cz"})
 	id := w.invoice("FV-42/2024", abraflexi.PaymentStatePartial, "NOVAK", "")
 
-	o := runApp(t, w.with("DOCID="+id.String()))
+	o := w.Run(t, w.With("DOCID="+id.String()))
 	o.Check(t, appName, 0, "success", "sent")
 	if o.Report["document"] != "FV-42/2024" || o.Report["invoice"] != "FV-42/2024" || o.Report["varSym"] != "20240042" ||
 		o.Report["recipient"] != "jan.novak@example.cz" {
 		t.Errorf("report %v", o.Report)
 	}
-	msgs := w.smtp.Wait(t, 1, 10*time.Second)
+	msgs := w.SMTP.Wait(t, 1, 10*time.Second)
 	got := msgs[0]
 	if got.Username != "mailer" || got.From != "uctarna@example.cz" || strings.Join(got.To, ",") != "jan.novak@example.cz" {
 		t.Errorf("envelope %+v", got)
@@ -98,27 +82,27 @@ func TestSentOnceThenFullPayment(t *testing.T) {
 		p.Attachments[0].Filename != "FV-42-2024.pdf" || !bytes.HasPrefix(p.Attachments[0].Data, []byte("%PDF")) {
 		t.Errorf("attachments %+v", p.Attachments)
 	}
-	if labels, _ := w.af.Labels(abraflexi.EvidenceIssuedInvoice, id); !labels.Has("POTVRZENO_CASTECNE") {
+	if labels, _ := w.AF.Labels(abraflexi.EvidenceIssuedInvoice, id); !labels.Has("POTVRZENO_CASTECNE") {
 		t.Errorf("labels %v", labels)
 	}
 
 	// The label write fires rule 6 again: nothing is sent.
-	o = runApp(t, w.with("DOCID=FV-42/2024"))
+	o = w.Run(t, w.With("DOCID=FV-42/2024"))
 	o.Check(t, appName, 0, "warning", "already_confirmed")
 	if o.Report["message_id"] != nil {
 		t.Errorf("message_id %v", o.Report["message_id"])
 	}
 
 	// Full payment: one more confirmation, then silence.
-	w.af.Put(abraflexi.EvidenceIssuedInvoice, map[string]any{"id": id.String(), "stavUhrK": abraflexi.PaymentStatePaidManually})
-	runApp(t, w.with("DOCID=code:FV-42/2024")).Check(t, appName, 0, "success", "sent")
-	msgs = w.smtp.Wait(t, 2, 10*time.Second)
+	w.AF.Put(abraflexi.EvidenceIssuedInvoice, map[string]any{"id": id.String(), "stavUhrK": abraflexi.PaymentStatePaidManually})
+	w.Run(t, w.With("DOCID=code:FV-42/2024")).Check(t, appName, 0, "success", "sent")
+	msgs = w.SMTP.Wait(t, 2, 10*time.Second)
 	if p, _ := msgs[1].Parse(); p == nil || p.Subject != "Potvrzení přijetí úhrady faktury FV-42/2024" {
 		t.Errorf("second subject %+v", p)
 	}
-	runApp(t, w.with("DOCID=FV-42/2024")).Check(t, appName, 0, "warning", "already_confirmed")
+	w.Run(t, w.With("DOCID=FV-42/2024")).Check(t, appName, 0, "warning", "already_confirmed")
 	time.Sleep(100 * time.Millisecond)
-	if n := len(w.smtp.Messages()); n != 2 {
+	if n := len(w.SMTP.Messages()); n != 2 {
 		t.Errorf("%d messages, want 2", n)
 	}
 }
@@ -127,17 +111,17 @@ func TestMuteSendsNothing(t *testing.T) {
 	w := newWorld(t)
 	id := w.invoice("FV-7", abraflexi.PaymentStatePaid, "", "a@example.cz")
 	for _, kv := range []string{"MUTE=true", "DRY_RUN=1"} {
-		o := runApp(t, w.with("DOCID=FV-7", kv))
+		o := w.Run(t, w.With("DOCID=FV-7", kv))
 		o.Check(t, appName, 0, "success", "would_send")
 		if o.Report["recipient"] != "a@example.cz" || o.Report["message_id"] != nil {
 			t.Errorf("%s: report %v", kv, o.Report)
 		}
 	}
 	time.Sleep(100 * time.Millisecond)
-	if n := len(w.smtp.Messages()); n != 0 {
+	if n := len(w.SMTP.Messages()); n != 0 {
 		t.Errorf("MUTE sent %d messages", n)
 	}
-	if labels, _ := w.af.Labels(abraflexi.EvidenceIssuedInvoice, id); labels.Len() != 0 {
+	if labels, _ := w.AF.Labels(abraflexi.EvidenceIssuedInvoice, id); labels.Len() != 0 {
 		t.Errorf("MUTE wrote labels %v", labels)
 	}
 }
@@ -145,21 +129,21 @@ func TestMuteSendsNothing(t *testing.T) {
 func TestOutcomes(t *testing.T) {
 	w := newWorld(t)
 	w.invoice("FV-1", abraflexi.PaymentStateUnpaid, "", "a@example.cz")
-	w.af.AddAddress(abraflexi.Address{Code: "TICHY", Name: "Bez e-mailu"})
+	w.AF.AddAddress(abraflexi.Address{Code: "TICHY", Name: "Bez e-mailu"})
 	w.invoice("FV-2", abraflexi.PaymentStatePaid, "TICHY", "")
 
-	runApp(t, w.with("DOCID=FV-1")).Check(t, appName, 0, "warning", "not_paid")
-	o := runApp(t, w.with("DOCID=FV-2"))
+	w.Run(t, w.With("DOCID=FV-1")).Check(t, appName, 0, "warning", "not_paid")
+	o := w.Run(t, w.With("DOCID=FV-2"))
 	o.Check(t, appName, 1, "error", "no_email")
 	if o.Report["recipient"] != nil {
 		t.Errorf("recipient %v", o.Report["recipient"])
 	}
-	o = runApp(t, w.with("DOCID=FV-404"))
+	o = w.Run(t, w.With("DOCID=FV-404"))
 	o.Check(t, appName, 1, "error", "document_not_found")
 	if o.Report["document"] != "FV-404" {
 		t.Errorf("document %v", o.Report["document"])
 	}
-	if n := len(w.smtp.Messages()); n != 0 {
+	if n := len(w.SMTP.Messages()); n != 0 {
 		t.Errorf("%d messages sent", n)
 	}
 }
@@ -167,7 +151,7 @@ func TestOutcomes(t *testing.T) {
 func TestSendFailed(t *testing.T) {
 	w := newWorld(t, notifytest.WithRejectData(554, "mailbox unavailable"))
 	id := w.invoice("FV-3", abraflexi.PaymentStatePaid, "", "a@example.cz")
-	o := runApp(t, w.with("DOCID=FV-3"))
+	o := w.Run(t, w.With("DOCID=FV-3"))
 	o.Check(t, appName, 1, "error", "send_failed")
 	if !strings.Contains(o.Report["message"].(string), "mailbox unavailable") {
 		t.Errorf("message %v", o.Report["message"])
@@ -175,7 +159,7 @@ func TestSendFailed(t *testing.T) {
 	if strings.Contains(o.Stderr+o.Report["message"].(string), "s3cret") {
 		t.Error("SMTP password leaked")
 	}
-	if labels, _ := w.af.Labels(abraflexi.EvidenceIssuedInvoice, id); labels.Len() != 0 {
+	if labels, _ := w.AF.Labels(abraflexi.EvidenceIssuedInvoice, id); labels.Len() != 0 {
 		t.Errorf("labelled although not sent: %v", labels)
 	}
 }
@@ -183,7 +167,7 @@ func TestSendFailed(t *testing.T) {
 func TestConfigurationAndFlags(t *testing.T) {
 	w := newWorld(t)
 	// Missing DOCID and bad variables: exit 1 naming them, secrets not shown.
-	o := runApp(t, w.with("SMTP_TLS=ssl", "EASE_FROM="))
+	o := w.Run(t, w.With("SMTP_TLS=ssl", "EASE_FROM="))
 	o.Check(t, appName, 1, "error", "error")
 	msg := o.Report["message"].(string)
 	for _, name := range []string{"DOCID", "SMTP_TLS", "EASE_FROM"} {
@@ -195,13 +179,13 @@ func TestConfigurationAndFlags(t *testing.T) {
 		t.Error("password leaked")
 	}
 	// A bad flag is exit 1, never Go's 2.
-	if o := runApp(t, w.env, "--no-such-flag"); o.Code != 1 {
+	if o := w.Run(t, w.Env, "--no-such-flag"); o.Code != 1 {
 		t.Errorf("bad flag: exit %d", o.Code)
 	}
 	// -o writes the report where asked.
 	w.invoice("FV-5", abraflexi.PaymentStateUnpaid, "", "")
 	out := filepath.Join(t.TempDir(), "out.json")
-	if o := runApp(t, w.with("DOCID=FV-5"), "-o", out); o.Code != 0 {
+	if o := w.Run(t, w.With("DOCID=FV-5"), "-o", out); o.Code != 0 {
 		t.Fatalf("exit %d: %s", o.Code, o.Stderr)
 	}
 	data, err := os.ReadFile(out)
@@ -213,5 +197,5 @@ func TestConfigurationAndFlags(t *testing.T) {
 	if err := os.WriteFile(envFile, []byte("DOCID=FV-5\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	runApp(t, w.env, "-e", envFile).Check(t, appName, 0, "warning", "not_paid")
+	w.Run(t, w.Env, "-e", envFile).Check(t, appName, 0, "warning", "not_paid")
 }

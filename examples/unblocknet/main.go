@@ -33,9 +33,8 @@ import (
 
 	"github.com/spoje-net/isptools/dunning"
 	"github.com/spoje-net/isptools/examples/internal/appkit"
-	"github.com/spoje-net/isptools/examples/internal/backends"
-	"github.com/spoje-net/isptools/examples/internal/connect"
 	"github.com/spoje-net/isptools/examples/internal/dunningapp"
+	"github.com/spoje-net/isptools/netbackend"
 )
 
 // appName is the binary, report producer and syslog tag.
@@ -48,16 +47,8 @@ func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report
 	policy.Labels = dunningapp.UnblockLabels(env)
 	policy.MinDebt = dunningapp.MinDebt(env)
 	policy.DefaultSpeed = env.Int("DEFAULT_SPEED", 0, 0)
-	opts := dunningapp.Options(env, log, appName)
-	client, err := connect.AbraFlexi(env, log)
-	if err != nil {
-		return dunningapp.UnblockReport(nil), err
-	}
-	nb, err := backends.FromEnv(env, log)
-	if err != nil {
-		return dunningapp.UnblockReport(nil), err
-	}
-	af := dunning.NewAbraFlexi(client)
-	res, err := dunning.Unblock(ctx, af, af, nb, policy, opts)
-	return dunningapp.UnblockReport(res), err
+	return dunningapp.NetRun(ctx, env, log, appName,
+		func(ctx context.Context, af *dunning.AbraFlexi, nb netbackend.Backend, opts dunning.Options) (*dunning.UnblockResult, error) {
+			return dunning.Unblock(ctx, af, af, nb, policy, opts)
+		}, dunningapp.UnblockReport)
 }

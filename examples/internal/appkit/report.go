@@ -208,7 +208,8 @@ func (r *Report) LogDecisions(ctx context.Context, log *slog.Logger) {
 // Finalize makes the report consistent and returns the process exit code:
 //
 //   - runErr != nil, Status error or ExitCode 1 → exit 1, status error;
-//     runErr's text becomes the message (appended to an existing one);
+//     runErr's text, on one line (the newlines of joined errors become
+//     "; "), becomes the message (appended to an existing one);
 //   - ExitCode 2 (set explicitly by the app) → exit 2, status warning
 //     unless the app chose another;
 //   - any other non-zero ExitCode → exit 1, status error;
@@ -226,10 +227,13 @@ func (r *Report) Finalize(producer string, now time.Time, runErr error) int {
 	switch {
 	case runErr != nil:
 		r.ExitCode = ExitError
+		// errors.Join separates errors with newlines; the message is one
+		// line (it is also the log line of the run's summary).
+		text := strings.ReplaceAll(strings.TrimSpace(runErr.Error()), "\n", "; ")
 		if r.Message == "" {
-			r.Message = runErr.Error()
+			r.Message = text
 		} else {
-			r.Message += ": " + runErr.Error()
+			r.Message += ": " + text
 		}
 	case r.Status == StatusError:
 		r.ExitCode = ExitError

@@ -35,6 +35,7 @@ func TestFinalize(t *testing.T) {
 		{"negative codes become 1", Report{ExitCode: -1}, nil, 1, StatusError, "error"},
 		{"error overrides exit 2", Report{ExitCode: 2, Message: "partial"}, boom, 1, StatusError, "partial: boom"},
 		{"error sets message", Report{}, boom, 1, StatusError, "boom"},
+		{"joined errors on one line", Report{}, errors.Join(errors.New("A is required"), errors.New("B is required")), 1, StatusError, "A is required; B is required"},
 		{"unknown status normalized", Report{Status: "fine"}, nil, 0, StatusSuccess, "success"},
 	}
 	for _, tt := range tests {

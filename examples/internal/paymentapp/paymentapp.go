@@ -133,7 +133,12 @@ func Notify(ctx context.Context, env *appkit.Env, log *slog.Logger, docID string
 	cfg := NotifyConfig(env)
 	client, _ := connect.AbraFlexi(env, log) // errors are recorded in env
 	if env.Err() != nil {
-		return NotifyReport(notify.Result{Document: docID, Reason: notify.ReasonError}), nil
+		// appkit reports the configuration errors as the message; the
+		// summary of an undecided result would only prefix them with
+		// "<document>: error" (": error" without DOCID).
+		r := NotifyReport(notify.Result{Document: docID, Reason: notify.ReasonError})
+		r.Message = ""
+		return r, nil
 	}
 	log.Debug("configuration", "notify", cfg)
 	deps, err := notify.NewDeps(cfg, client, log)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -67,6 +68,27 @@ func TestNotifyEvidence(t *testing.T) {
 		abraflexi.EvidenceCash: notify.PaymentEvidenceCash, "": notify.PaymentEvidenceAuto} {
 		if got := NotifyEvidence(in); got != want {
 			t.Errorf("%q: %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestNotifyBadConfigurationLeavesTheMessageToAppkit checks that a run
+// stopped by bad variables reports them alone as the message (appkit fills
+// it in from the configuration errors), not prefixed with ": error" when
+// DOCID is empty.
+func TestNotifyBadConfigurationLeavesTheMessageToAppkit(t *testing.T) {
+	for _, doc := range []string{"", "FV-1"} {
+		env := appkit.NewEnv(nil, nil)
+		r, err := Notify(context.Background(), env, nil, doc, nil)
+		if err != nil || env.Err() == nil {
+			t.Fatalf("DOCID %q: err %v, env.Err %v", doc, err, env.Err())
+		}
+		if r.Message != "" || r.Payment.Document != doc || r.Payment.Reason != string(notify.ReasonError) {
+			t.Errorf("DOCID %q: message %q, payment %+v", doc, r.Message, r.Payment)
+		}
+		code := r.Finalize("app", time.Now(), errors.New("invalid configuration: EASE_FROM is required but not set"))
+		if code != appkit.ExitError || r.Message != "invalid configuration: EASE_FROM is required but not set" {
+			t.Errorf("DOCID %q: exit %d, message %q", doc, code, r.Message)
 		}
 	}
 }

@@ -1,0 +1,42 @@
+package apptest
+
+import (
+	"testing"
+
+	"github.com/spoje-net/isptools/abraflexi/abraflexitest"
+	"github.com/spoje-net/isptools/notify/notifytest"
+)
+
+// NotifyWorld is the fixture of the apps that send notifications: an
+// AbraFlexi test server, an SMTP test server requiring the login mailer /
+// s3cret, and the environment pointing the app at both, with EASE_FROM
+// set to Účtárna Spoje.Net <uctarna@example.cz>.
+type NotifyWorld struct {
+	// App is the binary name of the app under test ([Binary]).
+	App  string
+	AF   *abraflexitest.Server
+	SMTP *notifytest.Server
+	Env  []string
+}
+
+// NewNotifyWorld starts the servers of a [NotifyWorld] for the app under
+// test named app; smtpOpts are added to the SMTP server's options.
+func NewNotifyWorld(t *testing.T, app string, smtpOpts ...notifytest.Option) *NotifyWorld {
+	t.Helper()
+	af := abraflexitest.NewServer(t)
+	srv := notifytest.NewServer(t, append([]notifytest.Option{notifytest.WithAuth("mailer", "s3cret")}, smtpOpts...)...)
+	env := append(append(AbraFlexiEnv(af), "EASE_FROM=Účtárna Spoje.Net <uctarna@example.cz>"), srv.Env()...)
+	return &NotifyWorld{App: app, AF: af, SMTP: srv, Env: env}
+}
+
+// With returns a copy of the world's environment followed by kv
+// ("NAME=value").
+func (w *NotifyWorld) With(kv ...string) []string {
+	return append(append([]string(nil), w.Env...), kv...)
+}
+
+// Run runs the app under test ([Run] of [Binary]) with env.
+func (w *NotifyWorld) Run(t *testing.T, env []string, args ...string) Result {
+	t.Helper()
+	return Run(t, Binary(t, w.App), env, args...)
+}
