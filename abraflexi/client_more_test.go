@@ -28,8 +28,9 @@ func TestServerNonAtomicPerRecordResults(t *testing.T) {
 	if !errors.As(err, &ae) || ae.StatusCode != http.StatusBadRequest {
 		t.Fatalf("err %v", err)
 	}
-	if res != nil {
-		t.Fatalf("results of a failed first batch: %+v", res)
+	// Non-atomic: the failed batch's results are returned and also in the error.
+	if len(res) != len(recs) || len(ae.Results) != len(recs) {
+		t.Fatalf("results %+v, error results %+v", res, ae.Results)
 	}
 	byIndex := map[int]abraflexi.WriteResult{}
 	for _, r := range ae.Results {

@@ -35,7 +35,8 @@
 // request per batch and reports a [WriteResult] per record.
 //
 // Labels: [Service.AddLabels] adds labels without touching the others,
-// [Service.RemoveLabels] removes some and keeps the rest, and
+// [Service.RemoveLabels] removes some and keeps the rest (for many records
+// [Service.RemoveLabelsBatch]: one listing and one write per batch), and
 // [Service.SetLabels] replaces the whole set. [Client.Pair] pairs a
 // payment with an invoice ([PairRequest], [RemainderMode]).
 // [Client.PDF] and [Client.InvoicePDF] download prints; [Client.Changes]

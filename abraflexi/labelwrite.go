@@ -132,3 +132,233 @@ func (c *Client) readLabels(ctx context.Context, evidence string, id ID) (ID, La
 	}
 	return rec.ID, rec.Labels, nil
 }
+
+// LabelRemoval is the outcome of [Service.RemoveLabelsBatch] for one of the
+// caller's ids.
+type LabelRemoval struct {
+	// Index is the id's position in the caller's slice.
+	Index int
+	// ID is the record's numeric id as read; zero when the record was not
+	// found or not read.
+	ID ID
+	// Removed reports that a write removed at least one of the labels; false
+	// when the record carried none of them (nothing was written) or failed.
+	Removed bool
+	// Labels are the labels the record keeps: the set written, or the set
+	// read when the record carried none of the labels.
+	Labels LabelSet
+	// Errors are the server's messages for the record's failed write.
+	Errors []Message
+	// Err is nil when the record no longer carries any of the labels. It
+	// wraps [ErrNotFound] when no record has the id, holds the server's
+	// messages when the record's write failed, and is the failed request's
+	// error for the records of a chunk that failed as a whole or was not
+	// reached.
+	Err error
+}
+
+// labelRow is the part of a record a batched label removal reads.
+type labelRow struct {
+	ID     ID       `json:"id"`
+	Code   string   `json:"kod"`
+	Labels LabelSet `json:"stitky"`
+}
+
+// Evidence implements [Record]; the service that lists labelRow sets the
+// evidence itself.
+func (labelRow) Evidence() string { return "" }
+
+// DetailFields implements [Record].
+func (labelRow) DetailFields() []string { return []string{"id", "kod", "stitky"} }
+
+// RemoveLabelsBatch removes labels from every record of ids and keeps their
+// other labels, with a request count that grows with the number of chunks
+// of opts.BatchSize (default 500), not of records. Per chunk it sends, back
+// to back:
+//
+//  1. one listing that re-reads the current stitky of exactly the chunk's
+//     records (filter id in (…) for numeric ids, kod in (…) for code: ids);
+//  2. one non-atomic write (each record its own transaction) of
+//     {"id": <numeric id>, "stitky@removeAll": "true", "stitky": <rest>}
+//     for the records that carry any of labels. Records carrying none of
+//     them are not written.
+//
+// The read-to-write window is therefore one listing and one write per
+// chunk: a label set on a record before its chunk is read survives, one set
+// between the listing and the write of its chunk is lost. The write states
+// the full remaining set, so it is idempotent and retried after a temporary
+// failure. opts.Atomic is ignored; opts.DryRun is honoured.
+//
+// The result has one [LabelRemoval] per id, in order (an id given twice
+// gets the same outcome twice; the record is written once). An id no record
+// has fails alone (Err wraps [ErrNotFound]), as does a record the server
+// refused. A failed request stops the removal: its chunk's records and the
+// records of later chunks get the request's error as Err, and the error is
+// returned along with the results, so earlier chunks' outcomes stay known.
+// Invalid labels or ids (zero, or ext: ids, which cannot be listed by
+// filter) are an error before any request, with nil results. The chunk's
+// ids travel in the listing URL: prefer numeric ids (as listed), or a
+// smaller BatchSize for long codes.
+func (s *Service[T]) RemoveLabelsBatch(ctx context.Context, ids []ID, opts WriteOptions, labels ...string) ([]LabelRemoval, error) {
+	return s.c.RemoveLabelsBatch(ctx, s.evidence, ids, opts, labels...)
+}
+
+// RemoveLabelsBatch is [Service.RemoveLabelsBatch] for any evidence.
+func (c *Client) RemoveLabelsBatch(ctx context.Context, evidence string, ids []ID, opts WriteOptions, labels ...string) ([]LabelRemoval, error) {
+	if err := checkEvidence(evidence); err != nil {
+		return nil, err
+	}
+	set, err := labelSetOf(labels)
+	if err != nil {
+		return nil, err
+	}
+	if set.Len() == 0 {
+		return nil, fmt.Errorf("%w: no labels given", ErrInvalidLabel)
+	}
+	for i, id := range ids {
+		_, numeric := id.Numeric()
+		_, code := id.Code()
+		if !numeric && !code {
+			return nil, fmt.Errorf("%w: index %d: batched label removal needs numeric or code: ids, got %q", ErrInvalidID, i, id.String())
+		}
+	}
+	size := opts.BatchSize
+	if size <= 0 {
+		size = DefaultBatchSize
+	}
+	out := make([]LabelRemoval, len(ids))
+	for i := range out {
+		out[i].Index = i
+	}
+	for off := 0; off < len(ids); off += size {
+		end := min(off+size, len(ids))
+		if err := c.removeLabelsChunk(ctx, evidence, ids[off:end], out[off:end], opts.DryRun, set); err != nil {
+			for i := end; i < len(out); i++ {
+				out[i].Err = err
+			}
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// removeLabelsChunk is one listing and one write of [Client.RemoveLabelsBatch];
+// out[i] is the outcome of ids[i]. A returned error is a failed request; it
+// is also set as Err of the records it leaves unknown.
+func (c *Client) removeLabelsChunk(ctx context.Context, evidence string, ids []ID, out []LabelRemoval, dryRun bool, labels LabelSet) error {
+	var nums, codes []any
+	for _, id := range ids {
+		if n, ok := id.Numeric(); ok {
+			nums = append(nums, n)
+		} else if code, ok := id.Code(); ok {
+			codes = append(codes, code)
+		}
+	}
+	var fs []Filter
+	if len(nums) > 0 {
+		fs = append(fs, In("id", nums...))
+	}
+	if len(codes) > 0 {
+		fs = append(fs, In("kod", codes...))
+	}
+	svc := &Service[labelRow]{c: c, evidence: evidence}
+	rows, err := svc.All(ctx, ListOptions{Filter: Or(fs...), PageSize: len(ids)})
+	if err != nil {
+		for i := range out {
+			out[i].Err = err
+		}
+		return err
+	}
+	byID := make(map[int64]labelRow, len(rows))
+	byCode := make(map[string]labelRow, len(rows))
+	for _, r := range rows {
+		if n, ok := r.ID.Numeric(); ok {
+			byID[n] = r
+		}
+		if r.Code != "" {
+			byCode[strings.ToUpper(r.Code)] = r
+		}
+	}
+	// Resolve every id to the record read; write each record once.
+	var records []Fields
+	written := map[int64]int{} // record id -> position in records
+	slot := make([]int, len(ids))
+	for i, id := range ids {
+		slot[i] = -1
+		var row labelRow
+		var found bool
+		if n, ok := id.Numeric(); ok {
+			row, found = byID[n]
+		} else if code, ok := id.Code(); ok {
+			row, found = byCode[strings.ToUpper(code)]
+		}
+		n, numeric := row.ID.Numeric()
+		if !found || !numeric {
+			out[i].Err = fmt.Errorf("%w: %s record %s", ErrNotFound, evidence, id)
+			continue
+		}
+		out[i].ID, out[i].Labels = row.ID, row.Labels
+		if !row.Labels.HasAny(labels.Codes()...) {
+			continue
+		}
+		out[i].Labels = row.Labels.Remove(labels.Codes()...)
+		pos, ok := written[n]
+		if !ok {
+			pos = len(records)
+			written[n] = pos
+			records = append(records, Fields{"id": row.ID.String(), "stitky@removeAll": "true", "stitky": out[i].Labels.String()})
+		}
+		slot[i] = pos
+	}
+	if len(records) == 0 {
+		return nil
+	}
+	results, err := c.writeBatch(ctx, evidence, records, 0, WriteOptions{DryRun: dryRun}, retryIdempotent)
+	var ae *APIError
+	if err != nil {
+		if !errors.As(err, &ae) || len(ae.Results) == 0 {
+			for i, pos := range slot {
+				if pos >= 0 {
+					out[i].Err = err
+				}
+			}
+			return err
+		}
+		results = ae.Results
+	}
+	// A record without a result was saved when the write succeeded, and
+	// is unknown (so failed) when the answer was a failure.
+	failed := make([][]Message, len(records))
+	answered := make([]bool, len(records))
+	for _, r := range results {
+		if r.Index >= 0 && r.Index < len(records) {
+			answered[r.Index] = true
+			failed[r.Index] = r.Errors
+		}
+	}
+	for i, pos := range slot {
+		switch {
+		case pos < 0:
+		case len(failed[pos]) > 0:
+			out[i].Errors = failed[pos]
+			out[i].Err = fmt.Errorf("abraflexi: remove labels from %s record %s: %s", evidence, ids[i], messageText(failed[pos]))
+		case ae != nil && !answered[pos]:
+			out[i].Err = fmt.Errorf("abraflexi: remove labels from %s record %s: no result in the failed write: %w", evidence, ids[i], err)
+		default:
+			out[i].Removed = true
+		}
+	}
+	return nil
+}
+
+// messageText joins server messages as "for: message; …".
+func messageText(ms []Message) string {
+	parts := make([]string, len(ms))
+	for i, m := range ms {
+		parts[i] = m.Message
+		if m.For != "" {
+			parts[i] = m.For + ": " + m.Message
+		}
+	}
+	return strings.Join(parts, "; ")
+}

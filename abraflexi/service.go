@@ -321,9 +321,19 @@ func (s *Service[T]) Upsert(ctx context.Context, records []Fields, opts WriteOpt
 // 500), one request per batch, each request atomic when opts.Atomic and
 // "@atomic": "false" otherwise. Results are returned per record with Index
 // set to the record's position in records (-1 when the server's result
-// could not be matched to a record). The first failing batch stops the
-// write: its *APIError carries the server's messages and the batch's
-// results, and the results of earlier batches are returned with it.
+// could not be matched to a record).
+//
+// Atomic writes stop at the first failing batch: its *APIError carries the
+// server's messages and the batch's results, and the results of earlier
+// batches are returned with it. Non-atomic writes go on after a batch in
+// which records failed, so every batch is sent: the returned results are
+// those of all batches (failed records included) and the error is an
+// *APIError summarising the failed records (the first failing batch's
+// status and URL, every failed batch's messages, and as Results the results
+// of the batches with failed records, which are also in the returned
+// slice). A request that fails as a whole (no per-record results: a lost
+// connection, 401, …) stops either kind of write and is returned as is,
+// with the results of the batches sent before it.
 //
 // A batch is retried after a temporary failure only when every record has
 // a code: or ext: id (create-or-update by that id is replay-safe) and no
@@ -347,6 +357,7 @@ func (c *Client) writeAll(ctx context.Context, evidence string, records []Fields
 		size = DefaultBatchSize
 	}
 	var out []WriteResult
+	var failed []*APIError
 	for off := 0; off < len(records); off += size {
 		batch := records[off:min(off+size, len(records))]
 		rc := retryUnreached
@@ -358,10 +369,34 @@ func (c *Client) writeAll(ctx context.Context, evidence string, records []Fields
 		res, err := c.writeBatch(ctx, evidence, batch, off, opts, rc)
 		out = append(out, res...)
 		if err != nil {
-			return out, err
+			var ae *APIError
+			if opts.Atomic || !errors.As(err, &ae) || len(ae.Results) == 0 {
+				return out, err
+			}
+			// Records failed on their own: the other batches are independent.
+			out = append(out, ae.Results...)
+			failed = append(failed, ae)
 		}
 	}
-	return out, nil
+	return out, summarize(failed)
+}
+
+// summarize folds the errors of non-atomic batches with failed records into
+// one *APIError (nil for none, the error itself for one).
+func summarize(failed []*APIError) error {
+	switch len(failed) {
+	case 0:
+		return nil
+	case 1:
+		return failed[0]
+	}
+	sum := *failed[0]
+	sum.Messages, sum.Results, sum.wire = nil, nil, nil
+	for _, ae := range failed {
+		sum.Messages = append(sum.Messages, ae.Messages...)
+		sum.Results = append(sum.Results, ae.Results...)
+	}
+	return &sum
 }
 
 // recordID returns the wire form of a record's "id".

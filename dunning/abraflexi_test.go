@@ -329,8 +329,9 @@ func TestRequestsFor1000Customers(t *testing.T) {
 		{"mark", 3, 2, 0, n},
 		// customers (one page); one commit.
 		{"block", 1, 0, 1, n},
-		// customers + debts; one commit; per customer: read labels + write.
-		{"unblock", 2 + n, n, 1, n},
+		// customers + debts; one commit; per batch of 500 customers: one
+		// listing re-reading their labels + one write.
+		{"unblock", 2 + 2, 2, 1, n},
 		// customers + contracts + debts; nobody owes any more.
 		{"mark again", 3, 0, 0, 0},
 	}
@@ -369,6 +370,12 @@ type vanishing struct {
 
 func (v vanishing) OpenDebts(ctx context.Context, today abraflexi.Date) ([]abraflexi.IssuedInvoice, error) {
 	out, err := v.Source.OpenDebts(ctx, today)
+	v.remove(ctx)
+	return out, err
+}
+
+// remove deletes the customer through the server's API.
+func (v vanishing) remove(ctx context.Context) {
 	for _, id := range v.srv.IDs(abraflexi.EvidenceAddress) {
 		if a, _ := v.srv.Address(id); a.Code == v.code {
 			req, _ := http.NewRequestWithContext(ctx, http.MethodDelete, fmt.Sprintf("%s/c/%s/adresar/%s.json", v.srv.URL, v.srv.Company(), id), nil)
@@ -379,5 +386,55 @@ func (v vanishing) OpenDebts(ctx context.Context, today abraflexi.Date) ([]abraf
 			}
 		}
 	}
+}
+
+func TestUnblockKeepsLabelsSetDuringTheRun(t *testing.T) {
+	// After the customers were listed, ALICE gets NEPLATIC and BOB is
+	// deleted: unblock removes only ODPOJENO from ALICE and CAROL, and BOB
+	// is an error for the next run.
+	ctx := context.Background()
+	w := newWorld(t, wednesday)
+	alice, _ := w.customer("ALICE", "INTERNET", "", "UPOMINKA3", "ODPOJENO")
+	w.customer("BOB", "INTERNET", "", "ODPOJENO")
+	carol, _ := w.customer("CAROL", "INTERNET", "", "ODPOJENO")
+	src := meanwhile{Source: w.af, do: func() {
+		w.srv.Put(abraflexi.EvidenceAddress, map[string]any{"id": alice.String(), "stitky": "NEPLATIC"})
+		vanishing{srv: w.srv, code: "BOB"}.remove(ctx)
+	}}
+	nb := netbackendtest.New()
+	nb.Add("ALICE", "10.0.0.1", 0)
+	w.srv.ResetRequests()
+	res, err := dunning.Unblock(ctx, src, w.af, nb, dunning.DefaultPolicy(), dunning.Options{Today: wednesday})
+	if err != nil {
+		t.Fatal(err)
+	}
+	equalReasons(t, unblockReasons(res.Decisions), map[string]dunning.Reason{
+		"ALICE": dunning.ReasonUnblocked, "BOB": dunning.ReasonErrorRemovingLabel, "CAROL": dunning.ReasonNoIPLabelCleared,
+	})
+	if got := w.labels(t, alice); !slices.Equal(got, []string{"NEPLATIC", "UPOMINKA3"}) {
+		t.Errorf("ALICE labels %v", got)
+	}
+	if got := w.labels(t, carol); len(got) != 0 {
+		t.Errorf("CAROL labels %v", got)
+	}
+	if res.Err() == nil || !strings.Contains(res.Err().Error(), "customer BOB") {
+		t.Errorf("Err() = %v", res.Err())
+	}
+	// customers + debts, then one listing and one write for the removal.
+	if g, p := w.srv.RequestCount(http.MethodGet, abraflexi.EvidenceAddress), w.srv.RequestCount(http.MethodPost, abraflexi.EvidenceAddress); g != 2 || p != 1 {
+		t.Errorf("%d address GETs, %d writes; want 2 and 1", g, p)
+	}
+}
+
+// meanwhile runs do after the open debts were listed: after the customers
+// were read, before their labels are removed.
+type meanwhile struct {
+	dunning.Source
+	do func()
+}
+
+func (m meanwhile) OpenDebts(ctx context.Context, today abraflexi.Date) ([]abraflexi.IssuedInvoice, error) {
+	out, err := m.Source.OpenDebts(ctx, today)
+	m.do()
 	return out, err
 }

@@ -93,8 +93,8 @@ func (r *MarkResult) Err() error { return joinErrs(r.Decisions) }
 //
 // The error is non-nil when the run could not read its data or the label
 // write failed without per-record results; per-customer write failures
-// (including the records of batches not sent after a failed one) are
-// decisions with [ReasonErrorMarking] (see [MarkResult.Err]). The result is non-nil
+// (including the records of batches not sent after a request that failed
+// as a whole) are decisions with [ReasonErrorMarking] (see [MarkResult.Err]). The result is non-nil
 // whenever decisions were taken.
 func Mark(ctx context.Context, src Source, w LabelWriter, p Policy, opts Options) (*MarkResult, error) {
 	p, customers, err := start(ctx, src, p, opts, func(l Labels) string { return l.ThirdReminder })
@@ -127,12 +127,9 @@ func Mark(ctx context.Context, src Source, w LabelWriter, p Policy, opts Options
 	}
 	results, err := w.AddLabel(ctx, ids, p.Labels.Disconnected)
 	var apiErr *abraflexi.APIError
+	// Non-atomic batches with failed records: every batch was sent and the
+	// per-record results say which were saved.
 	partial := err != nil && errors.As(err, &apiErr) && len(apiErr.Results) > 0
-	if partial {
-		// A non-atomic batch with failed records: the per-record results
-		// say which were saved; later batches were not sent.
-		results = append(results, apiErr.Results...)
-	}
 	done := make([]bool, len(idx))
 	for _, r := range results {
 		if r.Index < 0 || r.Index >= len(idx) {

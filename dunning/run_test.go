@@ -392,9 +392,9 @@ func TestUnblockRun(t *testing.T) {
 		netbackendtest.Host{Customer: "DAVE", IP: netip.MustParseAddr("10.0.3.1"), Speed: 0, OriginalSpeed: 40},
 	)
 	nb.FailIP(netip.MustParseAddr("10.0.3.1"), netbackendtest.ErrInjected)
-	// ALICE (unblocked) and CAROL (no IP) lose the label; BOB owes, DAVE failed.
-	w.EXPECT().RemoveLabel(gomock.Any(), abraflexi.NumericID(1), "ODPOJENO").Return(nil)
-	w.EXPECT().RemoveLabel(gomock.Any(), abraflexi.NumericID(3), "ODPOJENO").Return(nil)
+	// ALICE (unblocked) and CAROL (no IP) lose the label in one call; BOB
+	// owes, DAVE failed.
+	w.EXPECT().RemoveLabel(gomock.Any(), []abraflexi.ID{abraflexi.NumericID(1), abraflexi.NumericID(3)}, "ODPOJENO").Return([]error{nil, nil}, nil)
 	p := dunning.DefaultPolicy()
 	p.DefaultSpeed = 25
 	res, err := dunning.Unblock(context.Background(), src, w, nb, p, dunning.Options{Today: wednesday})
@@ -436,18 +436,36 @@ func TestUnblockRunLabelRemovalFails(t *testing.T) {
 	w := dunningmock.NewMockLabelWriter(ctrl)
 	nb := netbackendtest.New()
 	nb.Add("ALICE", "10.0.0.1", 0)
-	w.EXPECT().RemoveLabel(gomock.Any(), abraflexi.NumericID(1), "ODPOJENO").Return(errors.New("409 conflict"))
-	w.EXPECT().RemoveLabel(gomock.Any(), abraflexi.NumericID(3), "ODPOJENO").Return(nil)
-	w.EXPECT().RemoveLabel(gomock.Any(), abraflexi.NumericID(4), "ODPOJENO").Return(nil)
+	ids := []abraflexi.ID{abraflexi.NumericID(1), abraflexi.NumericID(3), abraflexi.NumericID(4)}
+	w.EXPECT().RemoveLabel(gomock.Any(), ids, "ODPOJENO").Return([]error{errors.New("409 conflict"), nil, nil}, nil)
 	res, err := dunning.Unblock(context.Background(), src, w, nb, dunning.DefaultPolicy(), dunning.Options{Today: wednesday})
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := unblockReasons(res.Decisions)
-	if got["ALICE"] != dunning.ReasonErrorRemovingLabel || got["DAVE"] != dunning.ReasonNoIPLabelCleared {
+	if got["ALICE"] != dunning.ReasonErrorRemovingLabel || got["CAROL"] != dunning.ReasonNoIPLabelCleared || got["DAVE"] != dunning.ReasonNoIPLabelCleared {
 		t.Errorf("reasons %v", got)
 	}
 	if res.Err() == nil || !strings.Contains(res.Err().Error(), "409 conflict") {
+		t.Errorf("Err() = %v", res.Err())
+	}
+
+	// A failed call as a whole leaves every customer labelled for the next run.
+	ctrl = gomock.NewController(t)
+	src = unblockSource(t, ctrl)
+	w = dunningmock.NewMockLabelWriter(ctrl)
+	w.EXPECT().RemoveLabel(gomock.Any(), ids, "ODPOJENO").Return(nil, errors.New("401 unauthorized"))
+	res, err = dunning.Unblock(context.Background(), src, w, nb, dunning.DefaultPolicy(), dunning.Options{Today: wednesday})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = unblockReasons(res.Decisions)
+	for _, code := range []string{"ALICE", "CAROL", "DAVE"} {
+		if got[code] != dunning.ReasonErrorRemovingLabel {
+			t.Errorf("%s: %s, want %s", code, got[code], dunning.ReasonErrorRemovingLabel)
+		}
+	}
+	if res.Err() == nil || strings.Count(res.Err().Error(), "401 unauthorized") != 3 {
 		t.Errorf("Err() = %v", res.Err())
 	}
 }
@@ -512,11 +530,11 @@ func TestMarkRunPartialBatchFailure(t *testing.T) {
 	src.EXPECT().ActiveContracts(gomock.Any(), gomock.Any()).Return(contracts, nil)
 	src.EXPECT().OpenDebts(gomock.Any(), gomock.Any()).Return(invoices, nil)
 	// Batches of two: the first is saved; in the second, C is saved and D
-	// fails, and the error carries the second batch's results.
-	apiErr := &abraflexi.APIError{StatusCode: 400, Results: []abraflexi.WriteResult{
-		{Index: 2}, {Index: 3, Errors: []abraflexi.Message{{Message: "Záznam neexistuje"}}},
-	}}
-	w.EXPECT().AddLabel(gomock.Any(), gomock.Len(4), "ODPOJENO").Return([]abraflexi.WriteResult{{Index: 0}, {Index: 1}}, apiErr)
+	// fails. Every result is returned and the error carries the second
+	// batch's results.
+	failed := []abraflexi.WriteResult{{Index: 2}, {Index: 3, Errors: []abraflexi.Message{{Message: "Záznam neexistuje"}}}}
+	apiErr := &abraflexi.APIError{StatusCode: 400, Results: failed}
+	w.EXPECT().AddLabel(gomock.Any(), gomock.Len(4), "ODPOJENO").Return(append([]abraflexi.WriteResult{{Index: 0}, {Index: 1}}, failed...), apiErr)
 	res, err := dunning.Mark(context.Background(), src, w, dunning.Policy{}, dunning.Options{Today: wednesday})
 	if err != nil {
 		t.Fatalf("err = %v", err)

@@ -31,11 +31,17 @@ type LabelWriter interface {
 	// AddLabel adds label to every customer in ids, keeping their other
 	// labels, in batched writes (one request per batch). It returns one
 	// result per written record; a record whose result holds errors was
-	// not labelled. An error means the write as a whole failed.
+	// not labelled. An error means the write as a whole failed, unless it
+	// is an *abraflexi.APIError with Results: then only the records whose
+	// results hold errors failed.
 	AddLabel(ctx context.Context, ids []abraflexi.ID, label string) ([]abraflexi.WriteResult, error)
-	// RemoveLabel removes label from one customer, keeping the labels the
-	// customer carries at the time of the write (it re-reads them first).
-	RemoveLabel(ctx context.Context, id abraflexi.ID, label string) error
+	// RemoveLabel removes label from every customer in ids, keeping the
+	// labels each customer carries at the time of the write: per batch it
+	// re-reads the batch's labels (one listing) right before one write.
+	// It returns one error per id: nil when the customer no longer
+	// carries label (removed, or not present), else why it still may. A
+	// non-nil error means nothing is known to be written.
+	RemoveLabel(ctx context.Context, ids []abraflexi.ID, label string) ([]error, error)
 }
 
 // AbraFlexi implements [Source] and [LabelWriter] over an AbraFlexi client.
@@ -132,10 +138,22 @@ func (a *AbraFlexi) AddLabel(ctx context.Context, ids []abraflexi.ID, label stri
 	return res, nil
 }
 
-// RemoveLabel implements [LabelWriter].
-func (a *AbraFlexi) RemoveLabel(ctx context.Context, id abraflexi.ID, label string) error {
-	if _, err := a.Client.Addresses.RemoveLabels(ctx, id, label); err != nil {
-		return fmt.Errorf("dunning: remove label %s from %s: %w", label, id, err)
+// RemoveLabel implements [LabelWriter] with
+// [abraflexi.Service.RemoveLabelsBatch]: one listing and one non-atomic
+// write per batch of BatchSize.
+func (a *AbraFlexi) RemoveLabel(ctx context.Context, ids []abraflexi.ID, label string) ([]error, error) {
+	if len(ids) == 0 {
+		return nil, nil
 	}
-	return nil
+	res, err := a.Client.Addresses.RemoveLabelsBatch(ctx, ids, abraflexi.WriteOptions{BatchSize: a.BatchSize}, label)
+	if res == nil && err != nil {
+		return nil, fmt.Errorf("dunning: remove label %s: %w", label, err)
+	}
+	errs := make([]error, len(ids))
+	for _, r := range res {
+		if r.Err != nil {
+			errs[r.Index] = fmt.Errorf("dunning: remove label %s from %s: %w", label, ids[r.Index], r.Err)
+		}
+	}
+	return errs, nil
 }

@@ -117,11 +117,12 @@ func (r *UnblockResult) Err() error { return joinErrs(r.Decisions) }
 // the IPs of the customers who no longer owe (one backend call), plans with
 // [PlanUnblock], applies all changes in one [netbackend.Backend.Apply] (one
 // Subversion commit), re-reads the state of every changed IP ([Verify]) and
-// then removes the disconnected label, one customer at a time, from the
-// customers whose IPs were all unblocked (or who have none). Each removal
-// re-reads the customer's labels right before writing, so labels set
-// meanwhile survive; a failed removal leaves the customer labelled for the
-// next run ([ReasonErrorRemovingLabel]). Under opts.DryRun the backend is
+// then removes the disconnected label, in one [LabelWriter.RemoveLabel]
+// call, from the customers whose IPs were all unblocked (or who have none).
+// The removal re-reads the customers' labels right before writing (one
+// listing and one write per batch), so labels set meanwhile survive; a
+// failed removal leaves the customer labelled for the next run
+// ([ReasonErrorRemovingLabel]). Under opts.DryRun the backend is
 // asked for a dry run and no label is removed.
 //
 // The error is non-nil when the run could not be carried out; per-customer
@@ -166,16 +167,30 @@ func Unblock(ctx context.Context, src Source, w LabelWriter, nb netbackend.Backe
 	if opts.DryRun {
 		return res, nil
 	}
-	for i := range res.Decisions {
-		d := &res.Decisions[i]
-		if !d.RemovesLabel() {
+	var ids []abraflexi.ID
+	var idx []int
+	for i, d := range res.Decisions {
+		if d.RemovesLabel() {
+			ids = append(ids, customerID(d.Customer))
+			idx = append(idx, i)
+		}
+	}
+	if len(ids) == 0 {
+		return res, nil
+	}
+	errs, err := w.RemoveLabel(ctx, ids, p.Labels.Disconnected)
+	for j, i := range idx {
+		e := err
+		if e == nil && j < len(errs) {
+			e = errs[j]
+		}
+		if e == nil {
 			continue
 		}
-		if err := w.RemoveLabel(ctx, customerID(d.Customer), p.Labels.Disconnected); err != nil {
-			d.Reason = ReasonErrorRemovingLabel
-			d.Err = customerErr(d.Customer, "removing label %s failed: %v", p.Labels.Disconnected, err)
-			log.Warn("removing label failed", "customer", backendKey(d.Customer), "error", err)
-		}
+		d := &res.Decisions[i]
+		d.Reason = ReasonErrorRemovingLabel
+		d.Err = customerErr(d.Customer, "removing label %s failed: %v", p.Labels.Disconnected, e)
+		log.Warn("removing label failed", "customer", backendKey(d.Customer), "error", e)
 	}
 	return res, nil
 }

@@ -162,7 +162,7 @@ func (l *ClientLedger) PairBatch(ctx context.Context, evidence string, reqs []ab
 	results, err := l.c.Upsert(ctx, evidence, records, abraflexi.WriteOptions{Atomic: false, BatchSize: len(records)})
 	var ae *abraflexi.APIError
 	if err != nil && errors.As(err, &ae) && len(ae.Results) > 0 {
-		results, err = ae.Results, nil
+		err = nil // per-record failures: results hold every record's outcome
 	}
 	if err != nil {
 		if !ambiguousWrite(err) {
@@ -259,9 +259,9 @@ func (l *ClientLedger) AddLabels(ctx context.Context, evidence string, ids []abr
 	results, err := l.c.AddLabels(ctx, evidence, ids, abraflexi.WriteOptions{Atomic: false}, labels...)
 	var ae *abraflexi.APIError
 	if err != nil && errors.As(err, &ae) && len(ae.Results) > 0 {
-		// Results of earlier batches are returned with the error; the
-		// failed batch's results are in ae.Results.
-		results, err = append(results, ae.Results...), nil
+		// Records failed on their own: every batch was sent and results
+		// hold every record's outcome.
+		err = nil
 	}
 	if err != nil {
 		return nil, err

@@ -126,15 +126,16 @@ func (mr *MockLabelWriterMockRecorder) AddLabel(ctx, ids, label any) *gomock.Cal
 }
 
 // RemoveLabel mocks base method.
-func (m *MockLabelWriter) RemoveLabel(ctx context.Context, id abraflexi.ID, label string) error {
+func (m *MockLabelWriter) RemoveLabel(ctx context.Context, ids []abraflexi.ID, label string) ([]error, error) {
 	m.ctrl.T.Helper()
-	ret := m.ctrl.Call(m, "RemoveLabel", ctx, id, label)
-	ret0, _ := ret[0].(error)
-	return ret0
+	ret := m.ctrl.Call(m, "RemoveLabel", ctx, ids, label)
+	ret0, _ := ret[0].([]error)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
 }
 
 // RemoveLabel indicates an expected call of RemoveLabel.
-func (mr *MockLabelWriterMockRecorder) RemoveLabel(ctx, id, label any) *gomock.Call {
+func (mr *MockLabelWriterMockRecorder) RemoveLabel(ctx, ids, label any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
-	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "RemoveLabel", reflect.TypeOf((*MockLabelWriter)(nil).RemoveLabel), ctx, id, label)
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "RemoveLabel", reflect.TypeOf((*MockLabelWriter)(nil).RemoveLabel), ctx, ids, label)
 }
