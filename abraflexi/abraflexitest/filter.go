@@ -180,33 +180,26 @@ func (p *parser) isKw(words ...string) bool {
 }
 
 func (p *parser) or() (node, error) {
-	l, err := p.and()
-	if err != nil {
-		return nil, err
-	}
-	for p.isKw("or") {
-		p.next()
-		r, err := p.and()
-		if err != nil {
-			return nil, err
-		}
-		l = orNode{l, r}
-	}
-	return l, nil
+	return p.binary("or", p.and, func(l, r node) node { return orNode{l, r} })
 }
 
 func (p *parser) and() (node, error) {
-	l, err := p.not()
+	return p.binary("and", p.not, func(l, r node) node { return andNode{l, r} })
+}
+
+// binary parses operand (kw operand)* as a left-associative chain.
+func (p *parser) binary(kw string, operand func() (node, error), join func(l, r node) node) (node, error) {
+	l, err := operand()
 	if err != nil {
 		return nil, err
 	}
-	for p.isKw("and") {
+	for p.isKw(kw) {
 		p.next()
-		r, err := p.not()
+		r, err := operand()
 		if err != nil {
 			return nil, err
 		}
-		l = andNode{l, r}
+		l = join(l, r)
 	}
 	return l, nil
 }
