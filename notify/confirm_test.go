@@ -28,7 +28,6 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	af := abraflexitest.NewServer(t)
-	af.AddLabelDefinitions("POTVRZENO", "POTVRZENO_CASTECNE")
 	client, err := abraflexi.NewClient(af.Config(), abraflexi.WithRetry(0, time.Millisecond, time.Millisecond))
 	if err != nil {
 		t.Fatal(err)

@@ -48,10 +48,6 @@ const (
 // mailFrom is the sender of the demo ISP's e-mails.
 const mailFrom = "DemoNet s.r.o. <fakturace@demonet.example.cz>"
 
-// labelConfirmedPartial is a confirmation label the in-memory AbraFlexi
-// does not hold by default.
-var labelConfirmedPartial = notify.DefaultConfig().Labels.Partial
-
 // infra is everything the demo runs against: the in-memory AbraFlexi, the
 // SMTP server and the network backend.
 type infra struct {
@@ -124,7 +120,6 @@ func setup(ctx context.Context, cfg config, w *world, log *slog.Logger) (_ *infr
 	if in.af, err = abraflexitest.Start(opts...); err != nil {
 		return nil, err
 	}
-	in.af.AddLabelDefinitions(labelConfirmedPartial)
 	if _, err = in.af.TrySeed(w.records()...); err != nil {
 		return nil, fmt.Errorf("seeding AbraFlexi: %w", err)
 	}

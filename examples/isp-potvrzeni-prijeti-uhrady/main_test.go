@@ -21,7 +21,6 @@ type world struct{ *apptest.NotifyWorld }
 
 func newWorld(t *testing.T, smtpOpts ...notifytest.Option) *world {
 	w := &world{apptest.NewNotifyWorld(t, appName, smtpOpts...)}
-	w.AF.AddLabelDefinitions("POTVRZENO", "POTVRZENO_CASTECNE")
 	return w
 }
 

@@ -3,6 +3,7 @@ package netboxtest
 import (
 	"encoding/json"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/spoje-net/isptools/netbox"
@@ -129,40 +130,40 @@ func (s *Server) IP(id int64) (netbox.IPAddress, bool) {
 func (s *Server) IPs() []netbox.IPAddress {
 	s.helper()
 	s.mu.Lock()
-	var ms []map[string]any
-	for _, o := range s.sortedIPs() {
-		ms = append(ms, s.renderIP(s.URL, o))
-	}
+	objs := s.sortedIPs()
 	s.mu.Unlock()
-	var out []netbox.IPAddress
-	s.convert(ms, &out)
-	return out
+	return renderAll[netbox.IPAddress](s, objs, s.renderIP)
 }
 
 // JournalEntries returns all stored journal entries.
 func (s *Server) JournalEntries() []netbox.JournalEntry {
 	s.helper()
 	s.mu.Lock()
-	var ms []map[string]any
-	for _, j := range s.journals {
-		ms = append(ms, s.renderJournal(s.URL, j))
-	}
+	objs := slices.Clone(s.journals)
 	s.mu.Unlock()
-	var out []netbox.JournalEntry
-	s.convert(ms, &out)
-	return out
+	return renderAll[netbox.JournalEntry](s, objs, s.renderJournal)
 }
 
 // CustomFields returns all custom field definitions.
 func (s *Server) CustomFields() []netbox.CustomField {
 	s.helper()
 	s.mu.Lock()
-	var ms []map[string]any
-	for _, d := range s.cfs {
-		ms = append(ms, s.renderCF(s.URL, d))
+	objs := slices.Clone(s.cfs)
+	s.mu.Unlock()
+	return renderAll[netbox.CustomField](s, objs, s.renderCF)
+}
+
+// renderAll renders stored objects as the API would and decodes them into
+// the client's type T.
+func renderAll[T, O any](s *Server, objs []O, render func(base string, o O) map[string]any) []T {
+	s.helper()
+	s.mu.Lock()
+	ms := make([]map[string]any, 0, len(objs))
+	for _, o := range objs {
+		ms = append(ms, render(s.URL, o))
 	}
 	s.mu.Unlock()
-	var out []netbox.CustomField
+	var out []T
 	s.convert(ms, &out)
 	return out
 }
