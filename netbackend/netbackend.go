@@ -32,6 +32,12 @@ type Change struct {
 	// FallbackSpeed is the speed an Unblock sets when the backend kept no
 	// original speed for the IP. Zero leaves such an IP without a speed.
 	FallbackSpeed int
+	// BlockSpeed is the speed a Block sets: 0 (the default) cuts the IP off,
+	// a positive value throttles it (BLOCK_SPEED). Either way the backend
+	// keeps the original speed, and that kept original is what marks the
+	// entry as blocked by these tools. An entry already at a speed at or
+	// below BlockSpeed with a kept original is Unchanged by a Block.
+	BlockSpeed int
 	// Reason is a short human explanation (for commit messages and journals).
 	Reason string
 }
@@ -107,7 +113,37 @@ type Backend interface {
 	Apply(ctx context.Context, changes []Change, opts ApplyOptions) ([]Result, error)
 	// State reads the current state of the given IPs, for verification.
 	State(ctx context.Context, ips []netip.Addr) (map[netip.Addr]IPState, error)
+	// Blocked lists what the backend holds as blocked, in one pass over its
+	// data: every entry that carries a kept original speed (blocked by these
+	// tools, whatever its current speed), and every entry at speed 0 without
+	// one (blocked by hand; OriginalSpeed is -1). Unblocking runs use it to
+	// converge on the truth instead of on the AbraFlexi label. Sorted by
+	// customer, then IP.
+	Blocked(ctx context.Context) ([]BlockedEntry, error)
 }
+
+// BlockedEntry is one entry a backend holds as blocked (see
+// [Backend.Blocked]).
+type BlockedEntry struct {
+	// Customer is the customer code the entry belongs to ({code:X} in the
+	// hosts file, the tenant in NetBox); empty when the entry names none.
+	Customer string
+	// IP is the blocked address.
+	IP netip.Addr
+	// Speed is the current speed, -1 when none is set.
+	Speed int
+	// OriginalSpeed is the kept original speed, -1 when the entry carries
+	// none (it was blocked by hand).
+	OriginalSpeed int
+	// Where locates the entry for an operator: "hosts line 12",
+	// "netbox ip-address 42".
+	Where string
+}
+
+// KeptOriginal reports whether the entry carries a kept original speed,
+// that is, whether it was blocked by these tools and can be unblocked
+// safely. Entries blocked by hand are left alone and reported as warnings.
+func (e BlockedEntry) KeptOriginal() bool { return e.OriginalSpeed >= 0 }
 
 //go:generate go tool mockgen -destination=netbackendmock/mock_backend.go -package=netbackendmock -typed . Backend
 
@@ -121,6 +157,8 @@ func Validate(changes []Change) error {
 			return fmt.Errorf("netbackend: change %d (%s): invalid IP", i, c.Customer)
 		case c.FallbackSpeed < 0:
 			return fmt.Errorf("netbackend: change %d (%s): negative fallback speed %d", i, c.IP, c.FallbackSpeed)
+		case c.BlockSpeed < 0:
+			return fmt.Errorf("netbackend: change %d (%s): negative block speed %d", i, c.IP, c.BlockSpeed)
 		}
 	}
 	return nil
