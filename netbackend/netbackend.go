@@ -104,9 +104,14 @@ type IPState struct {
 type Backend interface {
 	// Name identifies the backend in reports ("svn", "file", "netbox", ...).
 	Name() string
-	// CustomerIPs returns the IPs of each customer code, exact matches only.
-	// Customers with no IP are absent from the map (or map to an empty slice).
-	CustomerIPs(ctx context.Context, customers []string) (map[string][]netip.Addr, error)
+	// CustomerIPs looks up the IPs of each customer code, exact matches only
+	// (the {code:X} token of a hosts line, the tenant as stored in NetBox).
+	// Customers with no IP are absent from Lookup.IPs (or map to an empty
+	// slice). An IP claimed by entries of more than one customer, or a
+	// customer code that matches several owners, is a conflict: it is left
+	// out of Lookup.IPs and reported in Lookup.Conflicts, so no run changes
+	// an entry that may belong to someone else.
+	CustomerIPs(ctx context.Context, customers []string) (Lookup, error)
 	// Apply performs the changes and returns one Result per change, in order.
 	// An error is returned only when the batch as a whole failed; per-IP
 	// failures are reported in the results. Under opts.DryRun nothing changes.
@@ -120,6 +125,53 @@ type Backend interface {
 	// converge on the truth instead of on the AbraFlexi label. Sorted by
 	// customer, then IP.
 	Blocked(ctx context.Context) ([]BlockedEntry, error)
+}
+
+// Lookup is the answer of [Backend.CustomerIPs].
+type Lookup struct {
+	// IPs maps a customer code (as asked) to its unambiguous IPs.
+	IPs map[string][]netip.Addr
+	// Conflicts are the ambiguities found for the asked customers; each
+	// customer named in one must not be changed on that IP.
+	Conflicts []Conflict
+}
+
+// Conflict is an ambiguity between customers in a backend: one IP on the
+// entries of several customers, or one customer code matching several
+// owners (NetBox tenants).
+type Conflict struct {
+	// IP is the contested address; the zero Addr when the conflict is about
+	// the owner rather than one address.
+	IP netip.Addr
+	// Customers are the customer codes involved, sorted.
+	Customers []string
+	// Where locates every entry involved ("hosts line 3", "hosts line 9",
+	// "netbox tenant 12").
+	Where []string
+}
+
+// String renders the conflict for reports: "10.0.0.5 claimed by A, B
+// (hosts line 3, hosts line 9)".
+func (c Conflict) String() string {
+	what := "owner"
+	if c.IP.IsValid() {
+		what = c.IP.String()
+	}
+	return fmt.Sprintf("%s claimed by %s (%s)", what, strings.Join(c.Customers, ", "), strings.Join(c.Where, ", "))
+}
+
+// ConflictsOf returns the conflicts that involve customer.
+func (l Lookup) ConflictsOf(customer string) []Conflict {
+	var out []Conflict
+	for _, c := range l.Conflicts {
+		for _, who := range c.Customers {
+			if who == customer {
+				out = append(out, c)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // BlockedEntry is one entry a backend holds as blocked (see
