@@ -76,7 +76,12 @@ type ListOptions struct {
 	Fields []string
 	// PageSize overrides the client's page size for this listing.
 	PageSize int
-	// Order sorts by these fields (order=...).
+	// Order sorts by these fields (order=..., a field with @A or @D as
+	// AbraFlexi spells it). Keyset paging needs id order, so a listing
+	// with Order pages by offset (limit/start) with id as the last key,
+	// and is consistent only while the data does not change: see
+	// [Service.List]. Leave it empty for listings that must see every
+	// record, and sort in memory.
 	Order []string
 	// Limit stops after this many records in total; 0 reads all.
 	Limit int

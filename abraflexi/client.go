@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -58,6 +59,9 @@ type Client struct {
 	hc       *retryablehttp.Client
 	log      *slog.Logger
 	pageSize int
+	// suffixFlipped: the server reads order=id@A as ascending (see
+	// ascendingID).
+	suffixFlipped atomic.Bool
 }
 
 // NewClient validates cfg and returns a client. The configuration is

@@ -28,8 +28,13 @@
 //
 // [Service.List] sends detail=custom: with the model's fields (so fields
 // AbraFlexi leaves out of its summary, such as stitky and sparovano, are
-// read), pages with limit/start (1000 records per page by default, never
-// limit=0) and asks for the row count on the first page only.
+// read) and pages by key: records in ascending id order, each next page
+// asked with "id gt <last id>" added to the filter (1000 records per page
+// by default, never limit=0, the row count on every page so no empty page
+// is asked for). A record that matches throughout a listing is therefore
+// seen exactly once, even when other records stop matching between pages
+// (an invoice paid during the listing); a server answering a page out of
+// order stops the listing with [ErrInconsistentListing].
 // [Service.Get] reads one record by [ID] (numeric, code: or ext:),
 // [Service.Count] counts. [Service.Upsert] writes many records in one
 // request per batch and reports a [WriteResult] per record.

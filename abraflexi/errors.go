@@ -33,6 +33,22 @@ var (
 	// a non-idempotent write failed ambiguously and its effect could not be
 	// checked afterwards. Do not retry blindly.
 	ErrOutcomeUnknown = errors.New("abraflexi: outcome of the write is unknown")
+	// ErrInconsistentListing is wrapped by the error of a listing whose
+	// pages the server did not return in ascending id order (a record id
+	// not above the previous one), so records could have been skipped or
+	// repeated. The listing stops with it instead of yielding a partial
+	// result as if it were complete.
+	ErrInconsistentListing = errors.New("abraflexi: inconsistent listing")
+	// ErrUnexpectedResponse is wrapped when the server answered a success
+	// status (2xx) with a body that is not an AbraFlexi (winstrom) answer,
+	// for example the HTML login page of a proxy or a single sign-on
+	// gateway. After a write it is joined with [ErrOutcomeUnknown] unless
+	// the write's outcome could be checked by reading the records again.
+	ErrUnexpectedResponse = errors.New("abraflexi: the answer is not an AbraFlexi response")
+	// ErrUnknownCompany is matched by the error of a request to a company
+	// (ABRAFLEXI_COMPANY, [Config.Company]) the server does not have; see
+	// [CompanyError].
+	ErrUnknownCompany = errors.New("abraflexi: unknown company")
 )
 
 // maxErrorBody bounds how much of an error response is kept in

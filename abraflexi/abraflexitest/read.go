@@ -288,7 +288,8 @@ func (s *Server) handleList(t *table, filter string, q url.Values) response {
 			recs = append(recs, r)
 		}
 	}
-	if err := s.sortRecords(t, recs, q); err != nil {
+	s.listings++
+	if err := s.sortRecords(t, recs, q, s.listings); err != nil {
 		return errorResponse(http.StatusBadRequest, err.Error())
 	}
 	total := len(recs)
@@ -327,14 +328,43 @@ func (s *Server) handleList(t *table, filter string, q url.Values) response {
 	return jsonResponse(http.StatusOK, obj{{"winstrom", env}})
 }
 
-// sortRecords applies order=field[@A|@D] (repeatable) or sort=&dir=.
-// Following the official wording, @A sorts descending and @D ascending;
-// a field without a suffix sorts ascending.
-func (s *Server) sortRecords(t *table, recs []*record, q url.Values) error {
-	type key struct {
-		field string
-		desc  bool
+// sortKey is one key of a listing's order.
+type sortKey struct {
+	field string
+	desc  bool
+}
+
+// defaultOrder is the order of a listing without order= or sort=:
+// documents newest first (datVyst descending), other evidences by kod,
+// those without kod newest change first. Never by id.
+func defaultOrder(t *table) []sortKey {
+	switch _, hasKod := t.sc.field("kod"); {
+	case t.sc.document:
+		return []sortKey{{"datVyst", true}}
+	case hasKod:
+		return []sortKey{{"kod", false}}
 	}
+	return []sortKey{{"lastUpdate", true}}
+}
+
+// tieRank is the order of records that tie on every sort key: a mix of
+// the record id and the listing's sequence number, so ties come in a
+// different order in every listing, as rows without a unique sort key may
+// come from a database.
+func tieRank(id int64, seq uint64) uint64 {
+	x := uint64(id)*0x9E3779B97F4A7C15 ^ seq*0xBF58476D1CE4E5B9
+	x ^= x >> 31
+	x *= 0x94D049BB133111EB
+	return x ^ x>>29
+}
+
+// sortRecords applies order=field[@A|@D] (repeatable) or sort=&dir=, or
+// [defaultOrder] when neither is given. Following the official wording,
+// @A sorts descending and @D ascending; a field without a suffix sorts
+// ascending. Records that tie on every key are ordered by [tieRank] with
+// seq.
+func (s *Server) sortRecords(t *table, recs []*record, q url.Values, seq uint64) error {
+	type key = sortKey
 	var keys []key
 	for _, o := range q["order"] {
 		for part := range strings.SplitSeq(o, ",") {
@@ -356,7 +386,7 @@ func (s *Server) sortRecords(t *table, recs []*record, q url.Values) error {
 		keys = append(keys, key{f, strings.EqualFold(q.Get("dir"), "desc")})
 	}
 	if len(keys) == 0 {
-		return nil
+		keys = defaultOrder(t)
 	}
 	type getter func(r *record) (string, float64, bool)
 	gets := make([]getter, len(keys))
@@ -431,7 +461,7 @@ func (s *Server) sortRecords(t *table, recs []*record, q url.Values) error {
 				return c < 0
 			}
 		}
-		return recs[i].id < recs[j].id
+		return tieRank(recs[i].id, seq) < tieRank(recs[j].id, seq)
 	})
 	return nil
 }
