@@ -123,7 +123,7 @@ func (s *Service[T]) fetchPage(ctx context.Context, f Filter, q map[string][]str
 	if err != nil {
 		return nil, err
 	}
-	l, err := decodeListing(resp.body, s.evidence)
+	l, err := s.c.readListing(resp, s.evidence)
 	if err != nil {
 		return nil, err
 	}

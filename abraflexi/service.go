@@ -162,7 +162,7 @@ func (c *Client) Count(ctx context.Context, evidence string, f Filter) (int, err
 	if err != nil {
 		return 0, err
 	}
-	l, err := decodeListing(resp.body, evidence)
+	l, err := c.readListing(resp, evidence)
 	if err != nil {
 		return 0, err
 	}
@@ -206,7 +206,7 @@ func (c *Client) getRecord(ctx context.Context, evidence string, id ID, q url.Va
 	if err != nil {
 		return nil, err
 	}
-	l, err := decodeListing(resp.body, evidence)
+	l, err := c.readListing(resp, evidence)
 	if err != nil {
 		return nil, err
 	}
@@ -401,18 +401,15 @@ func (c *Client) writeBatch(ctx context.Context, evidence string, batch []Fields
 		}
 		return nil, err
 	}
-	wr, err := parseWriteResponse(resp.body)
+	wr, err := c.writeAnswer(http.MethodPost, resp)
 	if err != nil {
-		return nil, fmt.Errorf("abraflexi: decode write response: %w", err)
+		var ae *APIError
+		if errors.As(err, &ae) && ae.wire != nil {
+			ae.Results = mapResults(ae.wire, reqIDs, offset)
+		}
+		return nil, err
 	}
-	results := mapResults(wr.Results, reqIDs, offset)
-	if strings.EqualFold(wr.Success, "false") {
-		u, _ := c.endpoint("/"+escapeSegment(evidence)+".json", q)
-		ae := c.scrub(newAPIError(http.MethodPost, u, resp.status, resp.body))
-		ae.Results = results
-		return nil, ae
-	}
-	return results, nil
+	return mapResults(wr.Results, reqIDs, offset), nil
 }
 
 // mapResults matches the server's results to the batch: by position when

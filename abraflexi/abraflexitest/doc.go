@@ -24,6 +24,7 @@
 //	POST|PUT /c/{co}/{evidence}/{id}.json          import into one record
 //	DELETE   /c/{co}/{evidence}/{id}.json          delete
 //	GET      /c/{co}/changes.json                  Changes API (start, limit, evidence)
+//	GET      /c.json                               the company list ({"companies":{"company":{…,"dbNazev":"demo"}}})
 //
 // Every request needs HTTP Basic auth (401 otherwise). Other methods answer
 // 405 with the body {"winstrom":{"@version":"1.0","success":"false"}};

@@ -558,6 +558,16 @@ func (s *Server) handle(r *http.Request, rt route, body []byte) response {
 		res.header = http.Header{"Www-Authenticate": {`Basic realm="AbraFlexi"`}}
 		return res
 	}
+	if r.URL.Path == "/c.json" || r.URL.Path == "/c" {
+		if r.Method != http.MethodGet {
+			return methodNotAllowed()
+		}
+		// The company list, with "company" an object for one company as
+		// php-abraflexi expects.
+		return jsonResponse(http.StatusOK, obj{{"companies", obj{{"company", obj{
+			{"id", "1"}, {"nazev", s.company}, {"dbNazev", s.company}, {"stavEnum", "ESTABLISHED"}, {"watchingChanges", "false"},
+		}}}}})
+	}
 	if !rt.ok {
 		return errorResponse(http.StatusNotFound, "Stránka nebyla nalezena: "+r.URL.Path)
 	}
