@@ -38,8 +38,12 @@ func (e *UnexpectedResponseError) Error() string {
 	if ct == "" {
 		ct = "no content type"
 	}
+	start := strings.Join(strings.Fields(e.Body), " ")
+	if r := []rune(start); len(r) > 60 {
+		start = string(r[:60]) + "…"
+	}
 	return fmt.Sprintf("abraflexi: %s %s answered %d (%s) with something that is not an AbraFlexi response (%s): a proxy or login page in front of AbraFlexi? check ABRAFLEXI_URL; the answer starts %q",
-		e.Method, shortURL(e.URL), e.StatusCode, ct, e.Reason, e.Body)
+		e.Method, shortURL(e.URL), e.StatusCode, ct, e.Reason, start)
 }
 
 // Is matches [ErrUnexpectedResponse].

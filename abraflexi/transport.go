@@ -32,6 +32,9 @@ const (
 	// retryUnreached: other writes are retried only when the request
 	// provably never reached the server (dial error).
 	retryUnreached
+	// retryNever: writes that must not be sent again as they were (a
+	// label set computed from a read); the caller reads again instead.
+	retryNever
 )
 
 type retryClassKey struct{}
@@ -102,6 +105,9 @@ func retryPolicy(ctx context.Context, resp *http.Response, err error) (bool, err
 		return false, ctx.Err()
 	}
 	rc := retryClassOf(ctx)
+	if rc == retryNever {
+		return false, nil
+	}
 	if err != nil {
 		if isPermanentTransportError(err) {
 			return false, nil
