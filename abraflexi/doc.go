@@ -65,7 +65,28 @@
 // A failure status becomes an [*APIError] holding the status, the method,
 // the sanitised URL, the server's messages and the start of the body. It
 // matches [ErrNotFound], [ErrUnauthorized], [ErrForbidden] and
-// [ErrWriteAPIDisabled] with [errors.Is].
+// [ErrWriteAPIDisabled] with [errors.Is]. The messages are written for the
+// operator who reads them in a job log, and name what to check:
+//
+//   - 401: "AbraFlexi rejected ABRAFLEXI_LOGIN/ABRAFLEXI_PASSWORD" with the
+//     login and the server;
+//   - a company the server does not have: a [*CompanyError]
+//     ([ErrUnknownCompany], not [ErrNotFound]) naming ABRAFLEXI_COMPANY,
+//     its value and the companies the server has (after a 404 the client
+//     asks GET /c.json once);
+//   - connection refused, DNS and TLS failures name the server's host and
+//     ABRAFLEXI_URL (and ABRAFLEXI_INSECURE for a certificate);
+//   - a 2xx answer that is not AbraFlexi's (a proxy's login page) is an
+//     [*UnexpectedResponseError] ([ErrUnexpectedResponse]).
+//
+// Messages carry URLs without their query (long filters cut short); the
+// full request URLs are logged at debug level only. Each retry is logged
+// as one warning line.
+//
+// A listing whose pages the server answers out of order fails with
+// [ErrInconsistentListing]. A write whose effect is not known (an
+// ambiguous failure that could not be checked) matches
+// [ErrOutcomeUnknown]: do not repeat it blindly.
 //
 // # Safety
 //
@@ -85,7 +106,13 @@
 // id, label writes) or when the request provably never reached the server.
 // A pairing is never resent after an ambiguous failure: [Client.Pair]
 // re-reads the payment to learn whether the pairing took effect and
-// reports [ErrOutcomeUnknown] when it cannot tell.
+// reports [ErrOutcomeUnknown] when it cannot tell. A label removal never
+// resends the label set it computed: after a failure it reads the labels
+// again and recomputes, so a label set by someone else in the meantime is
+// kept. Only a winstrom answer with "success": "true" is a successful
+// write; any other 2xx answer is checked by reading again where a read
+// can tell (labels, pairing) and is [ErrOutcomeUnknown] otherwise
+// ([Service.Upsert]).
 //
 // Use [WriteOptions.DryRun] to have the server validate a write without
 // saving it.
