@@ -8,9 +8,11 @@ import (
 	"iter"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // The direction suffixes of order=. AbraFlexi's documentation says
@@ -111,14 +113,42 @@ func (s *Service[T]) List(ctx context.Context, opts ListOptions) iter.Seq2[T, er
 	}
 }
 
-// pageOf is one decoded listing page with the numeric id of every record.
-type pageOf struct {
+// pageOf is one decoded listing page: the records, decoded, with the
+// numeric id of every record.
+type pageOf[T any] struct {
 	*listing
-	ids []int64
+	recs []T
+	ids  []int64
 }
 
-// fetchPage sends one listing request and reads the record ids.
-func (s *Service[T]) fetchPage(ctx context.Context, f Filter, q map[string][]string) (*pageOf, error) {
+// idFields caches, per record type, the index of its ID field (json "id").
+var idFields sync.Map // reflect.Type -> []int (nil: no such field)
+
+// idOf returns a function reading the ID field of a *T, or nil when T has
+// no exported field of type ID tagged json:"id".
+func idOf[T any]() func(*T) ID {
+	var zero T
+	rt := reflect.TypeOf(zero)
+	idx, ok := idFields.Load(rt)
+	if !ok {
+		var found []int
+		if rt != nil && rt.Kind() == reflect.Struct {
+			if f, ok := rt.FieldByName("ID"); ok && f.Type == reflect.TypeFor[ID]() && strings.Split(f.Tag.Get("json"), ",")[0] == "id" {
+				found = f.Index
+			}
+		}
+		idx, _ = idFields.LoadOrStore(rt, found)
+	}
+	index := idx.([]int)
+	if index == nil {
+		return nil
+	}
+	return func(v *T) ID { return reflect.ValueOf(v).Elem().FieldByIndex(index).Interface().(ID) }
+}
+
+// fetchPage sends one listing request and decodes the page's records and
+// their ids.
+func (s *Service[T]) fetchPage(ctx context.Context, f Filter, q map[string][]string) (*pageOf[T], error) {
 	resp, err := s.c.do(ctx, request{method: http.MethodGet, path: listingPath(s.evidence, f), query: q, class: retryRead})
 	if err != nil {
 		return nil, err
@@ -127,15 +157,25 @@ func (s *Service[T]) fetchPage(ctx context.Context, f Filter, q map[string][]str
 	if err != nil {
 		return nil, err
 	}
-	p := &pageOf{listing: l, ids: make([]int64, len(l.records))}
+	p := &pageOf[T]{listing: l, recs: make([]T, len(l.records)), ids: make([]int64, len(l.records))}
+	get := idOf[T]()
 	for i, raw := range l.records {
-		var rec struct {
-			ID ID `json:"id"`
-		}
-		if err := json.Unmarshal(raw, &rec); err != nil {
+		if err := json.Unmarshal(raw, &p.recs[i]); err != nil {
 			return nil, fmt.Errorf("abraflexi: decode %s record: %w", s.evidence, err)
 		}
-		n, ok := rec.ID.Numeric()
+		var id ID
+		if get != nil {
+			id = get(&p.recs[i])
+		} else {
+			var rec struct {
+				ID ID `json:"id"`
+			}
+			if err := json.Unmarshal(raw, &rec); err != nil {
+				return nil, fmt.Errorf("abraflexi: decode %s record: %w", s.evidence, err)
+			}
+			id = rec.ID
+		}
+		n, ok := id.Numeric()
 		if !ok {
 			return nil, fmt.Errorf("%w: %s: record %d of the page has no numeric id", ErrInconsistentListing, s.evidence, i+1)
 		}
@@ -144,17 +184,11 @@ func (s *Service[T]) fetchPage(ctx context.Context, f Filter, q map[string][]str
 	return p, nil
 }
 
-// yieldPage decodes and yields the records of p; it returns false when the
-// listing must stop (the consumer stopped, a record did not decode or
-// opts.Limit was reached). seen counts the records yielded so far.
-func (s *Service[T]) yieldPage(p *pageOf, limit int, seen *int, yield func(T, error) bool) bool {
-	var zero T
-	for _, raw := range p.records {
-		var v T
-		if err := json.Unmarshal(raw, &v); err != nil {
-			yield(zero, fmt.Errorf("abraflexi: decode %s record: %w", s.evidence, err))
-			return false
-		}
+// yieldPage yields the records of p; it returns false when the listing
+// must stop (the consumer stopped or opts.Limit was reached). seen counts
+// the records yielded so far.
+func yieldPage[T any](p *pageOf[T], limit int, seen *int, yield func(T, error) bool) bool {
+	for _, v := range p.recs {
 		if !yield(v, nil) {
 			return false
 		}
@@ -240,7 +274,7 @@ func (s *Service[T]) listByKey(ctx context.Context, opts ListOptions, page int, 
 			}
 			return
 		}
-		if !s.yieldPage(p, opts.Limit, &seen, yield) {
+		if !yieldPage(p, opts.Limit, &seen, yield) {
 			return
 		}
 		last = p.ids[len(p.ids)-1]
@@ -303,7 +337,7 @@ func (s *Service[T]) listByOffset(ctx context.Context, opts ListOptions, page in
 			}
 			got[id] = true
 		}
-		if !s.yieldPage(p, opts.Limit, &seen, yield) {
+		if !yieldPage(p, opts.Limit, &seen, yield) {
 			return
 		}
 		// Stop on a short page, when the row count is reached, or when

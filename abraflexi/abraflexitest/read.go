@@ -418,7 +418,7 @@ func (s *Server) sortRecords(t *table, recs []*record, q url.Values, seq uint64)
 			var v string
 			switch {
 			case fieldName == "id":
-				v = strconv.FormatInt(r.id, 10)
+				return "", float64(r.id), true
 			case fieldName == "lastUpdate":
 				v = r.updated.UTC().Format("2006-01-02T15:04:05.000000")
 			case d.kind == kLabels:
@@ -438,21 +438,40 @@ func (s *Server) sortRecords(t *table, recs []*record, q url.Values, seq uint64)
 			return v, 0, v != ""
 		}
 	}
-	sort.SliceStable(recs, func(i, j int) bool {
+	// Compute every record's keys once, then sort.
+	type keyVal struct {
+		s  string
+		f  float64
+		ok bool
+	}
+	type row struct {
+		r    *record
+		keys []keyVal
+		tie  uint64
+	}
+	rows := make([]row, len(recs))
+	vals := make([]keyVal, len(recs)*len(keys))
+	for i, r := range recs {
+		kv := vals[i*len(keys) : (i+1)*len(keys)]
+		for n := range keys {
+			kv[n].s, kv[n].f, kv[n].ok = gets[n](r)
+		}
+		rows[i] = row{r: r, keys: kv, tie: tieRank(r.id, seq)}
+	}
+	sort.Slice(rows, func(i, j int) bool {
 		for n, k := range keys {
-			as, af, aok := gets[n](recs[i])
-			bs, bf, bok := gets[n](recs[j])
+			a, b := rows[i].keys[n], rows[j].keys[n]
 			c := 0
 			switch {
-			case !aok && !bok:
-			case !aok:
+			case !a.ok && !b.ok:
+			case !a.ok:
 				c = -1
-			case !bok:
+			case !b.ok:
 				c = 1
-			case af != bf:
-				c = cmpFloat(af, bf)
+			case a.f != b.f:
+				c = cmpFloat(a.f, b.f)
 			default:
-				c = strings.Compare(as, bs)
+				c = strings.Compare(a.s, b.s)
 			}
 			if k.desc {
 				c = -c
@@ -461,8 +480,11 @@ func (s *Server) sortRecords(t *table, recs []*record, q url.Values, seq uint64)
 				return c < 0
 			}
 		}
-		return tieRank(recs[i].id, seq) < tieRank(recs[j].id, seq)
+		return rows[i].tie < rows[j].tie
 	})
+	for i := range rows {
+		recs[i] = rows[i].r
+	}
 	return nil
 }
 
