@@ -163,7 +163,7 @@ func (c *Client) RemoveLabels(ctx context.Context, evidence string, id ID, label
 		target, cur, err := c.readLabels(ctx, evidence, id)
 		if err != nil {
 			if lastErr != nil {
-				return LabelSet{}, &outcomeUnknown{fmt.Errorf("%w; reading the labels again failed: %v", knownOutcome(lastErr), err)}
+				return LabelSet{}, rereadFailed(lastErr, "reading the labels again", err)
 			}
 			return LabelSet{}, err
 		}
@@ -183,7 +183,7 @@ func (c *Client) RemoveLabels(ctx context.Context, evidence string, id ID, label
 		}
 		lastErr = err
 		if err := c.pauseBeforeReread(ctx, evidence, attempt, err); err != nil {
-			return LabelSet{}, &outcomeUnknown{fmt.Errorf("%w; %v", knownOutcome(lastErr), err)}
+			return LabelSet{}, rereadFailed(lastErr, "waiting to read the labels again", err)
 		}
 	}
 }
@@ -253,6 +253,17 @@ func retryableWrite(err error) bool {
 		return !isPermanentTransportError(te.err)
 	}
 	return false
+}
+
+// rereadFailed is the error of a label write that failed with writeErr
+// when reading the records again (what) failed with err too: the write's
+// outcome is unknown unless writeErr shows it never reached the server.
+func rereadFailed(writeErr error, what string, err error) error {
+	e := fmt.Errorf("%w; %s failed: %v", knownOutcome(writeErr), what, err)
+	if !ambiguous(writeErr) {
+		return e
+	}
+	return &outcomeUnknown{e}
 }
 
 // pauseBeforeReread logs a failed label write and waits the client's
@@ -456,7 +467,7 @@ func (c *Client) removeLabelsChunk(ctx context.Context, evidence string, ids []I
 		byID, byCode, err := c.listLabelRows(ctx, evidence, ids)
 		if err != nil {
 			if lastErr != nil {
-				err = &outcomeUnknown{fmt.Errorf("%w; listing the labels again failed: %v", knownOutcome(lastErr), err)}
+				err = rereadFailed(lastErr, "listing the labels again", err)
 			}
 			for i := range out {
 				out[i].Err = err
@@ -519,9 +530,11 @@ func (c *Client) removeLabelsChunk(ctx context.Context, evidence string, ids []I
 				for n := range written {
 					tried[n] = true
 				}
-				if perr := c.pauseBeforeReread(ctx, evidence, attempt, err); perr == nil {
+				perr := c.pauseBeforeReread(ctx, evidence, attempt, err)
+				if perr == nil {
 					continue
 				}
+				err = rereadFailed(err, "waiting to list the labels again", perr)
 			}
 			for i, pos := range slot {
 				if pos >= 0 {
