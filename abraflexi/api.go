@@ -13,15 +13,19 @@ import (
 
 // Config is what a [Client] needs to reach one AbraFlexi company.
 type Config struct {
-	// URL is the server's base URL, e.g. https://demo.flexibee.eu:5434.
+	// URL is the server's base URL, e.g. https://demo.flexibee.eu:5434. A
+	// URL ending in /c/<company>, as copied from a browser, is accepted:
+	// the company is taken from it (Company must then be empty or the
+	// same).
 	URL string `validate:"required,url"`
 	// Login is the user name sent with HTTP Basic auth on every request.
 	Login string `validate:"required"`
 	// Password is sent with HTTP Basic auth on every request. It is never
 	// printed, logged or put into an error.
 	Password string `validate:"required"`
-	// Company is the company database name (dbNazev), e.g. demo_de.
-	Company string `validate:"required"`
+	// Company is the company database name (dbNazev), e.g. demo_de;
+	// required unless URL ends in /c/<company>.
+	Company string
 	// InsecureSkipVerify disables TLS certificate checks, for servers with
 	// self-signed certificates. Off unless explicitly set
 	// (ABRAFLEXI_INSECURE=true).
@@ -76,7 +80,12 @@ type ListOptions struct {
 	Fields []string
 	// PageSize overrides the client's page size for this listing.
 	PageSize int
-	// Order sorts by these fields (order=...).
+	// Order sorts by these fields (order=..., a field with @A or @D as
+	// AbraFlexi spells it). Keyset paging needs id order, so a listing
+	// with Order pages by offset (limit/start) with id as the last key,
+	// and is consistent only while the data does not change: see
+	// [Service.List]. Leave it empty for listings that must see every
+	// record, and sort in memory.
 	Order []string
 	// Limit stops after this many records in total; 0 reads all.
 	Limit int

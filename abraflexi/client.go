@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -58,12 +59,18 @@ type Client struct {
 	hc       *retryablehttp.Client
 	log      *slog.Logger
 	pageSize int
+	// suffixFlipped: the server reads order=id@A as ascending (see
+	// ascendingID).
+	suffixFlipped atomic.Bool
+	// company is the outcome of the company check (see checkCompany).
+	company atomic.Int32
 }
 
 // NewClient validates cfg and returns a client. The configuration is
 // checked with [Config.Validate]; no request is sent.
 func NewClient(cfg Config, opts ...Option) (*Client, error) {
-	if err := cfg.Validate(); err != nil {
+	cfg, err := cfg.normalized(goNames)
+	if err != nil {
 		return nil, err
 	}
 	o := clientOptions{retryMax: defaultRetryMax, retryMin: defaultRetryMin, retryMaxW: defaultRetryMaxW}
@@ -100,10 +107,13 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 		CheckRetry:   checkRetry,
 		Backoff:      boundedBackoff,
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+		// One short warning per retry: the request without its query
+		// (full URLs are logged at debug level only) and why.
 		RequestLogHook: func(_ retryablehttp.Logger, r *http.Request, attempt int) {
 			if attempt > 0 {
-				c.log.LogAttrs(r.Context(), slog.LevelDebug, "abraflexi: retrying request",
-					slog.String("method", r.Method), slog.String("url", sanitizeURL(r.URL)), slog.Int("attempt", attempt+1))
+				c.log.LogAttrs(r.Context(), slog.LevelWarn, "abraflexi: retrying",
+					slog.String("request", r.Method+" "+shortURL(sanitizeURL(r.URL))), slog.Int("attempt", attempt+1),
+					slog.String("after", retryReason(r.Context())))
 			}
 		},
 	}

@@ -139,7 +139,7 @@ func TestServerDefaultPageSize(t *testing.T) {
 		t.Fatalf("%d %v", len(got), err)
 	}
 	q := srv.Requests()[0].Query
-	if q.Get("limit") != "1000" || q.Get("start") != "0" || q.Get("add-row-count") != "true" ||
+	if q.Get("limit") != "1000" || q.Get("order") != "id@D" || q.Get("add-row-count") != "true" ||
 		!strings.HasPrefix(q.Get("detail"), "custom:") || !strings.Contains(q.Get("detail"), "stitky") || !strings.Contains(q.Get("detail"), "email") {
 		t.Fatalf("query %v", q)
 	}

@@ -343,10 +343,21 @@ func TestServerPaging(t *testing.T) {
 	if len(reqs) != 3 {
 		t.Fatalf("%d requests, want 3", len(reqs))
 	}
+	// Keyset paging: id order, the row count on every page, and from the
+	// second page on "id gt <last id>" in the filter.
+	var last abraflexi.ID
 	for i, r := range reqs {
-		if (r.Query.Get("add-row-count") == "true") != (i == 0) || r.Query.Get("limit") != "10" || r.Query.Get("start") != fmt.Sprint(i*10) {
+		if r.Query.Get("add-row-count") != "true" || r.Query.Get("limit") != "10" || r.Query.Has("start") || r.Query.Get("order") != "id@D" {
 			t.Errorf("request %d: %v", i, r.Query)
 		}
+		wantPath := "/c/demo/adresar.json"
+		if i > 0 {
+			wantPath = "/c/demo/adresar/(id gt " + last.String() + ").json"
+		}
+		if r.Path != wantPath {
+			t.Errorf("request %d: path %s, want %s", i, r.Path, wantPath)
+		}
+		last = got[min(i*10+9, len(got)-1)].ID
 	}
 	// Exactly one full page: the row count saves the empty second request.
 	srv.ResetRequests()

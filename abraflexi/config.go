@@ -25,43 +25,124 @@ const redacted = "REDACTED"
 
 var validate = validator.New(validator.WithRequiredStructEnabled())
 
+// fieldNames names the Config fields in messages: by their Go names for
+// [Config.Validate], by their environment variables for [ConfigFromEnv].
+type fieldNames struct{ url, login, password, company, pageSize, timeout string }
+
+var (
+	goNames  = fieldNames{"URL", "Login", "Password", "Company", "PageSize", "Timeout"}
+	envNames = fieldNames{EnvURL, EnvLogin, EnvPassword, EnvCompany, "PageSize", "Timeout"}
+)
+
 // Validate checks that every required field is set, that URL is an
 // absolute http(s) URL and that the company name is a plain path segment.
+// A URL that ends in /c/<company> (as copied from a browser) is accepted:
+// Company may then be empty, and must otherwise name the same company.
 // Errors wrap [ErrInvalidConfig] and never contain the password.
 func (c Config) Validate() error {
+	_, err := c.normalized(goNames)
+	return err
+}
+
+// normalized validates c and returns it with a /c/<company> suffix of the
+// URL moved into Company.
+func (c Config) normalized(n fieldNames) (Config, error) {
 	var problems []string
 	if err := validate.Struct(c); err != nil {
 		var ve validator.ValidationErrors
 		if !errors.As(err, &ve) {
-			return fmt.Errorf("%w: %v", ErrInvalidConfig, err)
+			return c, fmt.Errorf("%w: %v", ErrInvalidConfig, err)
 		}
 		for _, fe := range ve {
-			switch fe.Tag() {
-			case "required":
-				problems = append(problems, fe.Field()+" is required")
-			case "url":
-				problems = append(problems, fe.Field()+" is not a valid URL")
+			name := map[string]string{"URL": n.url, "Login": n.login, "Password": n.password, "Company": n.company,
+				"PageSize": n.pageSize, "Timeout": n.timeout}[fe.Field()]
+			switch {
+			case fe.Tag() == "required":
+				problems = append(problems, name+" is required")
+			case fe.Tag() == "url" && c.URL != "":
+				// Reported below with the reason.
 			default:
-				problems = append(problems, fmt.Sprintf("%s fails %s=%s", fe.Field(), fe.Tag(), fe.Param()))
+				problems = append(problems, fmt.Sprintf("%s fails %s=%s", name, fe.Tag(), fe.Param()))
 			}
 		}
 	}
 	if c.URL != "" {
-		if u, err := url.Parse(c.URL); err != nil {
-			problems = append(problems, "URL does not parse")
-		} else if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			problems = append(problems, "URL must be an absolute http or https URL")
-		} else if u.RawQuery != "" || u.Fragment != "" {
-			problems = append(problems, "URL must not have a query or fragment")
+		base, company, err := splitCompanyURL(c.URL)
+		switch {
+		case err != nil:
+			problems = append(problems, fmt.Sprintf("%s=%q %v", n.url, redactURL(c.URL), err))
+		case company != "" && c.Company != "" && company != c.Company:
+			problems = append(problems, fmt.Sprintf("%s=%q names company %q, but %s=%q; set %s to the server's address only, or make them agree",
+				n.url, redactURL(c.URL), company, n.company, c.Company, n.url))
+		case company != "":
+			c.URL, c.Company = base, company
 		}
 	}
-	if c.Company != "" && !validCompany(c.Company) {
-		problems = append(problems, "Company must be a database name of letters, digits, '_', '-' or '.'")
+	switch {
+	case c.Company == "":
+		problems = append(problems, n.company+" is required (or end "+n.url+" with /c/<company>)")
+	case !validCompany(c.Company):
+		problems = append(problems, fmt.Sprintf("%s=%q is not a company database name (letters, digits, '_', '-' or '.')", n.company, c.Company))
 	}
 	if len(problems) > 0 {
-		return fmt.Errorf("%w: %s", ErrInvalidConfig, strings.Join(problems, "; "))
+		return c, fmt.Errorf("%w: %s", ErrInvalidConfig, strings.Join(problems, "; "))
 	}
-	return nil
+	return c, nil
+}
+
+// splitCompanyURL checks an AbraFlexi server URL and splits off a trailing
+// /c/<company>: "https://h:5434/c/demo/" gives "https://h:5434" and "demo".
+// Without the suffix company is "".
+func splitCompanyURL(raw string) (base, company string, err error) {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return "", "", errors.New("does not parse as a URL")
+	case (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		return "", "", errors.New("must be an absolute http or https URL, e.g. https://flexi.example.com:5434")
+	case u.RawQuery != "" || u.Fragment != "":
+		return "", "", errors.New("must not have a query or fragment")
+	}
+	segs := strings.Split(strings.Trim(u.Path, "/"), "/")
+	for i, seg := range segs {
+		if seg != "c" {
+			continue
+		}
+		switch {
+		case i == len(segs)-1:
+			return "", "", errors.New("ends in /c/ without a company")
+		case i+2 < len(segs):
+			return "", "", fmt.Errorf("must be the server's address, optionally ending in /c/<company>, not a path below the company (%s)", u.Path)
+		}
+		company, err := url.PathUnescape(segs[i+1])
+		if err != nil || !validCompany(company) {
+			return "", "", fmt.Errorf("names company %q, which is not a company database name", segs[i+1])
+		}
+		u.Path = "/" + strings.Join(segs[:i], "/")
+		u.RawPath = ""
+		return strings.TrimRight(u.String(), "/"), company, nil
+	}
+	return raw, "", nil
+}
+
+// CompanyFromURL returns the company of an AbraFlexi URL that ends in
+// /c/<company> ("https://flexi.example.com:5434/c/demo" gives "demo"), or
+// "" when it has none. [Config] accepts such URLs; apps that check
+// ABRAFLEXI_COMPANY themselves use it to know whether the URL supplies it.
+func CompanyFromURL(raw string) string {
+	_, company, err := splitCompanyURL(raw)
+	if err != nil {
+		return ""
+	}
+	return company
+}
+
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	return u.Redacted()
 }
 
 func validCompany(s string) bool {
@@ -71,12 +152,15 @@ func validCompany(s string) bool {
 			return false
 		}
 	}
-	return s != "." && s != ".."
+	return s != "" && s != "." && s != ".."
 }
 
 // ConfigFromEnv reads ABRAFLEXI_URL, ABRAFLEXI_LOGIN, ABRAFLEXI_PASSWORD,
 // ABRAFLEXI_COMPANY (and optional ABRAFLEXI_INSECURE, a boolean) and
-// validates the result. The error names every missing variable.
+// validates the result. ABRAFLEXI_URL may end in /c/<company>; the company
+// is then taken from it, and ABRAFLEXI_COMPANY may be empty or must name
+// the same company. The error names every missing or invalid variable with
+// its value (never the password's).
 func ConfigFromEnv() (Config, error) {
 	cfg := Config{
 		URL:      strings.TrimSpace(os.Getenv(EnvURL)),
@@ -88,7 +172,7 @@ func ConfigFromEnv() (Config, error) {
 	for _, kv := range []struct{ name, val string }{
 		{EnvURL, cfg.URL}, {EnvLogin, cfg.Login}, {EnvPassword, cfg.Password}, {EnvCompany, cfg.Company},
 	} {
-		if kv.val == "" {
+		if kv.val == "" && !(kv.name == EnvCompany && CompanyFromURL(cfg.URL) != "") {
 			missing = append(missing, kv.name)
 		}
 	}
@@ -102,10 +186,7 @@ func ConfigFromEnv() (Config, error) {
 		}
 		cfg.InsecureSkipVerify = b
 	}
-	if err := cfg.Validate(); err != nil {
-		return cfg, err
-	}
-	return cfg, nil
+	return cfg.normalized(envNames)
 }
 
 func (c Config) redactedURL() string {

@@ -28,8 +28,13 @@
 //
 // [Service.List] sends detail=custom: with the model's fields (so fields
 // AbraFlexi leaves out of its summary, such as stitky and sparovano, are
-// read), pages with limit/start (1000 records per page by default, never
-// limit=0) and asks for the row count on the first page only.
+// read) and pages by key: records in ascending id order, each next page
+// asked with "id gt <last id>" added to the filter (1000 records per page
+// by default, never limit=0, the row count on every page so no empty page
+// is asked for). A record that matches throughout a listing is therefore
+// seen exactly once, even when other records stop matching between pages
+// (an invoice paid during the listing); a server answering a page out of
+// order stops the listing with [ErrInconsistentListing].
 // [Service.Get] reads one record by [ID] (numeric, code: or ext:),
 // [Service.Count] counts. [Service.Upsert] writes many records in one
 // request per batch and reports a [WriteResult] per record.
@@ -60,7 +65,28 @@
 // A failure status becomes an [*APIError] holding the status, the method,
 // the sanitised URL, the server's messages and the start of the body. It
 // matches [ErrNotFound], [ErrUnauthorized], [ErrForbidden] and
-// [ErrWriteAPIDisabled] with [errors.Is].
+// [ErrWriteAPIDisabled] with [errors.Is]. The messages are written for the
+// operator who reads them in a job log, and name what to check:
+//
+//   - 401: "AbraFlexi rejected ABRAFLEXI_LOGIN/ABRAFLEXI_PASSWORD" with the
+//     login and the server;
+//   - a company the server does not have: a [*CompanyError]
+//     ([ErrUnknownCompany], not [ErrNotFound]) naming ABRAFLEXI_COMPANY,
+//     its value and the companies the server has (after a 404 the client
+//     asks GET /c.json once);
+//   - connection refused, DNS and TLS failures name the server's host and
+//     ABRAFLEXI_URL (and ABRAFLEXI_INSECURE for a certificate);
+//   - a 2xx answer that is not AbraFlexi's (a proxy's login page) is an
+//     [*UnexpectedResponseError] ([ErrUnexpectedResponse]).
+//
+// Messages carry URLs without their query (long filters cut short); the
+// full request URLs are logged at debug level only. Each retry is logged
+// as one warning line.
+//
+// A listing whose pages the server answers out of order fails with
+// [ErrInconsistentListing]. A write whose effect is not known (an
+// ambiguous failure that could not be checked) matches
+// [ErrOutcomeUnknown]: do not repeat it blindly.
 //
 // # Safety
 //
@@ -80,7 +106,13 @@
 // id, label writes) or when the request provably never reached the server.
 // A pairing is never resent after an ambiguous failure: [Client.Pair]
 // re-reads the payment to learn whether the pairing took effect and
-// reports [ErrOutcomeUnknown] when it cannot tell.
+// reports [ErrOutcomeUnknown] when it cannot tell. A label removal never
+// resends the label set it computed: after a failure it reads the labels
+// again and recomputes, so a label set by someone else in the meantime is
+// kept. Only a winstrom answer with "success": "true" is a successful
+// write; any other 2xx answer is checked by reading again where a read
+// can tell (labels, pairing) and is [ErrOutcomeUnknown] otherwise
+// ([Service.Upsert]).
 //
 // Use [WriteOptions.DryRun] to have the server validate a write without
 // saving it.

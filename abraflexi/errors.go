@@ -33,6 +33,22 @@ var (
 	// a non-idempotent write failed ambiguously and its effect could not be
 	// checked afterwards. Do not retry blindly.
 	ErrOutcomeUnknown = errors.New("abraflexi: outcome of the write is unknown")
+	// ErrInconsistentListing is wrapped by the error of a listing whose
+	// pages the server did not return in ascending id order (a record id
+	// not above the previous one), so records could have been skipped or
+	// repeated. The listing stops with it instead of yielding a partial
+	// result as if it were complete.
+	ErrInconsistentListing = errors.New("abraflexi: inconsistent listing")
+	// ErrUnexpectedResponse is wrapped when the server answered a success
+	// status (2xx) with a body that is not an AbraFlexi (winstrom) answer,
+	// for example the HTML login page of a proxy or a single sign-on
+	// gateway. After a write it is joined with [ErrOutcomeUnknown] unless
+	// the write's outcome could be checked by reading the records again.
+	ErrUnexpectedResponse = errors.New("abraflexi: the answer is not an AbraFlexi response")
+	// ErrUnknownCompany is matched by the error of a request to a company
+	// (ABRAFLEXI_COMPANY, [Config.Company]) the server does not have; see
+	// [CompanyError].
+	ErrUnknownCompany = errors.New("abraflexi: unknown company")
 )
 
 // maxErrorBody bounds how much of an error response is kept in
@@ -61,13 +77,30 @@ type APIError struct {
 	// Body is the start of the response body (truncated).
 	Body string
 
-	wire []wireResult // parsed results, for mapping to caller indexes
+	wire  []wireResult // parsed results, for mapping to caller indexes
+	login string       // the login the request was sent with, for a 401
 }
 
-// Error summarises the failure: method, URL, status and the first messages.
+// Error summarises the failure in a line an operator can act on: for 401,
+// 402 and 403 what to check (naming ABRAFLEXI_LOGIN/ABRAFLEXI_PASSWORD for
+// a 401), otherwise the method, the URL without its query and with a long
+// filter shortened, the status and the first server messages. The full
+// URL is in the URL field.
 func (e *APIError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "abraflexi: %s %s: %d %s", e.Method, e.URL, e.StatusCode, http.StatusText(e.StatusCode))
+	host := hostOf(e.URL)
+	switch e.StatusCode {
+	case http.StatusUnauthorized:
+		fmt.Fprintf(&b, "abraflexi: AbraFlexi rejected %s/%s (login %q at %s: %d %s)", EnvLogin, EnvPassword, e.login, host, e.StatusCode, http.StatusText(e.StatusCode))
+	case http.StatusForbidden:
+		fmt.Fprintf(&b, "abraflexi: AbraFlexi at %s refused %s %s for %s=%q (%d %s): the user lacks the permission, or the licence does not include the REST API",
+			host, e.Method, shortURL(e.URL), EnvLogin, e.login, e.StatusCode, http.StatusText(e.StatusCode))
+	case http.StatusPaymentRequired:
+		fmt.Fprintf(&b, "abraflexi: the licence of AbraFlexi at %s does not include the write REST API (%s %s: %d %s)",
+			host, e.Method, shortURL(e.URL), e.StatusCode, http.StatusText(e.StatusCode))
+	default:
+		fmt.Fprintf(&b, "abraflexi: %s %s: %d %s", e.Method, shortURL(e.URL), e.StatusCode, http.StatusText(e.StatusCode))
+	}
 	for i, m := range e.Messages {
 		if i == 3 {
 			fmt.Fprintf(&b, " (and %d more)", len(e.Messages)-3)
@@ -109,6 +142,62 @@ func isTemporaryStatus(code int) bool {
 		return true
 	}
 	return false
+}
+
+// CompanyError is the error of a request to a company the server does not
+// have: ABRAFLEXI_COMPANY ([Config.Company]) is wrong. It matches
+// [ErrUnknownCompany], not [ErrNotFound] (no record is missing).
+type CompanyError struct {
+	// Company is the company asked for.
+	Company string
+	// Host is the server (host:port) that does not have it.
+	Host string
+	// Available lists the companies (dbNazev) the server has, when it
+	// told.
+	Available []string
+	// Err is the server's answer to the request.
+	Err *APIError
+}
+
+// Error names ABRAFLEXI_COMPANY, its value and the companies there are.
+func (e *CompanyError) Error() string {
+	msg := fmt.Sprintf("abraflexi: AbraFlexi at %s has no company %s=%q", e.Host, EnvCompany, e.Company)
+	if len(e.Available) > 0 {
+		msg += "; it has: " + strings.Join(e.Available, ", ")
+	}
+	return msg
+}
+
+// Is matches [ErrUnknownCompany].
+func (e *CompanyError) Is(target error) bool { return target == ErrUnknownCompany }
+
+// hostOf returns the host[:port] of a URL.
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return raw
+	}
+	return u.Host
+}
+
+// shortURL renders a request URL for a message: without the query, with
+// the path unescaped and a filter segment longer than 60 bytes cut short.
+func shortURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	p := u.Path
+	if i := strings.IndexByte(p, '('); i >= 0 {
+		if j := strings.LastIndexByte(p, ')'); j > i+61 {
+			p = p[:i+51] + "…" + p[j:]
+		}
+	}
+	out := u.Scheme + "://" + u.Host + p
+	if u.Scheme == "" {
+		out = p
+	}
+	return out
 }
 
 // newAPIError builds the error of a failed response from its (already

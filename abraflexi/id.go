@@ -10,7 +10,8 @@ import (
 )
 
 // ID identifies one AbraFlexi record: a numeric internal id (123), a record
-// code (code:ABC, the kod field) or an external id (ext:SYSTEM:VALUE).
+// code (code:ABC, the kod field) or an external id (ext:SYSTEM:VALUE, or
+// ext:VALUE without a system part as in AbraFlexi's own examples).
 //
 // The zero ID identifies nothing. Build IDs with [NumericID], [CodeID],
 // [ExtID] or [ParseID]; use [ID.String] for request bodies and filters and
@@ -43,10 +44,15 @@ func CodeID(code string) ID {
 	return ID{kind: idCode, value: strings.ToUpper(strings.TrimPrefix(code, "code:"))}
 }
 
-// ExtID returns the identifier of a record by an external id ext:SYSTEM:VALUE.
+// ExtID returns the identifier of a record by an external id
+// ext:SYSTEM:VALUE; with an empty system it is ext:VALUE. (The value of an
+// ext id without a system must not contain ':', or its wire form reads
+// back as ext:SYSTEM:VALUE.)
 func ExtID(system, value string) ID { return ID{kind: idExt, sys: system, value: value} }
 
-// ParseID parses "123", "code:ABC" or "ext:SYS:VALUE".
+// ParseID parses "123", "code:ABC", "ext:SYS:VALUE" or "ext:VALUE" (an
+// external id without a system part, e.g. ext:e810294f-…; the text after
+// the first ':' that follows "ext:" is the value).
 func ParseID(s string) (ID, error) {
 	s = strings.TrimSpace(s)
 	switch {
@@ -58,9 +64,13 @@ func ParseID(s string) (ID, error) {
 		}
 		return CodeID(s[len("code:"):]), nil
 	case strings.HasPrefix(s, "ext:"):
-		sys, val, ok := strings.Cut(s[len("ext:"):], ":")
-		if !ok || sys == "" || val == "" {
-			return ID{}, fmt.Errorf("%w: %q is not ext:SYSTEM:VALUE", ErrInvalidID, s)
+		rest := s[len("ext:"):]
+		sys, val, ok := strings.Cut(rest, ":")
+		if !ok {
+			sys, val = "", rest
+		}
+		if val == "" || ok && sys == "" {
+			return ID{}, fmt.Errorf("%w: %q is neither ext:SYSTEM:VALUE nor ext:VALUE", ErrInvalidID, s)
 		}
 		return ExtID(sys, val), nil
 	}
@@ -89,10 +99,12 @@ func (id ID) Numeric() (int64, bool) { return id.num, id.kind == idNumeric }
 // Code returns the record code (without "code:") when id is a code.
 func (id ID) Code() (string, bool) { return id.value, id.kind == idCode }
 
-// Ext returns the system and value when id is an external id.
+// Ext returns the system and value when id is an external id; system is
+// "" for ext:VALUE.
 func (id ID) Ext() (system, value string, ok bool) { return id.sys, id.value, id.kind == idExt }
 
-// String returns the wire form: "123", "code:ABC" or "ext:SYS:VALUE".
+// String returns the wire form: "123", "code:ABC", "ext:SYS:VALUE" or
+// "ext:VALUE".
 func (id ID) String() string {
 	switch id.kind {
 	case idNumeric:
@@ -100,6 +112,9 @@ func (id ID) String() string {
 	case idCode:
 		return "code:" + id.value
 	case idExt:
+		if id.sys == "" {
+			return "ext:" + id.value
+		}
 		return "ext:" + id.sys + ":" + id.value
 	}
 	return ""
@@ -116,6 +131,9 @@ func (id ID) PathSegment() string {
 	case idCode:
 		return "code:" + escapeSegment(id.value)
 	case idExt:
+		if id.sys == "" {
+			return "ext:" + escapeSegment(id.value)
+		}
 		return "ext:" + escapeSegment(id.sys) + ":" + escapeSegment(id.value)
 	}
 	return ""
@@ -156,6 +174,8 @@ func ParsePathSegment(seg string) (ID, error) {
 			if err1 == nil && err2 == nil && us != "" && uv != "" {
 				return ExtID(us, uv), nil
 			}
+		} else if uv, err := url.PathUnescape(sys); err == nil && uv != "" {
+			return ExtID("", uv), nil
 		}
 	}
 	return ParseID(s)

@@ -20,6 +20,8 @@ func TestIDPathSegment(t *testing.T) {
 		{CodeID("100%"), "code:100%25"},
 		{CodeID("B+0001/2024"), "code:B%2B0001%2F2024"},
 		{ExtID("SHOP", "a/b:c"), "ext:SHOP:a%2Fb%3Ac"},
+		{ExtID("", "e810294f-7d3a-4c1e-9b52-1f0c2a6d8e11"), "ext:e810294f-7d3a-4c1e-9b52-1f0c2a6d8e11"},
+		{ExtID("", "a/b"), "ext:a%2Fb"},
 	}
 	for _, tt := range tests {
 		got := tt.id.PathSegment()
@@ -42,7 +44,7 @@ func TestIDPathSegment(t *testing.T) {
 }
 
 func TestParseID(t *testing.T) {
-	for _, s := range []string{"", "code:", "ext:SYS", "ext::v", "0", "-1", "abc"} {
+	for _, s := range []string{"", "code:", "ext:", "ext:SYS:", "ext::v", "0", "-1", "abc"} {
 		if _, err := ParseID(s); err == nil {
 			t.Errorf("ParseID(%q): no error", s)
 		}
@@ -53,6 +55,12 @@ func TestParseID(t *testing.T) {
 	if id := MustParseID("ext:S:v:w"); id.String() != "ext:S:v:w" {
 		t.Errorf("got %s", id)
 	}
+	// AbraFlexi's own examples use ext ids without a system part.
+	id, err := ParseID("ext:e810294f-7d3a-4c1e-9b52-1f0c2a6d8e11")
+	if sys, val, ok := id.Ext(); err != nil || !ok || sys != "" || val != "e810294f-7d3a-4c1e-9b52-1f0c2a6d8e11" ||
+		id.String() != "ext:e810294f-7d3a-4c1e-9b52-1f0c2a6d8e11" {
+		t.Errorf("ext without system: %#v %v", id, err)
+	}
 }
 
 func TestIDJSON(t *testing.T) {
@@ -62,6 +70,7 @@ func TestIDJSON(t *testing.T) {
 		`"code:VF1\/2024"`: CodeID("VF1/2024"),
 		`"code:A\u0027B"`:  CodeID("A'B"),
 		`"ext:SHOP:a:b"`:   ExtID("SHOP", "a:b"),
+		`"ext:X"`:          ExtID("", "X"),
 		`null`:             {},
 		`""`:               {},
 	} {
@@ -81,7 +90,7 @@ func TestIDJSON(t *testing.T) {
 			t.Errorf("path segment %s: %v %v", want.PathSegment(), p, err)
 		}
 	}
-	for _, bad := range []string{`"abc"`, `"-1"`, `"ext:X"`, `"code:"`, `true`} {
+	for _, bad := range []string{`"abc"`, `"-1"`, `"ext:"`, `"code:"`, `true`} {
 		var got ID
 		if err := json.Unmarshal([]byte(bad), &got); err == nil {
 			t.Errorf("%s decoded as %v", bad, got)

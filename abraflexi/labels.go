@@ -65,6 +65,16 @@ func (l LabelSet) HasAny(codes ...string) bool {
 	return false
 }
 
+// HasAll reports whether the set holds every one of codes.
+func (l LabelSet) HasAll(codes ...string) bool {
+	for _, c := range codes {
+		if !l.Has(c) {
+			return false
+		}
+	}
+	return true
+}
+
 // Add returns the set with codes added.
 func (l LabelSet) Add(codes ...string) LabelSet {
 	return Labels(append(slices.Clone(l.codes), codes...)...)

@@ -65,13 +65,16 @@ func (r PairRequest) pairBody() ([]byte, error) {
 // Pairing is never retried blindly. The payment is read first: a payment
 // already paired gives [ErrAlreadyPaired] and nothing is written; the
 // invoice's remaining amount (zbyvaUhradit) is read too. The write itself
-// is resent only when it provably never reached the server. After an
-// ambiguous failure (5xx, timeout, connection lost after sending) the
-// payment is read again: if it is paired now (sparovano), or the invoice's
-// remaining amount went down (an overpayment with ignorovat may leave the
-// payment unpaired), the pairing took effect and Pair returns nil; if not,
-// the original error is returned and the caller may retry. If the re-read
-// fails too, the error wraps [ErrOutcomeUnknown]. A 4xx answer is
+// is resent only when it provably never reached the server. Only a
+// winstrom answer with "success": "true" is a success. After an ambiguous
+// failure (5xx, timeout, connection lost after sending, or a 2xx answer
+// that is not AbraFlexi's, such as a proxy's login page with status 200)
+// the payment is read again: if it is paired now (sparovano), or the
+// invoice's remaining amount went down (an overpayment with ignorovat may
+// leave the payment unpaired), the pairing took effect and Pair returns
+// nil; if not, the original error is returned (an *UnexpectedResponseError
+// for an answer that was not AbraFlexi's) and the caller may retry. If the
+// re-read fails too, the error wraps [ErrOutcomeUnknown]. A 4xx answer is
 // returned as an *APIError.
 func (c *Client) Pair(ctx context.Context, req PairRequest) error {
 	if err := req.Validate(); err != nil {
@@ -95,12 +98,9 @@ func (c *Client) Pair(ctx context.Context, req PairRequest) error {
 		body: body, class: retryUnreached,
 	})
 	if err == nil {
-		wr, perr := parseWriteResponse(resp.body)
-		if perr != nil || wr.Success != "false" {
+		if _, err = c.writeAnswer(http.MethodPost, resp); err == nil {
 			return nil
 		}
-		u, _ := c.endpoint("/"+req.PaymentEvidence+".json", nil)
-		return c.scrub(newAPIError(http.MethodPost, u, resp.status, resp.body))
 	}
 	if !ambiguous(err) {
 		return err
@@ -124,10 +124,10 @@ func (c *Client) Pair(ctx context.Context, req PairRequest) error {
 	}
 	if paired {
 		c.log.LogAttrs(ctx, slog.LevelInfo, "abraflexi: pairing failed ambiguously but took effect",
-			slog.String("payment", req.Payment.String()), slog.String("invoice", req.Invoice.String()), slog.String("error", err.Error()))
+			slog.String("payment", req.Payment.String()), slog.String("invoice", req.Invoice.String()), slog.String("error", knownOutcome(err).Error()))
 		return nil
 	}
-	return err
+	return knownOutcome(err) // read again: not paired
 }
 
 // invoiceRemaining reads an issued invoice's zbyvaUhradit.
@@ -146,8 +146,12 @@ func (c *Client) invoiceRemaining(ctx context.Context, id ID) (decimal.Decimal, 
 }
 
 // ambiguous reports whether a failed write may nevertheless have been
-// applied: a 5xx answer, or a transport failure other than a dial error.
+// applied: a 5xx answer, a 2xx answer that is not AbraFlexi's, or a
+// transport failure other than a dial error.
 func ambiguous(err error) bool {
+	if isUnexpected(err) {
+		return true
+	}
 	var ae *APIError
 	if errors.As(err, &ae) {
 		return ae.StatusCode >= 500

@@ -1,12 +1,10 @@
 package abraflexi
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"iter"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -125,96 +123,6 @@ func decodeListing(body []byte, evidence string) (*listing, error) {
 	return out, nil
 }
 
-// List reads the records matching opts page by page (limit/start, page size
-// opts.PageSize, else the client's, default 1000), sending add-row-count
-// on the first page only and stopping when the row count is reached. The
-// options are copied. An invalid filter is yielded as the only error,
-// before any request. Iteration stops after the first error.
-func (s *Service[T]) List(ctx context.Context, opts ListOptions) iter.Seq2[T, error] {
-	opts.Fields = slices.Clone(opts.Fields)
-	opts.Order = slices.Clone(opts.Order)
-	return func(yield func(T, error) bool) {
-		var zero T
-		if err := opts.Filter.Err(); err != nil {
-			yield(zero, err)
-			return
-		}
-		if opts.PageSize < 0 || opts.Limit < 0 {
-			yield(zero, errors.New("abraflexi: negative PageSize or Limit"))
-			return
-		}
-		for _, o := range opts.Order {
-			if err := checkField(strings.TrimSuffix(strings.TrimSuffix(o, "@A"), "@D")); err != nil {
-				yield(zero, fmt.Errorf("abraflexi: order: %w", err))
-				return
-			}
-		}
-		page := opts.PageSize
-		if page == 0 {
-			page = s.c.pageSize
-		}
-		if opts.Limit > 0 && opts.Limit < page {
-			page = opts.Limit
-		}
-		base := detailQuery(s.evidence, s.fields(opts.Fields))
-		for _, o := range opts.Order {
-			base.Add("order", o)
-		}
-		path := listingPath(s.evidence, opts.Filter)
-		total, seen := -1, 0
-		var prevFirst json.RawMessage
-		for start := 0; ; start += page {
-			q := cloneValues(base)
-			q.Set("limit", strconv.Itoa(page))
-			q.Set("start", strconv.Itoa(start))
-			if start == 0 {
-				q.Set("add-row-count", "true")
-			}
-			resp, err := s.c.do(ctx, request{method: http.MethodGet, path: path, query: q, class: retryRead})
-			if err != nil {
-				yield(zero, err)
-				return
-			}
-			l, err := decodeListing(resp.body, s.evidence)
-			if err != nil {
-				yield(zero, err)
-				return
-			}
-			if l.hasCount && start == 0 {
-				total = l.rowCount
-			}
-			// A server that ignores start answers every page with the
-			// first one: stop instead of yielding duplicates forever.
-			if start > 0 && len(l.records) > 0 && bytes.Equal(l.records[0], prevFirst) {
-				yield(zero, fmt.Errorf("abraflexi: list %s: the server ignored start=%d (the page repeats the previous one)", s.evidence, start))
-				return
-			}
-			if len(l.records) > 0 {
-				prevFirst = l.records[0]
-			}
-			for _, raw := range l.records {
-				var v T
-				if err := json.Unmarshal(raw, &v); err != nil {
-					yield(zero, fmt.Errorf("abraflexi: decode %s record: %w", s.evidence, err))
-					return
-				}
-				if !yield(v, nil) {
-					return
-				}
-				seen++
-				if opts.Limit > 0 && seen >= opts.Limit {
-					return
-				}
-			}
-			// Stop on a short page, when the row count is reached, or when
-			// the server ignored limit and sent more than a page (all of it).
-			if len(l.records) != page || (total >= 0 && start+len(l.records) >= total) {
-				return
-			}
-		}
-	}
-}
-
 func cloneValues(v url.Values) url.Values {
 	out := make(url.Values, len(v))
 	for k, vs := range v {
@@ -254,7 +162,7 @@ func (c *Client) Count(ctx context.Context, evidence string, f Filter) (int, err
 	if err != nil {
 		return 0, err
 	}
-	l, err := decodeListing(resp.body, evidence)
+	l, err := c.readListing(resp, evidence)
 	if err != nil {
 		return 0, err
 	}
@@ -298,7 +206,7 @@ func (c *Client) getRecord(ctx context.Context, evidence string, id ID, q url.Va
 	if err != nil {
 		return nil, err
 	}
-	l, err := decodeListing(resp.body, evidence)
+	l, err := c.readListing(resp, evidence)
 	if err != nil {
 		return nil, err
 	}
@@ -493,18 +401,15 @@ func (c *Client) writeBatch(ctx context.Context, evidence string, batch []Fields
 		}
 		return nil, err
 	}
-	wr, err := parseWriteResponse(resp.body)
+	wr, err := c.writeAnswer(http.MethodPost, resp)
 	if err != nil {
-		return nil, fmt.Errorf("abraflexi: decode write response: %w", err)
+		var ae *APIError
+		if errors.As(err, &ae) && ae.wire != nil {
+			ae.Results = mapResults(ae.wire, reqIDs, offset)
+		}
+		return nil, err
 	}
-	results := mapResults(wr.Results, reqIDs, offset)
-	if strings.EqualFold(wr.Success, "false") {
-		u, _ := c.endpoint("/"+escapeSegment(evidence)+".json", q)
-		ae := c.scrub(newAPIError(http.MethodPost, u, resp.status, resp.body))
-		ae.Results = results
-		return nil, ae
-	}
-	return results, nil
+	return mapResults(wr.Results, reqIDs, offset), nil
 }
 
 // mapResults matches the server's results to the batch: by position when

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -31,12 +32,55 @@ const (
 	// retryUnreached: other writes are retried only when the request
 	// provably never reached the server (dial error).
 	retryUnreached
+	// retryNever: writes that must not be sent again as they were (a
+	// label set computed from a read); the caller reads again instead.
+	retryNever
 )
 
 type retryClassKey struct{}
 
+// retryNote holds why the previous attempt of a request failed, for the
+// retry's log line.
+type retryNote struct {
+	mu     sync.Mutex
+	reason string
+}
+
+type retryNoteKey struct{}
+
 func withRetryClass(ctx context.Context, rc retryClass) context.Context {
-	return context.WithValue(ctx, retryClassKey{}, rc)
+	return context.WithValue(context.WithValue(ctx, retryClassKey{}, rc), retryNoteKey{}, &retryNote{})
+}
+
+func noteRetry(ctx context.Context, resp *http.Response, err error) {
+	n, ok := ctx.Value(retryNoteKey{}).(*retryNote)
+	if !ok {
+		return
+	}
+	reason := "?"
+	switch {
+	case err != nil:
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		reason = err.Error()
+	case resp != nil:
+		reason = resp.Status
+	}
+	n.mu.Lock()
+	n.reason = reason
+	n.mu.Unlock()
+}
+
+func retryReason(ctx context.Context) string {
+	n, ok := ctx.Value(retryNoteKey{}).(*retryNote)
+	if !ok {
+		return ""
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.reason
 }
 
 func retryClassOf(ctx context.Context) retryClass {
@@ -49,10 +93,21 @@ func retryClassOf(ctx context.Context) retryClass {
 // checkRetry is the retry policy (replacing go-retryablehttp's default one,
 // which retries every 5xx whatever the method).
 func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	retry, cerr := retryPolicy(ctx, resp, err)
+	if retry {
+		noteRetry(ctx, resp, err)
+	}
+	return retry, cerr
+}
+
+func retryPolicy(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
 	rc := retryClassOf(ctx)
+	if rc == retryNever {
+		return false, nil
+	}
 	if err != nil {
 		if isPermanentTransportError(err) {
 			return false, nil
@@ -79,7 +134,9 @@ func isDialError(err error) bool {
 	return errors.As(err, &dns)
 }
 
-func isPermanentTransportError(err error) bool {
+// isTLSError reports whether err is a failed TLS handshake: a certificate
+// that does not verify, or a server that does not speak TLS.
+func isTLSError(err error) bool {
 	var (
 		cv  *tls.CertificateVerificationError
 		ua  x509.UnknownAuthorityError
@@ -87,7 +144,11 @@ func isPermanentTransportError(err error) bool {
 		ci  x509.CertificateInvalidError
 		rec tls.RecordHeaderError
 	)
-	if errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci) || errors.As(err, &rec) {
+	return errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci) || errors.As(err, &rec)
+}
+
+func isPermanentTransportError(err error) bool {
+	if isTLSError(err) {
 		return true
 	}
 	var ue *url.Error
@@ -117,7 +178,9 @@ type request struct {
 type response struct {
 	status int
 	body   []byte
-	url    *url.URL
+	url    *url.URL // after redirects
+	reqURL *url.URL // as asked
+	ctype  string
 }
 
 // transportError wraps a failure to get any response.
@@ -126,8 +189,17 @@ type transportError struct {
 	err         error
 }
 
+// Error names the server's host and what to check: the address for a
+// failed connection, the certificate for a TLS failure.
 func (e *transportError) Error() string {
-	return fmt.Sprintf("abraflexi: %s %s: %v", e.method, e.url, e.err)
+	host := hostOf(e.url)
+	switch {
+	case isDialError(e.err):
+		return fmt.Sprintf("abraflexi: cannot connect to AbraFlexi at %s (%s): %v", host, EnvURL, e.err)
+	case isTLSError(e.err):
+		return fmt.Sprintf("abraflexi: TLS with AbraFlexi at %s failed (%s): %v; for a self-signed certificate set %s=true", host, EnvURL, e.err, EnvInsecure)
+	}
+	return fmt.Sprintf("abraflexi: %s %s: %v", e.method, shortURL(e.url), e.err)
 }
 func (e *transportError) Unwrap() error { return e.err }
 
@@ -190,7 +262,13 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 		slog.Duration("duration", time.Since(start)))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorRead))
-		return nil, c.scrub(newAPIError(r.method, u, resp.StatusCode, b))
+		ae := c.scrub(newAPIError(r.method, u, resp.StatusCode, b))
+		if ae.StatusCode == http.StatusNotFound {
+			if ce := c.checkCompany(ctx, ae); ce != nil {
+				return nil, ce
+			}
+		}
+		return nil, ae
 	}
 	limit := r.maxBody
 	if limit <= 0 {
@@ -203,7 +281,7 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 	if int64(len(b)) > limit {
 		return nil, &transportError{method: r.method, url: su, err: fmt.Errorf("response body larger than %d bytes", limit)}
 	}
-	return &response{status: resp.StatusCode, body: b, url: final}, nil
+	return &response{status: resp.StatusCode, body: b, url: final, reqURL: u, ctype: resp.Header.Get("Content-Type")}, nil
 }
 
 // secrets returns the strings that must never appear in an error: the
@@ -218,8 +296,10 @@ func (c *Client) secrets() []string {
 }
 
 // scrub removes credentials a server or proxy may echo back (some error
-// pages repeat the request headers, Authorization included) from e.
+// pages repeat the request headers, Authorization included) from e, and
+// notes the login for the message of a 401.
 func (c *Client) scrub(e *APIError) *APIError {
+	e.login = c.cfg.Login
 	sec := c.secrets()
 	if len(sec) == 0 {
 		return e

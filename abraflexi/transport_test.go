@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -123,7 +124,13 @@ func TestReadNotRetriedOn500AndErrors(t *testing.T) {
 		if strings.Contains(err.Error(), "s3cret-pw") || strings.Contains(ae.URL, "s3cret") {
 			t.Errorf("password in error")
 		}
-		if got := len(f.requests()); got != tc.tries {
+		got := 0
+		for _, r := range f.requests() {
+			if r.Path != "/c.json" { // the company check after a 404, not a retry
+				got++
+			}
+		}
+		if got != tc.tries {
 			t.Errorf("%d: %d requests, want %d", tc.status, got, tc.tries)
 		}
 	}
@@ -307,7 +314,7 @@ func TestLabelsWrites(t *testing.T) {
 			return
 		}
 		if n == 1 {
-			w.WriteHeader(http.StatusBadGateway) // label writes are idempotent: retried
+			w.WriteHeader(http.StatusBadGateway) // read again, then written again
 			return
 		}
 		w.WriteHeader(http.StatusCreated)
@@ -322,28 +329,28 @@ func TestLabelsWrites(t *testing.T) {
 		t.Fatalf("rest %v", rest)
 	}
 	reqs := f.requests()
-	if len(reqs) != 3 || !strings.Contains(reqs[0].Query, "detail=custom%3Aid%2Cstitky") {
+	if len(reqs) != 4 || !strings.Contains(reqs[0].Query, "detail=custom%3Aid%2Cstitky") || reqs[2].Method != http.MethodGet {
 		t.Fatalf("%+v", reqs)
 	}
 	want := `{"winstrom":{"@atomic":"true","@version":"1.0","adresar":[{"id":"9","stitky":"VIP","stitky@removeAll":"true"}]}}`
-	if string(reqs[2].Body) != want {
-		t.Fatalf("body %s", reqs[2].Body)
+	if string(reqs[3].Body) != want {
+		t.Fatalf("body %s", reqs[3].Body)
 	}
 	// Nothing to remove: no write.
-	if rest, err := c.Addresses.RemoveLabels(ctx, CodeID("c1"), "NEPLATIC"); err != nil || rest.Len() != 3 || len(f.requests()) != 4 {
+	if rest, err := c.Addresses.RemoveLabels(ctx, CodeID("c1"), "NEPLATIC"); err != nil || rest.Len() != 3 || len(f.requests()) != 5 {
 		t.Fatalf("%v %v %d", rest, err, len(f.requests()))
 	}
 	if _, err := c.Addresses.AddLabels(ctx, []ID{CodeID("a"), NumericID(2)}, WriteOptions{}, "b", "a"); err != nil {
 		t.Fatal(err)
 	}
-	last := f.requests()[4]
+	last := f.requests()[5]
 	if !bytes.Contains(last.Body, []byte(`"adresar":[{"id":"code:A","stitky":"A,B"},{"id":"2","stitky":"A,B"}]`)) || bytes.Contains(last.Body, []byte("removeAll")) {
 		t.Fatalf("add body %s", last.Body)
 	}
 	if err := c.Addresses.SetLabels(ctx, NumericID(3), LabelSet{}); err != nil {
 		t.Fatal(err)
 	}
-	last = f.requests()[5]
+	last = f.requests()[6]
 	if !bytes.Contains(last.Body, []byte(`{"id":"3","stitky":"","stitky@removeAll":"true"}`)) {
 		t.Fatalf("set body %s", last.Body)
 	}
@@ -567,41 +574,79 @@ func atoi(s string) int {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-func TestPagingServerIgnoresStartOrLimit(t *testing.T) {
-	page := func(from, to int) string {
+// keyAfter reads N from a listing path whose filter ends in "id gt N"
+// (0 when there is none).
+func keyAfter(path string) int {
+	p, _ := url.PathUnescape(path)
+	_, after, ok := strings.Cut(p, "id gt ")
+	if !ok {
+		return 0
+	}
+	return atoi(strings.TrimSuffix(after, ").json"))
+}
+
+func TestPagingServerIgnoresFilterOrLimit(t *testing.T) {
+	page := func(from, to int, count bool, total int) string {
 		var recs []string
 		for i := from; i < to; i++ {
 			recs = append(recs, `{"id":"`+itoa(i+1)+`"}`)
 		}
-		return `{"winstrom":{"@version":"1.0","banka":[` + strings.Join(recs, ",") + `]}}`
+		rc := ""
+		if count {
+			rc = `,"@rowCount":"` + itoa(total) + `"`
+		}
+		return `{"winstrom":{"@version":"1.0","banka":[` + strings.Join(recs, ",") + `]` + rc + `}}`
 	}
-	run := func(name string, h func(start, limit int) string, want int, wantErr bool) {
+	run := func(name string, h func(after, limit int) string, want, wantReqs int, wantErr bool) {
 		t.Run(name, func(t *testing.T) {
 			f, c, _ := newFake(t, func(w http.ResponseWriter, r *http.Request, _ []byte, n int) {
 				if n > 20 {
 					w.WriteHeader(http.StatusTeapot) // would loop forever
 					return
 				}
-				q := r.URL.Query()
-				io.WriteString(w, h(atoi(q.Get("start")), atoi(q.Get("limit"))))
+				io.WriteString(w, h(keyAfter(r.URL.EscapedPath()), atoi(r.URL.Query().Get("limit"))))
 			})
 			got, err := c.Bank.All(context.Background(), ListOptions{PageSize: 3})
 			if (err != nil) != wantErr || len(got) != want && !wantErr {
 				t.Fatalf("%d records, err %v", len(got), err)
 			}
-			if n := len(f.requests()); n > 3 {
-				t.Fatalf("%d requests", n)
+			if wantErr && !errors.Is(err, ErrInconsistentListing) {
+				t.Fatalf("err %v does not match ErrInconsistentListing", err)
+			}
+			if n := len(f.requests()); n != wantReqs {
+				t.Fatalf("%d requests, want %d", n, wantReqs)
 			}
 		})
 	}
-	// No @rowCount, start ignored: every page is the first one.
-	run("start ignored", func(start, limit int) string { return page(0, limit) }, 0, true)
-	// limit ignored: everything comes at once.
-	run("limit ignored", func(start, limit int) string { return page(start, 10) }, 10, false)
+	// The id gt filter ignored: every page is the first one.
+	run("filter ignored", func(after, limit int) string { return page(0, limit, false, 0) }, 0, 2, true)
+	// limit ignored: everything comes at once; with the row count one request.
+	run("limit ignored", func(after, limit int) string { return page(after, 10, true, 10-after) }, 10, 1, false)
+	// limit ignored and no row count: one (empty) request more.
+	run("limit ignored, no row count", func(after, limit int) string { return page(after, 10, false, 0) }, 10, 2, false)
 	// Both honoured, no row count: stops on the short page.
-	run("no row count", func(start, limit int) string { return page(start, min(start+limit, 7)) }, 7, false)
+	run("no row count", func(after, limit int) string { return page(after, min(after+limit, 7), false, 0) }, 7, 3, false)
 	// Exact multiple of the page size without row count: one empty page more.
-	run("exact multiple", func(start, limit int) string { return page(start, min(start+limit, 6)) }, 6, false)
+	run("exact multiple", func(after, limit int) string { return page(after, min(after+limit, 6), false, 0) }, 6, 3, false)
+	// With the row count on every page, no empty page.
+	run("exact multiple, row count", func(after, limit int) string { return page(after, min(after+limit, 6), true, 6-after) }, 6, 2, false)
+	// The server counts records it does not send.
+	run("count without records", func(after, limit int) string {
+		if after > 0 {
+			return page(0, 0, true, 5)
+		}
+		return page(0, 3, true, 8)
+	}, 0, 2, true)
+}
+
+func TestPagingByOffsetServerIgnoresStart(t *testing.T) {
+	f, c, _ := newFake(t, func(w http.ResponseWriter, r *http.Request, _ []byte, n int) {
+		io.WriteString(w, `{"winstrom":{"@version":"1.0","banka":[{"id":"1"},{"id":"2"},{"id":"3"}]}}`)
+	})
+	_, err := c.Bank.All(context.Background(), ListOptions{PageSize: 3, Order: []string{"datVyst"}})
+	if !errors.Is(err, ErrInconsistentListing) || len(f.requests()) != 2 {
+		t.Fatalf("err %v after %d requests", err, len(f.requests()))
+	}
 }
 
 func TestRetryAfterIsBounded(t *testing.T) {

@@ -24,6 +24,7 @@
 //	POST|PUT /c/{co}/{evidence}/{id}.json          import into one record
 //	DELETE   /c/{co}/{evidence}/{id}.json          delete
 //	GET      /c/{co}/changes.json                  Changes API (start, limit, evidence)
+//	GET      /c.json                               the company list ({"companies":{"company":{…,"dbNazev":"demo"}}})
 //
 // Every request needs HTTP Basic auth (401 otherwise). Other methods answer
 // 405 with the body {"winstrom":{"@version":"1.0","success":"false"}};
@@ -40,6 +41,27 @@
 //     literal official wording ("sestupně (order=nazev@A) nebo vzestupně
 //     (order=nazev@D)"); a field without suffix sorts ascending; sort= with
 //     dir=asc|desc is also accepted. Clients should not rely on either.
+//   - A listing without order= is deliberately not in id order, so code
+//     that relies on an unstated order fails here as it can on a real
+//     server: documents (faktura-vydana, banka, pokladni-pohyb,
+//     interni-doklad) come newest first (datVyst descending, as the
+//     official ordering page describes for documents), other evidences by
+//     kod, evidences without kod by lastUpdate descending. Rows that tie on
+//     every sort key (default or order=) come in an order that changes from
+//     listing to listing, as rows without a unique sort key may come from
+//     a database; only a unique key (id, kod) gives a stable order. So
+//     limit/start paging over ties sees some rows twice and others never.
+//
+// # Test hooks and fault injection
+//
+// [Server.OnRequest] runs a function when the Nth request matching a
+// [Matcher] arrives, before it is answered, to change the data between two
+// pages of a listing or between the read and the write of a client (see
+// its example). [Server.FailNext] and [Server.DropNext] answer matching
+// requests with an error status or drop the connection, before or
+// ([Applied]) after processing them; [Body] and [LoginPage] replace the
+// answer's body, for example with an HTML login page and status 200 as a
+// proxy in front of AbraFlexi may send.
 //   - A bad filter (syntax error, unknown field, unterminated quote, a
 //     quoted value compared with a numeric field such as id, a number
 //     compared with a date) answers 400 with the winstrom message body.

@@ -1,6 +1,7 @@
 package abraflexitest_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -51,4 +52,41 @@ func Example() {
 	// Output:
 	// {"winstrom":{"@version":"1.0","faktura-vydana":[{"id":"1","kod":"VF1-0001/2024","sumCelkem":"1210.0","firma":"code:ABC","firma@ref":"/c/demo/adresar/1.json","firma@showAs":"ABC: ABC s.r.o.","stitky":""}]}}
 	// 201 UPOMINKA1
+}
+
+// OnRequest changes the data between two pages of a listing: here an
+// invoice is paid after the first page of a debt listing was answered.
+// The client pages by key, so every invoice that stays unpaid is listed
+// exactly once.
+func ExampleServer_OnRequest() {
+	srv, err := abraflexitest.Start(abraflexitest.WithToday(abraflexi.NewDate(2026, 11, 25)))
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+	for _, code := range []string{"VF1", "VF2", "VF3", "VF4"} {
+		srv.Seed(abraflexi.IssuedInvoice{Code: code, Total: decimal.NewFromInt(500), IssuedOn: abraflexi.NewDate(2026, 10, 1)})
+	}
+	srv.OnRequest(abraflexitest.Matcher{Method: http.MethodGet, Evidence: abraflexi.EvidenceIssuedInvoice},
+		func(n int, _ *http.Request) {
+			if n == 2 { // the second page is asked for
+				srv.Put(abraflexi.EvidenceIssuedInvoice, map[string]any{"id": "code:VF1", "stavUhrK": abraflexi.PaymentStatePaidManually})
+			}
+		})
+	client, err := abraflexi.NewClient(srv.Config())
+	if err != nil {
+		panic(err)
+	}
+	unpaid := abraflexi.Or(abraflexi.IsNull("stavUhrK"), abraflexi.Eq("stavUhrK", abraflexi.PaymentStatePartial))
+	for inv, err := range client.IssuedInvoices.List(context.Background(), abraflexi.ListOptions{Filter: unpaid, PageSize: 2}) {
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(inv.Code)
+	}
+	// Output:
+	// VF1
+	// VF2
+	// VF3
+	// VF4
 }

@@ -288,7 +288,8 @@ func (s *Server) handleList(t *table, filter string, q url.Values) response {
 			recs = append(recs, r)
 		}
 	}
-	if err := s.sortRecords(t, recs, q); err != nil {
+	s.listings++
+	if err := s.sortRecords(t, recs, q, s.listings); err != nil {
 		return errorResponse(http.StatusBadRequest, err.Error())
 	}
 	total := len(recs)
@@ -327,14 +328,43 @@ func (s *Server) handleList(t *table, filter string, q url.Values) response {
 	return jsonResponse(http.StatusOK, obj{{"winstrom", env}})
 }
 
-// sortRecords applies order=field[@A|@D] (repeatable) or sort=&dir=.
-// Following the official wording, @A sorts descending and @D ascending;
-// a field without a suffix sorts ascending.
-func (s *Server) sortRecords(t *table, recs []*record, q url.Values) error {
-	type key struct {
-		field string
-		desc  bool
+// sortKey is one key of a listing's order.
+type sortKey struct {
+	field string
+	desc  bool
+}
+
+// defaultOrder is the order of a listing without order= or sort=:
+// documents newest first (datVyst descending), other evidences by kod,
+// those without kod newest change first. Never by id.
+func defaultOrder(t *table) []sortKey {
+	switch _, hasKod := t.sc.field("kod"); {
+	case t.sc.document:
+		return []sortKey{{"datVyst", true}}
+	case hasKod:
+		return []sortKey{{"kod", false}}
 	}
+	return []sortKey{{"lastUpdate", true}}
+}
+
+// tieRank is the order of records that tie on every sort key: a mix of
+// the record id and the listing's sequence number, so ties come in a
+// different order in every listing, as rows without a unique sort key may
+// come from a database.
+func tieRank(id int64, seq uint64) uint64 {
+	x := uint64(id)*0x9E3779B97F4A7C15 ^ seq*0xBF58476D1CE4E5B9
+	x ^= x >> 31
+	x *= 0x94D049BB133111EB
+	return x ^ x>>29
+}
+
+// sortRecords applies order=field[@A|@D] (repeatable) or sort=&dir=, or
+// [defaultOrder] when neither is given. Following the official wording,
+// @A sorts descending and @D ascending; a field without a suffix sorts
+// ascending. Records that tie on every key are ordered by [tieRank] with
+// seq.
+func (s *Server) sortRecords(t *table, recs []*record, q url.Values, seq uint64) error {
+	type key = sortKey
 	var keys []key
 	for _, o := range q["order"] {
 		for part := range strings.SplitSeq(o, ",") {
@@ -356,7 +386,7 @@ func (s *Server) sortRecords(t *table, recs []*record, q url.Values) error {
 		keys = append(keys, key{f, strings.EqualFold(q.Get("dir"), "desc")})
 	}
 	if len(keys) == 0 {
-		return nil
+		keys = defaultOrder(t)
 	}
 	type getter func(r *record) (string, float64, bool)
 	gets := make([]getter, len(keys))
@@ -388,7 +418,7 @@ func (s *Server) sortRecords(t *table, recs []*record, q url.Values) error {
 			var v string
 			switch {
 			case fieldName == "id":
-				v = strconv.FormatInt(r.id, 10)
+				return "", float64(r.id), true
 			case fieldName == "lastUpdate":
 				v = r.updated.UTC().Format("2006-01-02T15:04:05.000000")
 			case d.kind == kLabels:
@@ -408,21 +438,40 @@ func (s *Server) sortRecords(t *table, recs []*record, q url.Values) error {
 			return v, 0, v != ""
 		}
 	}
-	sort.SliceStable(recs, func(i, j int) bool {
+	// Compute every record's keys once, then sort.
+	type keyVal struct {
+		s  string
+		f  float64
+		ok bool
+	}
+	type row struct {
+		r    *record
+		keys []keyVal
+		tie  uint64
+	}
+	rows := make([]row, len(recs))
+	vals := make([]keyVal, len(recs)*len(keys))
+	for i, r := range recs {
+		kv := vals[i*len(keys) : (i+1)*len(keys)]
+		for n := range keys {
+			kv[n].s, kv[n].f, kv[n].ok = gets[n](r)
+		}
+		rows[i] = row{r: r, keys: kv, tie: tieRank(r.id, seq)}
+	}
+	sort.Slice(rows, func(i, j int) bool {
 		for n, k := range keys {
-			as, af, aok := gets[n](recs[i])
-			bs, bf, bok := gets[n](recs[j])
+			a, b := rows[i].keys[n], rows[j].keys[n]
 			c := 0
 			switch {
-			case !aok && !bok:
-			case !aok:
+			case !a.ok && !b.ok:
+			case !a.ok:
 				c = -1
-			case !bok:
+			case !b.ok:
 				c = 1
-			case af != bf:
-				c = cmpFloat(af, bf)
+			case a.f != b.f:
+				c = cmpFloat(a.f, b.f)
 			default:
-				c = strings.Compare(as, bs)
+				c = strings.Compare(a.s, b.s)
 			}
 			if k.desc {
 				c = -c
@@ -431,8 +480,11 @@ func (s *Server) sortRecords(t *table, recs []*record, q url.Values) error {
 				return c < 0
 			}
 		}
-		return recs[i].id < recs[j].id
+		return rows[i].tie < rows[j].tie
 	})
+	for i := range rows {
+		recs[i] = rows[i].r
+	}
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -42,6 +43,8 @@ type Server struct {
 	nextContact int64
 	latency     time.Duration
 	faults      []*fault
+	hooks       []*hook
+	listings    uint64 // listing requests answered, for the order of ties
 	requests    []Request
 }
 
@@ -266,11 +269,39 @@ type FaultOption func(*fault)
 // connection: "the write happened but the response got lost".
 func Applied() FaultOption { return func(f *fault) { f.apply = true } }
 
+// Body makes an injected failure answer with body, sent with content type
+// ctype, instead of the winstrom error body. With a 2xx status it fakes an
+// answer that is not AbraFlexi's, for example a proxy's page.
+func Body(ctype string, body []byte) FaultOption {
+	return func(f *fault) { f.ctype, f.body = ctype, append([]byte(nil), body...) }
+}
+
+// LoginPageHTML is the body [LoginPage] answers with: the HTML login form a
+// proxy or single sign-on gateway in front of AbraFlexi shows instead of
+// the API's answer.
+const LoginPageHTML = `<!DOCTYPE html>
+<html lang="cs"><head><meta charset="utf-8"><title>Přihlášení</title></head>
+<body><form method="post" action="/login-logout/login">
+<label>Uživatel <input name="username"></label>
+<label>Heslo <input name="password" type="password"></label>
+<button type="submit">Přihlásit</button></form></body></html>
+`
+
+// LoginPage makes an injected failure answer with [LoginPageHTML]
+// (text/html). Use it with status 200: FailNext(1, http.StatusOK, m,
+// LoginPage()) is "a login page with status 200" instead of the API's
+// answer, and with [Applied] the request was processed all the same.
+func LoginPage() FaultOption {
+	return Body("text/html; charset=utf-8", []byte(LoginPageHTML))
+}
+
 type fault struct {
 	n      int
 	status int
 	drop   bool
 	apply  bool
+	ctype  string
+	body   []byte
 	match  Matcher
 }
 
@@ -318,6 +349,67 @@ func (s *Server) takeFault(method, path, evidence string) *fault {
 	return nil
 }
 
+// ---- request hooks ----
+
+type hook struct {
+	match Matcher
+	n     int
+	fn    func(n int, r *http.Request)
+}
+
+// OnRequest makes fn run each time a request matching m arrives, before
+// the server answers it (and before any fault injected with
+// [Server.FailNext] or [Server.DropNext] is taken): n counts the matching
+// requests from 1, r is the request (its body already read; do not read
+// it). fn runs outside the server's lock, so it may change the data with
+// [Server.Put], [Server.Seed] and friends, inject faults, or even send
+// requests of its own to the server; the request waits until fn returns.
+// Requests fn sends count towards every hook, its own included. It
+// returns a function that removes the hook.
+//
+// This is how a test changes the data between two pages of a listing or
+// between the read and the write of a read-modify-write:
+//
+//	srv.OnRequest(abraflexitest.Matcher{Method: "GET", Evidence: abraflexi.EvidenceIssuedInvoice},
+//		func(n int, _ *http.Request) {
+//			if n == 2 { // after the first page was answered, before the second
+//				srv.Put(abraflexi.EvidenceIssuedInvoice, map[string]any{"id": "code:VF1", "stavUhrK": abraflexi.PaymentStatePaidManually})
+//			}
+//		})
+//
+// To act after request N was answered, act when request N+1 arrives.
+func (s *Server) OnRequest(m Matcher, fn func(n int, r *http.Request)) (remove func()) {
+	h := &hook{match: m, fn: fn}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hooks = append(s.hooks, h)
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.hooks = slices.DeleteFunc(s.hooks, func(x *hook) bool { return x == h })
+	}
+}
+
+// runHooks calls the hooks matching r, in the order they were added.
+func (s *Server) runHooks(r *http.Request, evidence string) {
+	type call struct {
+		fn func(int, *http.Request)
+		n  int
+	}
+	var calls []call
+	s.mu.Lock()
+	for _, h := range s.hooks {
+		if h.match.matches(r.Method, r.URL.Path, evidence) {
+			h.n++
+			calls = append(calls, call{h.fn, h.n})
+		}
+	}
+	s.mu.Unlock()
+	for _, c := range calls {
+		c.fn(c.n, r)
+	}
+}
+
 // ---- HTTP ----
 
 type response struct {
@@ -332,6 +424,7 @@ type response struct {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	rt := parseRoute(r.URL)
+	s.runHooks(r, rt.evidence)
 
 	s.mu.Lock()
 	lat := s.latency
@@ -361,6 +454,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		res = errorResponse(f.status, fmt.Sprintf("abraflexitest: injected failure (HTTP %d)", f.status))
+		if f.body != nil {
+			res = response{status: f.status, ctype: f.ctype, body: f.body}
+		}
 	}
 	logReq.Status = res.status
 	s.logRequest(logReq)
@@ -461,6 +557,16 @@ func (s *Server) handle(r *http.Request, rt route, body []byte) response {
 		res := errorResponse(http.StatusUnauthorized, "Pro přístup k této stránce je nutné se přihlásit. (Login required.)")
 		res.header = http.Header{"Www-Authenticate": {`Basic realm="AbraFlexi"`}}
 		return res
+	}
+	if r.URL.Path == "/c.json" || r.URL.Path == "/c" {
+		if r.Method != http.MethodGet {
+			return methodNotAllowed()
+		}
+		// The company list, with "company" an object for one company as
+		// php-abraflexi expects.
+		return jsonResponse(http.StatusOK, obj{{"companies", obj{{"company", obj{
+			{"id", "1"}, {"nazev", s.company}, {"dbNazev", s.company}, {"stavEnum", "ESTABLISHED"}, {"watchingChanges", "false"},
+		}}}}})
 	}
 	if !rt.ok {
 		return errorResponse(http.StatusNotFound, "Stránka nebyla nalezena: "+r.URL.Path)

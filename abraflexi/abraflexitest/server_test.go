@@ -235,7 +235,7 @@ func TestOrder(t *testing.T) {
 		}
 		return strings.Join(out, "")
 	}
-	for q, want := range map[string]string{"": "BCA", "order=kod": "ABC", "order=kod@D": "ABC", "order=kod@A": "CBA",
+	for q, want := range map[string]string{"": "ABC", "order=id@D": "BCA", "order=kod": "ABC", "order=kod@D": "ABC", "order=kod@A": "CBA",
 		"sort=kod&dir=desc": "CBA", "order=id@A": "ACB"} {
 		if got := order(q); got != want {
 			t.Errorf("%s: %s, want %s", q, got, want)
