@@ -127,3 +127,32 @@ func TestREADMEConfigTable(t *testing.T) {
 	}
 	t.Errorf("README.md configuration table is out of date; run go test ./examples/multiflexi -run TestREADMEConfigTable -update\n--- want\n%s", want)
 }
+
+// TestREADMETestCommandIsCI keeps the README's test command and the
+// command .ci/run ends with identical, and pinned: staticcheck runs as the
+// go.mod tool, so it needs no network once the module cache is filled.
+func TestREADMETestCommandIsCI(t *testing.T) {
+	const want = "go vet ./... && go tool staticcheck ./... && go test -race ./..."
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "```sh\n"+want+"\n```") {
+		t.Errorf("README.md does not give the test command %q in a sh block", want)
+	}
+	ci, err := os.ReadFile("../../.ci/run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(string(ci), "\n"), "\n")
+	if last := lines[len(lines)-1]; last != want {
+		t.Errorf(".ci/run ends with %q, want the README's %q", last, want)
+	}
+	gomod, err := os.ReadFile("../../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(gomod), "honnef.co/go/tools/cmd/staticcheck") {
+		t.Error("go.mod does not declare staticcheck as a tool")
+	}
+}

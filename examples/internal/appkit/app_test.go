@@ -175,7 +175,7 @@ func TestRunDefaultEnvFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := run(a)
-	if res.code != 1 || !strings.Contains(res.report(t)["message"].(string), ".env:1: expected KEY=VALUE") {
+	if res.code != 1 || !strings.Contains(res.report(t)["message"].(string), a.DefaultEnvFile+": ") || !strings.Contains(res.report(t)["message"].(string), "GREETING") {
 		t.Fatalf("broken default .env: exit %d, %s", res.code, res.stdout)
 	}
 }
