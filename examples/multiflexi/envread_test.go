@@ -64,7 +64,6 @@ type readVar struct {
 // MultiFlexi itself needs a variable.
 var definitionExceptions = map[string]string{}
 
-
 type listedPackage struct {
 	ImportPath string
 	Dir        string
