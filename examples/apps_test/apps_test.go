@@ -131,6 +131,11 @@ func TestHelpDescribesTheApp(t *testing.T) {
 			if code != 0 || errOut != "" {
 				t.Fatalf("exit %d, stderr %q", code, errOut)
 			}
+			for i, l := range strings.Split(out, "\n") {
+				if len([]rune(l)) > 80 && strings.Contains(strings.TrimSpace(l), " ") || strings.TrimRight(l, " ") != l {
+					t.Errorf("help line %d longer than 80 columns or with trailing spaces: %q", i+1, l)
+				}
+			}
 			flat := oneLine(out)
 			for _, want := range []string{name + " - " + def.Name["en"], oneLine(def.Description["en"]),
 				"--environment FILE", "--output FILE", "-version", "Example: " + def.Example} {

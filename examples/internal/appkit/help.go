@@ -38,7 +38,12 @@ var options = []option{
 
 // usageLine is the synopsis of every app.
 func usageLine(name string) string {
-	return "Usage: " + name + " [-e|--environment FILE] [-o|--output FILE] [-version] [-h|--help]"
+	line := "Usage: " + name + " [-e|--environment FILE] [-o|--output FILE]"
+	rest := " [-version] [-h|--help]"
+	if len(line)+len(rest) > 78 {
+		return line + "\n" + strings.Repeat(" ", len("Usage: "+name)) + rest
+	}
+	return line + rest
 }
 
 // Attributes describes how the app treats v, for the help, the man page
@@ -142,6 +147,7 @@ func ManPage(def *multiflexi.Definition, version string, date time.Time) []byte 
 	name := def.Executable
 	fmt.Fprintf(&b, ".TH %s 1 %s %s %s\n", roffQuote(strings.ToUpper(name)), roffQuote(date.UTC().Format("2006-01-02")),
 		roffQuote("isptools "+version), roffQuote("isptools"))
+	b.WriteString(".ad l\n") // ragged right: long paths cannot be justified
 	b.WriteString(".SH NAME\n")
 	fmt.Fprintf(&b, "%s \\- %s\n", roffText(name), roffText(multiflexi.Text(def.Name)))
 	b.WriteString(".SH SYNOPSIS\n")
