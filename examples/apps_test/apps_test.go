@@ -136,7 +136,7 @@ func TestHelpDescribesTheApp(t *testing.T) {
 					t.Errorf("help line %d longer than 80 columns or with trailing spaces: %q", i+1, l)
 				}
 			}
-			flat := oneLine(out)
+			flat := strings.ReplaceAll(oneLine(out), ` \ `, " ") // shell line continuations
 			for _, want := range []string{name + " - " + def.Name["en"], oneLine(def.Description["en"]),
 				"--environment FILE", "--output FILE", "-version", "Example: " + def.Example} {
 				if !strings.Contains(flat, want) {

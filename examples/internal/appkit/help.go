@@ -38,12 +38,31 @@ var options = []option{
 
 // usageLine is the synopsis of every app.
 func usageLine(name string) string {
-	line := "Usage: " + name + " [-e|--environment FILE] [-o|--output FILE]"
-	rest := " [-version] [-h|--help]"
-	if len(line)+len(rest) > 78 {
-		return line + "\n" + strings.Repeat(" ", len("Usage: "+name)) + rest
+	const opts = "[-e|--environment FILE] [-o|--output FILE] [-version] [-h|--help]"
+	if len("Usage: "+name+" "+opts) > 78 {
+		return "Usage: " + name + "\n       " + opts
 	}
-	return line + rest
+	return "Usage: " + name + " " + opts
+}
+
+// shellLines breaks a command line into lines of at most width columns
+// (after indent), continued with a backslash as in a shell.
+func shellLines(cmd, indent string, width int) string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(cmd) {
+		if line != "" && len(indent)+len(line)+1+len(w)+2 > width {
+			lines = append(lines, line+" \\")
+			line = "    " + w
+			continue
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	lines = append(lines, line)
+	return indent + strings.Join(lines, "\n"+indent) + "\n"
 }
 
 // Attributes describes how the app treats v, for the help, the man page
@@ -111,7 +130,7 @@ func WriteHelp(w io.Writer, name string, def *multiflexi.Definition) error {
 		wrap(&b, multiflexi.Text(ec.Description), "      ", 78)
 	}
 	if def.Example != "" {
-		b.WriteString("\nExample:\n  " + def.Example + "\n")
+		b.WriteString("\nExample:\n" + shellLines(def.Example, "  ", 78))
 	}
 	fmt.Fprintf(&b, "\nFiles:\n  %s/%s\n      The MultiFlexi definition (package multiflexi-isptools).\n"+
 		"  %s/example.env\n      An example configuration for -e.\n\nSee also: man %s\n",
