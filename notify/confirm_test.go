@@ -297,7 +297,7 @@ func TestNoticePaymentReceived(t *testing.T) {
 		t.Fatalf("%+v %v", res, err)
 	}
 	p, _ := notifytest.Parse(f.capture.Sent()[0].Raw)
-	if p.Subject != "Přijali jsme vaši platbu 2 500,50 CZK" || !strings.Contains(p.Text, "Datum:              2024-01-31\n") ||
+	if p.Subject != "Přijali jsme vaši platbu B+1/2024 (2 500,50 CZK)" || !strings.Contains(p.Text, "Datum:              2024-01-31\n") ||
 		!strings.Contains(p.Text, "777") || len(p.Attachments) != 0 {
 		t.Errorf("%q\n%s", p.Subject, p.Text)
 	}

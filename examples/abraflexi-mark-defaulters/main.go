@@ -14,7 +14,8 @@
 // Environment: ABRAFLEXI_URL, ABRAFLEXI_LOGIN, ABRAFLEXI_PASSWORD,
 // ABRAFLEXI_COMPANY, ABRAFLEXI_INSECURE; LABEL_THIRD_REMINDER,
 // LABEL_DISCONNECTED, LABEL_VIP, LABEL_NODISCONNECT; INET_CONTRACT_TYPE
-// (contract type code, e.g. typSmlouvy.INTERNET; empty = any contract);
+// (contract type code; unset = typSmlouvy.INTERNET as in the PHP tool,
+// set to an empty value = any active contract);
 // MIN_DEBT (mark only customers owing more, default 0); DRY_RUN (decide and
 // report, write nothing); plus RESULT_FILE, EASE_LOGGER and APP_DEBUG.
 package main
@@ -31,12 +32,17 @@ import (
 // appName is the binary, report producer and syslog tag.
 const appName = "abraflexi-mark-defaulters"
 
+// defaultContractType is INET_CONTRACT_TYPE when unset: the default of the
+// PHP tool's definition. An explicitly empty value means every contract
+// type.
+const defaultContractType = "typSmlouvy.INTERNET"
+
 func main() { appkit.Main(appName, run) }
 
 func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report, error) {
 	policy := dunning.DefaultPolicy()
 	policy.Labels = dunningapp.Labels(env)
-	policy.ContractType = env.String("INET_CONTRACT_TYPE", "")
+	policy.ContractType = env.StringOrEmpty("INET_CONTRACT_TYPE", defaultContractType)
 	policy.MinDebt = dunningapp.MinDebt(env)
 	return dunningapp.Run(ctx, env, log, appName,
 		func(ctx context.Context, af *dunning.AbraFlexi, opts dunning.Options) (*dunning.MarkResult, error) {

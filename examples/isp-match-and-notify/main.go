@@ -44,14 +44,16 @@ func main() { appkit.Main(appName, run) }
 
 func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report, error) {
 	docID := env.String("DOCUMENTID", "")
-	if docID == "" {
-		return reportOf(paymentapp.NoDocumentID(), nil), nil
-	}
+	// The whole configuration is read before anything connects, so that a
+	// run names every bad variable, not only DOCUMENTID.
 	mcfg := paymentapp.MatcherConfig(env)
 	ncfg := paymentapp.NotifyConfig(env) // DRY_RUN implies MUTE
 	client, err := connect.AbraFlexi(env, log)
 	if err == nil {
 		err = env.Err()
+	}
+	if docID == "" {
+		return reportOf(paymentapp.NoDocumentID(), nil), nil
 	}
 	var deps notify.Deps
 	if err == nil {

@@ -34,15 +34,17 @@ func main() { appkit.Main(appName, run) }
 
 func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report, error) {
 	docID := env.String("DOCUMENTID", "")
-	if docID == "" {
-		// As the PHP tool: a report with reason no_documentid, exit 1.
-		return paymentapp.MatchReport(paymentapp.NoDocumentID()), nil
-	}
 	// No matcher Logger: appkit logs the report's decision and message.
+	// The whole configuration is read before anything connects, so that a
+	// run names every bad variable, not only DOCUMENTID.
 	cfg := paymentapp.MatcherConfig(env)
 	client, err := connect.AbraFlexi(env, log)
 	if err == nil {
 		err = env.Err()
+	}
+	if docID == "" {
+		// As the PHP tool: a report with reason no_documentid, exit 1.
+		return paymentapp.MatchReport(paymentapp.NoDocumentID()), nil
 	}
 	if err != nil {
 		return paymentapp.Failed(docID), err

@@ -49,7 +49,7 @@ func TestSent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Subject != "Přijali jsme vaši platbu 2 500,50 CZK" || p.MessageID != o.Report["message_id"] ||
+	if p.Subject != "Přijali jsme vaši platbu B+1/2024 (2 500,50 CZK)" || p.MessageID != o.Report["message_id"] ||
 		len(p.From) != 1 || p.From[0].Name != "Účtárna Spoje.Net" || len(p.To) != 1 || p.To[0].Address != "platce@example.cz" {
 		t.Errorf("subject %q id %q report %v from %v to %v", p.Subject, p.MessageID, o.Report["message_id"], p.From, p.To)
 	}

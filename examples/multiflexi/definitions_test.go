@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/spoje-net/isptools/examples/internal/appkit"
@@ -172,6 +173,48 @@ func TestDefinitionsMatchSchema(t *testing.T) {
 	for name, b := range readAll(t) {
 		if err := jsonschema.Validate(schema, b); err != nil {
 			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// TestDefinitionExtensions checks the keys the apps add to the schema:
+// every definition has an example command line that runs its executable,
+// x-required-when names a declared variable, and x-default is only given
+// where it differs from defval.
+func TestDefinitionExtensions(t *testing.T) {
+	envAssign := regexp.MustCompile(`^[A-Z][A-Z0-9_]*=\S*$`)
+	for file, want := range apps {
+		def := definitionFile(t, file)
+		words := strings.Fields(def.Example)
+		i := 0
+		for i < len(words) && envAssign.MatchString(words[i]) {
+			if _, ok := def.Variable(strings.SplitN(words[i], "=", 2)[0]); !ok {
+				t.Errorf("%s: x-example sets %s, which the definition does not declare", file, words[i])
+			}
+			i++
+		}
+		if i >= len(words) || words[i] != want.executable {
+			t.Errorf("%s: x-example %q does not run %s", file, def.Example, want.executable)
+		}
+		for _, v := range def.Environment {
+			if other, _, ok := v.Condition(); ok {
+				if _, declared := def.Variable(other); !declared || v.Required {
+					t.Errorf("%s: %s x-required-when %q: %s undeclared, or the variable is required anyway", file, v.Name, v.RequiredWhen, other)
+				}
+			}
+		}
+	}
+	for file, b := range readAll(t) {
+		var raw struct {
+			Environment map[string]map[string]any
+		}
+		if err := json.Unmarshal(b, &raw); err != nil {
+			t.Fatal(err)
+		}
+		for name, v := range raw.Environment {
+			if x, ok := v["x-default"]; ok && x == v["defval"] {
+				t.Errorf("%s: %s has x-default equal to defval", file, name)
+			}
 		}
 	}
 }

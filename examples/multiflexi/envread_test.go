@@ -20,6 +20,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/spoje-net/isptools/examples/multiflexi"
 	"github.com/spoje-net/isptools/notify"
 )
 
@@ -46,7 +47,7 @@ const (
 
 // envGetters are the methods of appkit.Env that read a variable named by
 // their first argument.
-var envGetters = []string{"String", "Required", "Bool", "Int", "Enum", "Duration", "Lookup"}
+var envGetters = []string{"String", "StringOrEmpty", "Required", "Bool", "Int", "Enum", "Duration", "Lookup"}
 
 // readVar is one variable an app reads.
 type readVar struct {
@@ -62,12 +63,6 @@ type readVar struct {
 // the app never reads them, with the reason. Keep it empty unless
 // MultiFlexi itself needs a variable.
 var definitionExceptions = map[string]string{}
-
-// defaultExceptions are the variables whose MultiFlexi default is
-// deliberately not the code's built-in default, with the reason.
-var defaultExceptions = map[string]string{
-	"EASE_LOGGER": "MultiFlexi sets console|syslog as the PHP isp-tools did; the built-in default (unset) is console",
-}
 
 type listedPackage struct {
 	ImportPath string
@@ -280,24 +275,15 @@ func callee(info *gotypes.Info, e ast.Expr) *gotypes.Func {
 	return fn
 }
 
-// envDefinition is the part of a variable's definition the check compares.
-type envDefinition struct {
-	Type     string
-	Defval   any
-	Required bool
-}
-
-func readDefinitions(t *testing.T) map[string]map[string]envDefinition {
+func readDefinitions(t *testing.T) map[string]map[string]multiflexi.Variable {
 	t.Helper()
-	out := map[string]map[string]envDefinition{}
-	for name, b := range readAll(t) {
-		var d struct {
-			Environment map[string]envDefinition
+	out := map[string]map[string]multiflexi.Variable{}
+	for file := range apps {
+		env := map[string]multiflexi.Variable{}
+		for _, v := range definitionFile(t, file).Environment {
+			env[v.Name] = v
 		}
-		if err := json.Unmarshal(b, &d); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		out[name] = d.Environment
+		out[file] = env
 	}
 	return out
 }
@@ -306,7 +292,8 @@ func readDefinitions(t *testing.T) map[string]map[string]envDefinition {
 // its definition declares every variable the code reads and nothing else,
 // that variables read with Required are required, that Bool and Int
 // variables have the types bool and integer, and that a non-empty constant
-// default in the code is the definition's defval.
+// default in the code is the definition's binary default (x-default, else
+// defval).
 func TestDefinitionsListEveryVariableTheAppReads(t *testing.T) {
 	a := loadAnalysis(t)
 	defs := readDefinitions(t)
@@ -335,7 +322,7 @@ func TestDefinitionsListEveryVariableTheAppReads(t *testing.T) {
 	}
 }
 
-func checkDefinition(t *testing.T, name string, r readVar, d envDefinition) {
+func checkDefinition(t *testing.T, name string, r readVar, d multiflexi.Variable) {
 	t.Helper()
 	switch r.getter {
 	case "Required":
@@ -351,23 +338,26 @@ func checkDefinition(t *testing.T, name string, r readVar, d envDefinition) {
 			t.Errorf("%s is an integer but has type %s", name, d.Type)
 		}
 	}
-	if r.def == nil || defaultExceptions[name] != "" {
+	if r.def == nil {
 		return
 	}
+	var code string
 	switch r.def.Kind() {
 	case constant.String:
-		if s := constant.StringVal(r.def); s != "" && d.Defval != s {
-			t.Errorf("%s: defval %v, the code's default is %q", name, d.Defval, s)
+		code = constant.StringVal(r.def)
+		if code == "" && r.getter != "StringOrEmpty" {
+			return // "" is "no default" for String; the app may default later
 		}
 	case constant.Bool:
-		if d.Defval != constant.BoolVal(r.def) {
-			t.Errorf("%s: defval %v, the code's default is %v", name, d.Defval, r.def)
-		}
+		code = fmt.Sprint(constant.BoolVal(r.def))
 	case constant.Int:
 		n, _ := constant.Int64Val(r.def)
-		if f, ok := d.Defval.(float64); !ok || f != float64(n) {
-			t.Errorf("%s: defval %v, the code's default is %d", name, d.Defval, n)
-		}
+		code = fmt.Sprint(n)
+	default:
+		return
+	}
+	if bin := d.BinaryDefault(); bin != code {
+		t.Errorf("%s: the definition's binary default (x-default, else defval) is %q, the code's default is %q", name, bin, code)
 	}
 }
 
@@ -387,7 +377,7 @@ func TestNotifyDefaults(t *testing.T) {
 		notify.EnvSMTPPassword:          "",
 		notify.EnvSMTPTLS:               cfg.SMTP.TLS,
 		notify.EnvSMTPAuth:              cfg.SMTP.Auth,
-		notify.EnvSMTPTimeout:           cfg.SMTP.Timeout.Seconds(),
+		notify.EnvSMTPTimeout:           fmt.Sprint(cfg.SMTP.Timeout.Seconds()), // seconds or a Go duration: a string
 		notify.EnvSendmailPath:          cfg.SendmailPath,
 		notify.EnvLabelConfirmed:        cfg.Labels.Full,
 		notify.EnvLabelConfirmedPartial: cfg.Labels.Partial,

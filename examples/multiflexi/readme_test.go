@@ -1,8 +1,6 @@
 package multiflexi_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -33,71 +31,77 @@ var readmeOrder = []struct{ file, short string }{
 	{"match_and_notify.multiflexi.app.json", "bridge"},
 }
 
-// configTable renders the README's configuration table from the definitions.
+// configTable renders the README's configuration table from the
+// definitions: one row per variable, or one row per group of apps where
+// the meaning, the defaults or the requirement differ (DOCID is an invoice
+// for one app and a payment for another), with the binary's default and
+// MultiFlexi's in separate columns.
 func configTable(t *testing.T) string {
 	t.Helper()
-	type envVar struct {
-		def, desc string
-		apps      []string
+	type row struct {
+		name, required, bin, mf, desc string
+		apps                          []string
 	}
-	var order []string
-	vars := map[string]*envVar{}
+	var rows []*row
 	for _, d := range readmeOrder {
-		data, err := multiflexi.FS.ReadFile(d.file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var def struct {
-			Environment map[string]struct {
-				Defval      any `json:"defval"`
-				Description struct {
-					En string `json:"en"`
-				} `json:"description"`
-			} `json:"environment"`
-		}
-		if err := json.Unmarshal(data, &def); err != nil {
-			t.Fatalf("%s: %v", d.file, err)
-		}
-		names := make([]string, 0, len(def.Environment))
-		for name := range def.Environment {
-			names = append(names, name)
-		}
-		// Keep the file's own order: JSON objects decode unordered, so read
-		// the key order from the raw bytes.
-		slices.SortFunc(names, func(a, b string) int {
-			return bytes.Index(data, []byte(`"`+a+`"`)) - bytes.Index(data, []byte(`"`+b+`"`))
-		})
-		for _, name := range names {
-			v := def.Environment[name]
-			e, ok := vars[name]
-			if !ok {
-				dv := ""
-				if v.Defval != nil {
-					dv = fmt.Sprint(v.Defval)
-				}
-				e = &envVar{def: dv, desc: v.Description.En}
-				vars[name] = e
-				order = append(order, name)
+		def := definitionFile(t, d.file)
+		for _, v := range def.Environment {
+			r := &row{name: v.Name, bin: v.BinaryDefault(), mf: v.MultiFlexiDefault(), desc: multiflexi.Text(v.Description)}
+			switch {
+			case v.Required:
+				r.required = "yes"
+			case v.RequiredWhen != "":
+				r.required = "if `" + v.RequiredWhen + "`"
 			}
-			e.apps = append(e.apps, d.short)
+			i := slices.IndexFunc(rows, func(o *row) bool {
+				return o.name == r.name && o.required == r.required && o.bin == r.bin && o.mf == r.mf && o.desc == r.desc
+			})
+			if i < 0 {
+				// After the last row of the same variable, else at the end.
+				at := len(rows)
+				for j, o := range rows {
+					if o.name == r.name {
+						at = j + 1
+					}
+				}
+				rows = slices.Insert(rows, at, r)
+				i = at
+			}
+			rows[i].apps = append(rows[i].apps, d.short)
 		}
 	}
 	esc := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+	code := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		return "`" + esc(s) + "`"
+	}
 	var b strings.Builder
-	b.WriteString("| Variable | Default | Apps | Meaning |\n|---|---|---|---|\n")
-	for _, name := range order {
-		e := vars[name]
-		apps := strings.Join(e.apps, ", ")
-		if len(e.apps) == len(readmeOrder) {
+	b.WriteString("| Variable | Apps | Required | Binary default | MultiFlexi default | Meaning |\n|---|---|---|---|---|---|\n")
+	for _, r := range rows {
+		apps := strings.Join(r.apps, ", ")
+		if len(r.apps) == len(readmeOrder) {
 			apps = "all"
 		}
-		def := ""
-		if e.def != "" {
-			def = "`" + esc(e.def) + "`"
-		}
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", name, def, apps, esc(e.desc))
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", r.name, apps, r.required, code(r.bin), code(r.mf), esc(r.desc))
 	}
 	return b.String()
+}
+
+// definitionFile returns the parsed definition in file.
+func definitionFile(t *testing.T, file string) *multiflexi.Definition {
+	t.Helper()
+	data, err := multiflexi.FS.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, err := multiflexi.Parse(data)
+	if err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	def.File = file
+	return def
 }
 
 // TestREADMEConfigTable keeps the README's configuration table equal to the
@@ -126,4 +130,33 @@ func TestREADMEConfigTable(t *testing.T) {
 		return
 	}
 	t.Errorf("README.md configuration table is out of date; run go test ./examples/multiflexi -run TestREADMEConfigTable -update\n--- want\n%s", want)
+}
+
+// TestREADMETestCommandIsCI keeps the README's test command and the
+// command .ci/run ends with identical, and pinned: staticcheck runs as the
+// go.mod tool, so it needs no network once the module cache is filled.
+func TestREADMETestCommandIsCI(t *testing.T) {
+	const want = "go vet ./... && go tool staticcheck ./... && go test -race ./..."
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "```sh\n"+want+"\n```") {
+		t.Errorf("README.md does not give the test command %q in a sh block", want)
+	}
+	ci, err := os.ReadFile("../../.ci/run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(string(ci), "\n"), "\n")
+	if last := lines[len(lines)-1]; last != want {
+		t.Errorf(".ci/run ends with %q, want the README's %q", last, want)
+	}
+	gomod, err := os.ReadFile("../../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(gomod), "honnef.co/go/tools/cmd/staticcheck") {
+		t.Error("go.mod does not declare staticcheck as a tool")
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +22,7 @@ import (
 	_ "github.com/goreleaser/nfpm/v2/deb" // registers the deb packager
 	"github.com/goreleaser/nfpm/v2/files"
 
+	"github.com/spoje-net/isptools/examples/internal/appkit"
 	"github.com/spoje-net/isptools/examples/multiflexi"
 )
 
@@ -37,6 +39,9 @@ var Apps = []string{
 	"isp-match-and-notify",
 	"isp-match-payments-batch",
 }
+
+// versionVar is the variable of the apps that holds their version.
+const versionVar = "github.com/spoje-net/isptools/examples/internal/appkit.version"
 
 // Package names, paths and metadata.
 const (
@@ -214,11 +219,7 @@ func gitVersion(ctx context.Context, dir, commit string, date time.Time) string 
 			return v
 		}
 	}
-	v := "0.1.0~git" + date.UTC().Format("20060102")
-	if len(commit) >= 12 {
-		v += "." + commit[:12]
-	}
-	return v
+	return appkit.DevVersion(date, commit) // as the unpackaged binaries' -version
 }
 
 // describeVersion converts "git describe --tags --long" output to a
@@ -305,7 +306,9 @@ func buildApps(ctx context.Context, cfg Config, binDir string) (built, missing [
 	if len(built) == 0 {
 		return nil, missing, errors.New("no app to build")
 	}
-	args := []string{"build", "-trimpath", "-buildvcs=auto", "-ldflags=-s -w -buildid=", "-o", binDir + string(filepath.Separator)}
+	// -X sets the version "<app> -version" prints: the package's.
+	ldflags := "-ldflags=-s -w -buildid= -X " + versionVar + "=" + cfg.Version
+	args := []string{"build", "-trimpath", "-buildvcs=auto", ldflags, "-o", binDir + string(filepath.Separator)}
 	for _, app := range built {
 		args = append(args, "./examples/"+app)
 	}
@@ -372,11 +375,35 @@ func packageAll(cfg Config, binDir string, apps []string) ([]string, error) {
 	bin.Conflicts = []string{PHPBinPackage}
 	bin.Replaces = []string{PHPBinPackage}
 	bin.Provides = []string{PHPBinPackage}
-	bin.Recommends = []string{"subversion"}
+	// svn for the default network backend; a mail transport agent for
+	// the default mail transport (SENDMAIL_PATH=/usr/sbin/sendmail).
+	bin.Recommends = []string{"subversion", "default-mta | mail-transport-agent"}
 	for _, app := range apps {
 		bin.Contents = append(bin.Contents, file(filepath.Join(binDir, app), "/usr/bin/"+app, 0o755))
 	}
 	bin.Contents = append(bin.Contents, file(copyright, "/usr/share/doc/"+BinPackage+"/copyright", 0o644))
+	defsOfApps, err := definitionsOf(apps)
+	if err != nil {
+		return nil, err
+	}
+	docs := map[string][]byte{
+		"/usr/share/doc/" + BinPackage + "/README":      PackageReadme(defsOfApps, cfg.Version),
+		"/usr/share/doc/" + BinPackage + "/example.env": ExampleEnv(defsOfApps),
+	}
+	for _, d := range defsOfApps {
+		page, err := manPageGz(d, cfg.Version, cfg.MTime)
+		if err != nil {
+			return nil, err
+		}
+		docs["/usr/share/man/man1/"+d.Executable+".1.gz"] = page
+	}
+	for _, dst := range slices.Sorted(maps.Keys(docs)) {
+		src := filepath.Join(stage, strings.NewReplacer("/", "_").Replace(dst))
+		if err := os.WriteFile(src, docs[dst], 0o644); err != nil {
+			return nil, err
+		}
+		bin.Contents = append(bin.Contents, file(src, dst, 0o644))
+	}
 
 	// multiflexi-isptools
 	defs, err := fs.Glob(multiflexi.FS, "*.multiflexi.app.json")
@@ -499,6 +526,11 @@ configure)
 			multiflexi-cli application:import-json --file "$file" ||
 				echo "` + AppsPackage + `: warning: importing $file into MultiFlexi failed; rerun: multiflexi-cli application:import-json --file $file" >&2
 		done
+	else
+		echo "` + AppsPackage + `: multiflexi-cli is not installed, so the app definitions were not imported into MultiFlexi." >&2
+		echo "` + AppsPackage + `: once MultiFlexi is set up, import them with:" >&2
+		echo "  for f in ` + AppsDir + `/*.multiflexi.app.json; do multiflexi-cli application:import-json --file \"\$f\"; done" >&2
+		echo "  (or reconfigure this package: dpkg-reconfigure ` + AppsPackage + `)" >&2
 	fi
 	;;
 esac

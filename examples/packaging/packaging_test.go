@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/spoje-net/isptools/examples/internal/appkit"
 )
 
 // allowMissing is false: every app of [Apps] must exist (set it to true
@@ -166,6 +170,7 @@ func TestPackages(t *testing.T) {
 			{bin, "Homepage", Homepage},
 			{bin, "Section", "net"},
 			{bin, "Priority", "optional"},
+			{bin, "Recommends", "subversion, default-mta | mail-transport-agent"},
 			{mf, "Package", "multiflexi-isptools"},
 			{mf, "Version", testVersion},
 			{mf, "Architecture", "all"},
@@ -219,8 +224,15 @@ func TestPackages(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("/usr/bin = %q, want %q", got, want)
 		}
-		if perms["./usr/share/doc/isptools/copyright"] != "-rw-r--r--" {
-			t.Errorf("no ./usr/share/doc/isptools/copyright 0644 in %v", perms)
+		for _, doc := range []string{"copyright", "README", "example.env"} {
+			if perms["./usr/share/doc/isptools/"+doc] != "-rw-r--r--" {
+				t.Errorf("no ./usr/share/doc/isptools/%s 0644 in %v", doc, perms)
+			}
+		}
+		for _, app := range apps {
+			if p := "./usr/share/man/man1/" + app + ".1.gz"; perms[p] != "-rw-r--r--" {
+				t.Errorf("no man page %s 0644", p)
+			}
 		}
 	})
 
@@ -322,8 +334,29 @@ func TestPackages(t *testing.T) {
 			}
 		})
 		t.Run("no multiflexi-cli", func(t *testing.T) {
-			if calls, stderr := run(t, -1, "configure", ""); calls != nil || stderr != "" {
-				t.Errorf("calls %q, stderr %q", calls, stderr)
+			calls, stderr := run(t, -1, "configure", "")
+			want := "for f in " + AppsDir + "/*.multiflexi.app.json; do multiflexi-cli application:import-json --file \"$f\"; done"
+			if calls != nil || !strings.Contains(stderr, "multiflexi-cli is not installed") || !strings.Contains(stderr, want) {
+				t.Errorf("calls %q, stderr %q, want the import command %q", calls, stderr, want)
+			}
+			// The printed command works: run it with a fake multiflexi-cli.
+			line := stderr[strings.Index(stderr, "for f in"):]
+			line = line[:strings.Index(line, "\n")]
+			fake := t.TempDir()
+			log := filepath.Join(fake, "calls")
+			if err := os.WriteFile(filepath.Join(fake, "multiflexi-cli"), []byte("#!/bin/sh\necho \"$*\" >>"+log+"\n"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			root := t.TempDir()
+			dpkgDeb(t, "-x", mf, root)
+			cmd := exec.Command("/bin/sh", "-c", strings.ReplaceAll(line, AppsDir, root+AppsDir))
+			cmd.Env = []string{"PATH=" + fake + ":/usr/bin:/bin"}
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("%s: %v\n%s", line, err, out)
+			}
+			got, _ := os.ReadFile(log)
+			if n := strings.Count(string(got), "application:import-json --file "); n < 8 {
+				t.Errorf("the printed command imported %d definitions:\n%s", n, got)
 			}
 		})
 		t.Run("not configure", func(t *testing.T) {
@@ -346,8 +379,8 @@ func TestPackages(t *testing.T) {
 			t.Fatalf("%s -version: %v", app, err)
 		}
 		line := string(out)
-		if !strings.HasPrefix(line, app+" github.com/spoje-net/isptools ") {
-			t.Errorf("%s -version = %q", app, line)
+		if f := strings.Fields(line); len(f) < 2 || f[0] != app || f[1] != field(t, bin, "Version") {
+			t.Errorf("%s -version = %q, want %s and the package version %s", app, line, app, field(t, bin, "Version"))
 		}
 		t.Logf("%s", strings.TrimSpace(line))
 	})
@@ -467,4 +500,101 @@ func TestDebArch(t *testing.T) {
 			t.Errorf("debArch(%s) = %s, want %s", in, got, want)
 		}
 	}
+}
+
+// TestDocumentation extracts the binaries package and checks its man
+// pages and documentation against the definitions.
+func TestDocumentation(t *testing.T) {
+	needDpkgDeb(t)
+	apps, bin, _ := debs(t)
+	root := t.TempDir()
+	dpkgDeb(t, "-x", bin, root)
+	defs, err := definitionsOf(apps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, haveGroff := exec.LookPath("groff")
+	for _, def := range defs {
+		t.Run("man "+def.Executable, func(t *testing.T) {
+			f, err := os.Open(filepath.Join(root, "usr/share/man/man1", def.Executable+".1.gz"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			zr, err := gzip.NewReader(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			page, err := io.ReadAll(zr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !zr.ModTime.IsZero() || zr.Name != "" {
+				t.Errorf("gzip header carries a time %v or name %q", zr.ModTime, zr.Name)
+			}
+			if want := appkit.ManPage(def, testVersion, time.Unix(testEpoch, 0)); !bytes.Equal(page, want) {
+				t.Errorf("man page differs from the definition's:\n%s", page)
+			}
+			for _, v := range def.Environment {
+				if !bytes.Contains(page, []byte(".B "+v.Name+"\n")) {
+					t.Errorf("man page lacks %s", v.Name)
+				}
+			}
+			for _, ec := range def.ExitCodes {
+				if !bytes.Contains(page, fmt.Appendf(nil, ".B %d\n", ec.Code)) {
+					t.Errorf("man page lacks exit code %d", ec.Code)
+				}
+			}
+			if haveGroff != nil {
+				t.Log("groff not installed: the man page is not rendered")
+				return
+			}
+			cmd := exec.Command("groff", "-man", "-Tutf8", "-ww", "-z")
+			cmd.Stdin = bytes.NewReader(page)
+			if out, err := cmd.CombinedOutput(); err != nil || len(out) > 0 {
+				t.Errorf("groff: %v\n%s", err, out)
+			}
+		})
+	}
+	t.Run("example.env", func(t *testing.T) {
+		path := filepath.Join(root, "usr/share/doc/isptools/example.env")
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vars, err := appkit.LoadDotenv(path)
+		if err != nil {
+			t.Fatalf("example.env does not parse: %v", err)
+		}
+		// Uncommented are exactly the variables every use requires.
+		for _, def := range defs {
+			for _, v := range def.Environment {
+				if !bytes.Contains(raw, []byte("\n"+v.Name+"=")) && !bytes.Contains(raw, []byte("\n#"+v.Name+"=")) {
+					t.Errorf("example.env lacks %s (%s)", v.Name, def.Executable)
+				}
+				if _, set := vars[v.Name]; set && !v.Required {
+					t.Errorf("example.env sets the optional %s", v.Name)
+				}
+			}
+		}
+		for _, name := range []string{"ABRAFLEXI_URL", "ABRAFLEXI_LOGIN", "ABRAFLEXI_PASSWORD", "ABRAFLEXI_COMPANY"} {
+			if v, ok := vars[name]; !ok || v != "" {
+				t.Errorf("example.env: %s = %q %v, want it present and empty", name, v, ok)
+			}
+		}
+		if !bytes.Contains(raw, []byte("#EASE_LOGGER='console'\n")) && !bytes.Contains(raw, []byte("#EASE_LOGGER=console\n")) {
+			t.Errorf("example.env does not give the binary default of EASE_LOGGER:\n%s", raw)
+		}
+	})
+	t.Run("README", func(t *testing.T) {
+		raw, err := os.ReadFile(filepath.Join(root, "usr/share/doc/isptools/README"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range append(slices.Clone(apps), "example.env", "multiflexi-cli application:import-json", testVersion) {
+			if !bytes.Contains(raw, []byte(want)) {
+				t.Errorf("README lacks %q", want)
+			}
+		}
+	})
 }

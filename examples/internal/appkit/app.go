@@ -12,9 +12,10 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
-	"strings"
 	"syscall"
 	"time"
+
+	"github.com/spoje-net/isptools/examples/multiflexi"
 )
 
 // RunFunc is the body of an app. It reads its configuration from env,
@@ -31,6 +32,11 @@ type App struct {
 	Name string
 	// Body is the app's work.
 	Body RunFunc
+	// Definition is the app's MultiFlexi definition: the source of the
+	// -h text and of the configuration check before Body
+	// ([CheckDefinition]). [Main] looks it up by Name; nil means a generic
+	// help and no check.
+	Definition *multiflexi.Definition
 	// DefaultResultFile is the RESULT_FILE default; empty means
 	// php://stdout (the default of every PHP isp-tools app).
 	DefaultResultFile string
@@ -51,8 +57,12 @@ type App struct {
 
 // Main runs an app called name with body and exits the process; see
 // [App.Main].
+//
+// The app's MultiFlexi definition is the one whose executable is name; an
+// app without one (a test) gets the generic help.
 func Main(name string, body RunFunc) {
-	(&App{Name: name, Body: body}).Main()
+	def, _ := multiflexi.Lookup(name)
+	(&App{Name: name, Body: body, Definition: def}).Main()
 }
 
 // Main runs the app with the process arguments and standard streams, with
@@ -72,17 +82,25 @@ func (a *App) Main() {
 // the program name. It returns the exit code, which is 2 only when the body
 // returned a report with ExitCode 2:
 //
-//   - -h/--help: usage on stderr, 0.
-//   - a flag error or a stray argument: the error and usage on stderr, 1.
-//   - -version: the version line on stdout, 0.
+//   - -h/--help: the help ([WriteHelp]) on stdout, 0.
+//   - a flag error or a stray argument: the error, the usage line and a
+//     pointer to -h on stderr, 1.
+//   - -version: the version line ([VersionString]) on stdout, 0.
 //
 // Otherwise it loads the .env file (-e/--environment, else DefaultEnvFile
-// when present), builds the logger from EASE_LOGGER and APP_DEBUG, runs
-// Body (unless the configuration is already invalid), recovers a panic of
-// Body, finalizes the report ([Report.Finalize]), logs its decisions
-// ([Report.LogDecisions]), writes it to -o/--output,
-// else RESULT_FILE, else DefaultResultFile, and logs a one-line summary
-// ([Emit]). Any error makes it return 1.
+// when present), builds the logger from EASE_LOGGER and APP_DEBUG, and
+// checks the configuration before Body can change anything: the
+// variables of the definition ([CheckDefinition]) and the report
+// destination -o/--output, else RESULT_FILE, else DefaultResultFile
+// ([CheckDestination]; an unusable one is a RESULT_FILE problem and the
+// report goes to stdout instead). Then it runs Body, which reads the rest
+// of its configuration and must stop at [Env.Err] before any I/O. When
+// the configuration has problems, the run fails with the [ConfigError]
+// (every problem once; it replaces Body's message and error, which only
+// follow from it). A panic of Body is recovered. Finally it finalizes the
+// report ([Report.Finalize]), logs its decisions ([Report.LogDecisions])
+// and writes it ([Emit]; when that fails, the report also goes to
+// stdout). Any error makes it return 1.
 func (a *App) Run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -92,28 +110,26 @@ func (a *App) Run(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}()
 
 	flags := flag.NewFlagSet(a.Name, flag.ContinueOnError)
-	flags.SetOutput(stderr)
+	flags.SetOutput(io.Discard)
 	var envFile, output string
 	var showVersion bool
-	flags.StringVar(&envFile, "e", "", "load environment variables from `FILE` (variables already set win)")
-	flags.StringVar(&envFile, "environment", "", "same as -e")
-	flags.StringVar(&output, "o", "", "write the JSON report to `FILE` (overrides RESULT_FILE; php://stdout and php://stderr are the standard streams)")
-	flags.StringVar(&output, "output", "", "same as -o")
-	flags.BoolVar(&showVersion, "version", false, "print the version and exit")
-	flags.Usage = func() {
-		fmt.Fprintf(flags.Output(), "Usage: %s [-e|--environment FILE] [-o|--output FILE] [-version]\n\n", a.Name)
-		fmt.Fprintf(flags.Output(), "Configuration is read from environment variables (see the app's MultiFlexi definition).\n\n")
-		flags.PrintDefaults()
-	}
+	flags.StringVar(&envFile, "e", "", "")
+	flags.StringVar(&envFile, "environment", "", "")
+	flags.StringVar(&output, "o", "", "")
+	flags.StringVar(&output, "output", "", "")
+	flags.BoolVar(&showVersion, "version", false, "")
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			if err := WriteHelp(stdout, a.Name, a.Definition); err != nil {
+				return ExitError
+			}
 			return ExitOK
 		}
-		return ExitError // flag has printed the error and the usage
+		a.usageError(stderr, err.Error())
+		return ExitError
 	}
 	if flags.NArg() > 0 {
-		fmt.Fprintf(stderr, "%s: unexpected argument %q\n", a.Name, flags.Arg(0))
-		flags.Usage()
+		a.usageError(stderr, fmt.Sprintf("unexpected argument %q", flags.Arg(0)))
 		return ExitError
 	}
 	set := map[string]bool{}
@@ -156,14 +172,23 @@ func (a *App) Run(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if dotenvErr != nil {
 		env.Errorf("environment file: %v", dotenvErr)
 	}
-	dest := output
+	dest, fromFlag := output, true
 	if !(set["o"] || set["output"]) || dest == "" {
 		def := a.DefaultResultFile
 		if def == "" {
 			def = DestStdout
 		}
-		dest = env.String("RESULT_FILE", def)
+		dest, fromFlag = env.String("RESULT_FILE", def), false
 	}
+	if err := CheckDestination(dest); err != nil {
+		via := ""
+		if fromFlag {
+			via = " (from -o)"
+		}
+		env.Errorf("RESULT_FILE=%s%s: the report cannot be written there: %v; it goes to stdout instead", quoteValue(dest), via, err)
+		dest = DestStdout
+	}
+	CheckDefinition(env, a.Definition)
 
 	logger, closeLog := NewLogger(LogConfig{
 		Tag:        a.Name,
@@ -174,18 +199,20 @@ func (a *App) Run(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	})
 	defer closeLog()
 
-	// Work.
-	var report *Report
-	runErr := configError(logger, env)
-	if runErr == nil {
-		logger.Debug("starting", "app", a.Name, "report", dest)
-		report, runErr = a.call(ctx, env, logger)
-		if runErr == nil {
-			runErr = configError(logger, env)
-		}
-	}
+	// Work. Body runs even when the configuration already has problems,
+	// so that it adds its own; it stops at env.Err before any I/O.
+	logger.Debug("starting", "app", a.Name, "report", dest)
+	report, runErr := a.call(ctx, env, logger)
 	if report == nil {
 		report = &Report{}
+	}
+	if cerr := env.Err(); cerr != nil {
+		logConfigError(logger, cerr)
+		if runErr != nil && !isConfigError(runErr) {
+			logger.Debug("error following from the configuration", "error", runErr)
+		}
+		runErr = cerr
+		report.Message = ""
 	}
 	code = report.Finalize(a.Name, a.now(), runErr)
 	report.LogDecisions(ctx, logger)
@@ -195,18 +222,27 @@ func (a *App) Run(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return code
 }
 
-// configError logs every configuration error of env and returns one error
-// summarising them, or nil.
-func configError(log *slog.Logger, env *Env) error {
-	err := env.Err()
-	if err == nil {
-		return nil
+// usageError prints a flag error, the usage line and a pointer to -h.
+func (a *App) usageError(stderr io.Writer, msg string) {
+	fmt.Fprintf(stderr, "%s: %s\n%s\nRun '%s -h' for the options, variables and exit codes.\n", a.Name, msg, usageLine(a.Name), a.Name)
+}
+
+// logConfigError logs every problem of a configuration error, one line
+// each.
+func logConfigError(log *slog.Logger, err error) {
+	var ce *ConfigError
+	if !errors.As(err, &ce) {
+		log.Error("configuration error", "error", err.Error())
+		return
 	}
-	lines := strings.Split(err.Error(), "\n")
-	for _, l := range lines {
-		log.Error("configuration error", "error", l)
+	for _, p := range ce.Problems {
+		log.Error("configuration error", "error", p)
 	}
-	return fmt.Errorf("invalid configuration: %s", strings.Join(lines, "; "))
+}
+
+func isConfigError(err error) bool {
+	var ce *ConfigError
+	return errors.As(err, &ce)
 }
 
 // call runs Body, turning a panic into an error.
@@ -237,53 +273,25 @@ func (a *App) buildInfo() (*debug.BuildInfo, bool) {
 	return debug.ReadBuildInfo()
 }
 
-// VersionString formats the -version line: the app name, the main module
-// path and version, and the vcs revision (with "+dirty" when modified) and
-// time when the binary was built from a version-controlled checkout.
-func VersionString(name string, info *debug.BuildInfo, ok bool) string {
-	if !ok || info == nil {
-		return name + " (version unknown: no build information)"
-	}
-	version := info.Main.Version
-	if version == "" {
-		version = "(devel)"
-	}
-	var rev, vcsTime string
-	var modified bool
-	for _, s := range info.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.time":
-			vcsTime = s.Value
-		case "vcs.modified":
-			modified = s.Value == "true"
-		}
-	}
-	line := fmt.Sprintf("%s %s %s", name, info.Main.Path, version)
-	if rev != "" {
-		if modified {
-			rev += "+dirty"
-		}
-		line += " commit " + rev
-		if vcsTime != "" {
-			line += " (" + vcsTime + ")"
-		}
-	}
-	if info.GoVersion != "" {
-		line += " " + info.GoVersion
-	}
-	return line
-}
-
 // Emit writes r to dest with [WriteReport] and logs the one-line summary
 // (the message with status, exit code and destination) at info, warn or
-// error level according to the status. A write failure is logged and
-// returned.
+// error level according to the status. When writing to dest fails, the
+// failure is logged, the report is marked failed (status error, exit code
+// 1, the failure added to the message) and written to stdout as well, so
+// it is never lost; the write error is returned.
 func Emit(ctx context.Context, log *slog.Logger, dest string, r *Report, stdout, stderr io.Writer) error {
-	if err := WriteReport(dest, r, stdout, stderr); err != nil {
-		log.Error("writing the report failed", "report", dest, "error", err)
-		return err
+	werr := WriteReport(dest, r, stdout, stderr)
+	if werr != nil {
+		log.Error("writing the report failed; writing it to stdout instead", "report", dest, "error", werr)
+		r.Status, r.ExitCode = StatusError, ExitError
+		r.Message += fmt.Sprintf("; writing the report to RESULT_FILE=%s failed: %v", quoteValue(dest), werr)
+		r.SetMetric("exit_code", ExitError)
+		if dest != DestStdout {
+			if err := WriteReport(DestStdout, r, stdout, stderr); err != nil {
+				log.Error("writing the report to stdout failed", "error", err)
+			}
+		}
+		dest = DestStdout
 	}
 	level := slog.LevelInfo
 	switch r.Status {
@@ -293,5 +301,5 @@ func Emit(ctx context.Context, log *slog.Logger, dest string, r *Report, stdout,
 		level = slog.LevelError
 	}
 	log.Log(ctx, level, r.Message, "status", string(r.Status), "exitcode", r.ExitCode, "report", dest)
-	return nil
+	return werr
 }

@@ -92,8 +92,8 @@ func TestRunFlagErrorsNeverExit2(t *testing.T) {
 func TestRunHelp(t *testing.T) {
 	for _, arg := range []string{"-h", "--help"} {
 		res := run(testApp(t, nil, okBody), arg)
-		if res.code != 0 || !strings.Contains(res.stderr, "-environment FILE") || !strings.Contains(res.stderr, "-output FILE") {
-			t.Errorf("%s: exit %d, stderr:\n%s", arg, res.code, res.stderr)
+		if res.code != 0 || !strings.Contains(res.stdout, "--environment FILE") || !strings.Contains(res.stdout, "--output FILE") || res.stderr != "" {
+			t.Errorf("%s: exit %d, stdout:\n%s\nstderr:\n%s", arg, res.code, res.stdout, res.stderr)
 		}
 	}
 }
@@ -112,11 +112,11 @@ func TestRunVersion(t *testing.T) {
 		}, true
 	}
 	res := run(a, "-version")
-	want := "testapp github.com/spoje-net/isptools v0.3.0 commit 7140606abc+dirty (2026-01-02T03:04:05Z) go1.26.8\n"
+	want := "testapp 0.3.0 (github.com/spoje-net/isptools, commit 7140606abc+dirty, go1.26.8)\n"
 	if res.code != 0 || res.stdout != want {
 		t.Errorf("exit %d stdout %q, want %q", res.code, res.stdout, want)
 	}
-	if got := VersionString("x", nil, false); !strings.Contains(got, "version unknown") {
+	if got := VersionString("x", nil, false); got != "x unknown (no build information)" {
 		t.Errorf("no build info: %q", got)
 	}
 	// The real build info of the test binary works too.
@@ -175,18 +175,21 @@ func TestRunDefaultEnvFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := run(a)
-	if res.code != 1 || !strings.Contains(res.report(t)["message"].(string), ".env:1: expected KEY=VALUE") {
+	if res.code != 1 || !strings.Contains(res.report(t)["message"].(string), a.DefaultEnvFile+": ") || !strings.Contains(res.report(t)["message"].(string), "GREETING") {
 		t.Fatalf("broken default .env: exit %d, %s", res.code, res.stdout)
 	}
 }
 
 func TestRunBadEnvironmentFileReportsError(t *testing.T) {
-	called := false
-	a := testApp(t, nil, func(context.Context, *Env, *slog.Logger) (*Report, error) { called = true; return nil, nil })
+	sawErr := false
+	a := testApp(t, nil, func(_ context.Context, env *Env, _ *slog.Logger) (*Report, error) {
+		sawErr = env.Err() != nil
+		return nil, env.Err()
+	})
 	missing := filepath.Join(t.TempDir(), "nope.env")
 	res := run(a, "-e", missing)
-	if res.code != 1 || called {
-		t.Fatalf("exit %d, body called %v", res.code, called)
+	if res.code != 1 || !sawErr {
+		t.Fatalf("exit %d, body saw the error %v", res.code, sawErr)
 	}
 	rep := res.report(t)
 	if rep["status"] != "error" || !strings.Contains(rep["message"].(string), missing) {
@@ -195,14 +198,14 @@ func TestRunBadEnvironmentFileReportsError(t *testing.T) {
 }
 
 func TestRunInvalidConfigurationListsAllVariables(t *testing.T) {
-	called := false
-	a := testApp(t, map[string]string{"APP_DEBUG": "perhaps", "EASE_LOGGER": "console"}, func(context.Context, *Env, *slog.Logger) (*Report, error) {
-		called = true
-		return nil, nil
+	sawErr := false
+	a := testApp(t, map[string]string{"APP_DEBUG": "perhaps", "EASE_LOGGER": "console"}, func(_ context.Context, env *Env, _ *slog.Logger) (*Report, error) {
+		sawErr = env.Err() != nil // the body is told before it does anything
+		return &Report{Message: "ignored"}, nil
 	})
 	res := run(a)
-	if res.code != 1 || called {
-		t.Fatalf("exit %d, body called %v", res.code, called)
+	if res.code != 1 || !sawErr {
+		t.Fatalf("exit %d, body saw the error %v", res.code, sawErr)
 	}
 	if !strings.Contains(res.report(t)["message"].(string), `APP_DEBUG="perhaps": not a boolean`) {
 		t.Errorf("message: %v", res.report(t)["message"])
@@ -329,8 +332,8 @@ func TestRunOutputDestinations(t *testing.T) {
 	}
 	// An unwritable destination turns success into exit 1.
 	res = run(testApp(t, nil, okBody), "-o", filepath.Join(dir, "missing", "r.json"))
-	if res.code != 1 || !strings.Contains(res.stderr, "writing the report failed") {
-		t.Errorf("unwritable: exit %d\n%s", res.code, res.stderr)
+	if res.code != 1 || !strings.Contains(res.stderr, "RESULT_FILE=") || !strings.Contains(res.stdout, `"status": "error"`) {
+		t.Errorf("unwritable: exit %d\nstdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
 	}
 }
 

@@ -10,10 +10,18 @@
 //
 // [App.Run] does everything around the app's [RunFunc]:
 //
-//   - Flags -e/--environment FILE (load a .env file; variables already in
-//     the environment win; without the flag ./.env is loaded when present),
-//     -o/--output FILE (the report destination, overriding RESULT_FILE) and
-//     -version.
+//   - Flags -e/--environment FILE (load a .env file with godotenv;
+//     variables already in the environment win; without the flag ./.env is
+//     loaded when present), -o/--output FILE (the report destination,
+//     overriding RESULT_FILE), -version (the Debian package version) and
+//     -h (the app's description, variables, exit codes and an example from
+//     its MultiFlexi definition, [WriteHelp]; [ManPage] renders the same
+//     as a man page).
+//   - One configuration check before anything changes: the definition's
+//     required and typed variables ([CheckDefinition]), the report
+//     destination ([CheckDestination]) and the app's own getters all
+//     record into [Env]; the run then fails with one [ConfigError] naming
+//     every problem once (secrets masked).
 //   - Exit codes: 0 success (warnings included), 1 any error, 2 only when
 //     the app's report says so (Pipeline B: payment not auto-matched). Go's
 //     own exit status 2 never escapes: flag errors exit 1 and a panic of

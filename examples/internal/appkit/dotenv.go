@@ -1,19 +1,23 @@
 package appkit
 
 import (
-	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
+
+	"github.com/joho/godotenv"
 )
 
-// envName is the syntax of a variable name in a .env file.
+// envName is the syntax of a variable name that the environment can carry.
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // LoadDotenv reads and parses the .env file at path. See [ParseDotenv] for
-// the syntax.
+// the syntax. An error opening the file is returned as is (so
+// errors.Is(err, fs.ErrNotExist) works).
 func LoadDotenv(path string) (map[string]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -23,112 +27,38 @@ func LoadDotenv(path string) (map[string]string, error) {
 	return ParseDotenv(path, f)
 }
 
-// ParseDotenv parses .env syntax from r; name is used in error messages.
+// ParseDotenv parses .env syntax from r with github.com/joho/godotenv; name
+// is used in error messages.
 //
-// Each non-blank line that is not a comment (first non-space character #)
-// is KEY=VALUE, optionally prefixed with "export ". Whitespace around the
-// key and an unquoted value is trimmed, and an unquoted value ends at " #"
-// (an inline comment). A value in single quotes is taken literally; a value
-// in double quotes may contain the escapes \n, \t, \r, \" and \\. Nothing
-// may follow the closing quote except a comment. A later definition of the
-// same key wins. Errors name the file and the line.
+// The syntax is godotenv's: KEY=VALUE lines, optionally prefixed with
+// "export "; # starts a comment line, and " #" an inline comment after an
+// unquoted value; single-quoted values are literal; double-quoted values
+// know \n and \r and, like unquoted values, expand ${NAME} and $NAME from
+// the variables defined earlier in the same file (so write a password with
+// a $ in single quotes). A later definition of the same key wins. A UTF-8
+// byte order mark is ignored, and every name must be a valid environment
+// variable name (letters, digits, _), which godotenv alone does not check.
+// Whether the environment wins over the file is decided by [Env], not
+// here.
 func ParseDotenv(name string, r io.Reader) (map[string]string, error) {
-	vars := make(map[string]string)
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
-	lineNo := 0
-	for sc.Scan() {
-		lineNo++
-		line := strings.TrimSpace(sc.Text())
-		if lineNo == 1 {
-			line = strings.TrimPrefix(line, "\uFEFF")
-		}
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		if rest, ok := strings.CutPrefix(line, "export "); ok {
-			line = strings.TrimSpace(rest)
-		}
-		key, raw, ok := strings.Cut(line, "=")
-		if !ok {
-			return nil, fmt.Errorf("%s:%d: expected KEY=VALUE", name, lineNo)
-		}
-		key = strings.TrimSpace(key)
-		if !envName.MatchString(key) {
-			return nil, fmt.Errorf("%s:%d: invalid variable name %q", name, lineNo, key)
-		}
-		val, err := dotenvValue(strings.TrimSpace(raw))
-		if err != nil {
-			return nil, fmt.Errorf("%s:%d: %s: %w", name, lineNo, key, err)
-		}
-		vars[key] = val
+	src, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s:%d: %w", name, lineNo+1, err)
+	src = bytes.TrimPrefix(src, []byte("\uFEFF"))
+	vars, err := godotenv.UnmarshalBytes(src)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	var bad []string
+	for k := range vars {
+		if !envName.MatchString(k) {
+			bad = append(bad, fmt.Sprintf("%q", k))
+		}
+	}
+	if len(bad) > 0 {
+		slices.Sort(bad)
+		return nil, fmt.Errorf("%s: invalid variable name %s", name, strings.Join(bad, ", "))
 	}
 	return vars, nil
-}
-
-// dotenvValue decodes the (already trimmed) right-hand side of a line.
-func dotenvValue(raw string) (string, error) {
-	if raw == "" {
-		return "", nil
-	}
-	switch raw[0] {
-	case '\'':
-		end := strings.IndexByte(raw[1:], '\'')
-		if end < 0 {
-			return "", fmt.Errorf("unterminated single-quoted value")
-		}
-		if err := afterQuote(raw[end+2:]); err != nil {
-			return "", err
-		}
-		return raw[1 : end+1], nil
-	case '"':
-		var b strings.Builder
-		for i := 1; i < len(raw); i++ {
-			c := raw[i]
-			switch {
-			case c == '"':
-				if err := afterQuote(raw[i+1:]); err != nil {
-					return "", err
-				}
-				return b.String(), nil
-			case c == '\\' && i+1 < len(raw):
-				i++
-				switch raw[i] {
-				case 'n':
-					b.WriteByte('\n')
-				case 't':
-					b.WriteByte('\t')
-				case 'r':
-					b.WriteByte('\r')
-				case '"', '\\', '$':
-					b.WriteByte(raw[i])
-				default:
-					b.WriteByte('\\')
-					b.WriteByte(raw[i])
-				}
-			default:
-				b.WriteByte(c)
-			}
-		}
-		return "", fmt.Errorf("unterminated double-quoted value")
-	}
-	if i := strings.Index(raw, " #"); i >= 0 {
-		raw = raw[:i]
-	}
-	if i := strings.Index(raw, "\t#"); i >= 0 {
-		raw = raw[:i]
-	}
-	return strings.TrimSpace(raw), nil
-}
-
-// afterQuote checks what follows a closing quote: nothing or a comment.
-func afterQuote(rest string) error {
-	rest = strings.TrimSpace(rest)
-	if rest == "" || strings.HasPrefix(rest, "#") {
-		return nil
-	}
-	return fmt.Errorf("unexpected text after closing quote")
 }

@@ -3,6 +3,7 @@ package appkit
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,8 +24,8 @@ type Env struct {
 	lookup func(string) (string, bool)
 	file   map[string]string
 
-	mu   sync.Mutex
-	errs []error
+	mu       sync.Mutex
+	problems []problem
 }
 
 // NewEnv returns an Env that looks variables up with lookup (typically
@@ -53,28 +54,119 @@ func (e *Env) value(name string) string {
 	return strings.TrimSpace(v)
 }
 
-// Errorf records a configuration error. Apps use it for checks the typed
-// getters cannot express; the error text should name the variable. An
-// error with the same text as one already recorded (a bad variable read
-// twice) is recorded once.
+// Errorf records a configuration problem. Apps use it for checks the
+// typed getters cannot express; the text should start with the variable's
+// name (NAME=value: what is wrong, or NAME is required ...). Every line of
+// the text is one problem. Prefixes such as "notify: invalid
+// configuration: " are dropped, since the report adds its own
+// ([ConfigError]); the value of a secret variable ([IsSecretKey]) is
+// masked; and a problem about a variable that already has one, or with
+// the text of one already recorded, is dropped: every variable is
+// reported once, with the first problem found.
 func (e *Env) Errorf(format string, args ...any) {
-	err := fmt.Errorf(format, args...)
+	text := fmt.Errorf(format, args...).Error()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for _, old := range e.errs {
-		if old.Error() == err.Error() {
+	for _, line := range strings.Split(text, "\n") {
+		e.record(line)
+	}
+}
+
+// record adds one problem line; e.mu is held.
+func (e *Env) record(line string) {
+	line = strings.TrimSpace(line)
+	for {
+		loc := configPrefix.FindStringIndex(line)
+		if loc == nil {
+			break
+		}
+		line = line[loc[1]:]
+	}
+	if line == "" {
+		return
+	}
+	name := ""
+	if m := problemVar.FindStringSubmatch(line); m != nil {
+		name = m[1]
+		if IsSecretKey(name) {
+			line = maskValue(line, name)
+		}
+	}
+	for _, p := range e.problems {
+		if p.text == line || (name != "" && p.name == name) {
 			return
 		}
 	}
-	e.errs = append(e.errs, err)
+	e.problems = append(e.problems, problem{name: name, text: line})
 }
 
-// Err returns every configuration error recorded so far, joined with
-// [errors.Join], or nil.
+// problem is one recorded configuration problem.
+type problem struct {
+	name string // the variable it is about, "" when unknown
+	text string
+}
+
+var (
+	// configPrefix matches the prefixes libraries put before their
+	// configuration errors ("invalid configuration: ", "notify: invalid
+	// configuration: ").
+	configPrefix = regexp.MustCompile(`^(?:[a-z][a-z0-9_./-]*: )*invalid configuration: `)
+	// problemVar matches the variable a problem text starts with.
+	problemVar = regexp.MustCompile(`^([A-Z][A-Z0-9_]*)(?:[ =:(]|$)`)
+)
+
+// maskValue replaces the value in "NAME=value: ..." with [Redacted].
+func maskValue(line, name string) string {
+	rest, ok := strings.CutPrefix(line, name+"=")
+	if !ok {
+		return line
+	}
+	if q, err := strconv.QuotedPrefix(rest); err == nil {
+		return name + "=" + Redacted + rest[len(q):]
+	}
+	if i := strings.Index(rest, ": "); i >= 0 {
+		return name + "=" + Redacted + rest[i:]
+	}
+	return name + "=" + Redacted
+}
+
+// Err returns every configuration problem recorded so far as a
+// [*ConfigError], or nil.
 func (e *Env) Err() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return errors.Join(e.errs...)
+	if len(e.problems) == 0 {
+		return nil
+	}
+	ce := &ConfigError{}
+	for _, p := range e.problems {
+		ce.Problems = append(ce.Problems, p.text)
+	}
+	return ce
+}
+
+// ConfigError is every configuration problem of a run, each a line
+// starting with the variable it is about (NAME="value": what is wrong, or
+// NAME is required but not set). It is how every app reports a bad
+// configuration: "invalid configuration: " and the problems separated by
+// "; ".
+type ConfigError struct {
+	// Problems are the problem texts in the order found.
+	Problems []string
+}
+
+// Error implements error.
+func (e *ConfigError) Error() string {
+	return "invalid configuration: " + strings.Join(e.Problems, "; ")
+}
+
+// Unwrap returns every problem as an error.
+func (e *ConfigError) Unwrap() []error {
+	out := make([]error, len(e.Problems))
+	for i, p := range e.Problems {
+		out[i] = errors.New(p)
+	}
+	return out
 }
 
 // String returns the value of name, or def when it is unset or empty.
@@ -83,6 +175,18 @@ func (e *Env) String(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// StringOrEmpty returns the trimmed value of name when it is set, even
+// when empty, and def only when it is unset: for variables whose empty
+// value means something (INET_CONTRACT_TYPE= counts every contract type,
+// unset means the default type).
+func (e *Env) StringOrEmpty(name, def string) string {
+	v, ok := e.Lookup(name)
+	if !ok {
+		return def
+	}
+	return strings.TrimSpace(v)
 }
 
 // Required returns the value of name and records an error when it is unset

@@ -81,7 +81,7 @@ func TestBlockReportStatus(t *testing.T) {
 		status string
 		msg    string
 	}{
-		{"success", &dunning.BlockResult{Decisions: []dunning.BlockDecision{blocked, {Customer: customer("V"), Reason: dunning.ReasonVIPSkipped}}}, 0, "success", "Blocked 1 customers (1 newly, 1 IPs)"},
+		{"success", &dunning.BlockResult{Decisions: []dunning.BlockDecision{blocked, {Customer: customer("V"), Reason: dunning.ReasonVIPSkipped}}}, 0, "success", "1 customers blocked, 1 newly (1 IPs)"},
 		{"no ip is a warning", &dunning.BlockResult{Decisions: []dunning.BlockDecision{blocked, {Customer: customer("N"), Reason: dunning.ReasonNoIPFound}}}, 0, "warning", "1 without IP"},
 		{"error", &dunning.BlockResult{Decisions: []dunning.BlockDecision{{Customer: customer("E"), Reason: dunning.ReasonErrorBlocking, Err: errors.New("x")}}}, 1, "error", "1 errors"},
 		{"not a cut day", &dunning.BlockResult{Decisions: []dunning.BlockDecision{{Customer: customer("A"), Reason: dunning.ReasonWouldBlock, Newly: []netip.Addr{ip}}},
@@ -165,4 +165,66 @@ func TestEnvReaders(t *testing.T) {
 	if l := UnblockLabels(only); l.VIP != "VIP" || l.Disconnected != "CUT" || l.ThirdReminder != "UPOMINKA3" {
 		t.Errorf("unblock labels %+v", l)
 	}
+}
+
+// TestBlockReportRerunSummary: a second run, in which every labelled
+// customer is already blocked, says so first: "N customers blocked, 0
+// newly".
+func TestBlockReportRerunSummary(t *testing.T) {
+	ip := netip.MustParseAddr("10.0.0.1")
+	var ds []dunning.BlockDecision
+	for _, code := range []string{"A", "B", "C"} {
+		ds = append(ds, dunning.BlockDecision{Customer: customer(code), Reason: dunning.ReasonBlocked, IPs: []netip.Addr{ip}})
+	}
+	_, m := finalize(t, BlockReport(&dunning.BlockResult{Decisions: ds}))
+	if got, want := m["message"], "3 customers blocked, 0 newly (0 IPs), 0 skipped (0 without IP), 0 errors"; got != want {
+		t.Errorf("message %q, want %q", got, want)
+	}
+	_, m = finalize(t, BlockReport(&dunning.BlockResult{Decisions: ds, DryRun: true}))
+	if got := m["message"].(string); !strings.Contains(got, "3 customers would be blocked, 0 newly") {
+		t.Errorf("dry-run message %q", got)
+	}
+}
+
+// TestPHPMetricNames: the reports carry the metrics of the PHP tools, with
+// their meaning, beside ours.
+func TestPHPMetricNames(t *testing.T) {
+	ip := netip.MustParseAddr("10.0.0.1")
+	metrics := func(r map[string]any) map[string]any { return r["metrics"].(map[string]any) }
+	check := func(t *testing.T, got map[string]any, want map[string]int) {
+		t.Helper()
+		for name, n := range want {
+			if got[name] != float64(n) {
+				t.Errorf("metric %s = %v, want %d (metrics %v)", name, got[name], n, got)
+			}
+		}
+	}
+	t.Run("blocknet", func(t *testing.T) {
+		_, m := finalize(t, BlockReport(&dunning.BlockResult{Decisions: []dunning.BlockDecision{
+			{Customer: customer("A"), Reason: dunning.ReasonBlocked, IPs: []netip.Addr{ip}, Newly: []netip.Addr{ip}},
+			{Customer: customer("V"), Reason: dunning.ReasonVIPSkipped},
+			{Customer: customer("N"), Reason: dunning.ReasonNoDisconnectSkipped},
+			{Customer: customer("X"), Reason: dunning.ReasonNoIPFound},
+			{Customer: customer("E"), Reason: dunning.ReasonErrorBlocking, Err: errors.New("x")},
+		}}))
+		check(t, metrics(m), map[string]int{"disconnected_total": 5, "blocked": 1, "vip_skipped": 1, "nodisconnect_skipped": 1, "no_ip": 1, "errors": 1})
+	})
+	t.Run("unblocknet", func(t *testing.T) {
+		_, m := finalize(t, UnblockReport(&dunning.UnblockResult{Decisions: []dunning.UnblockDecision{
+			{Customer: customer("A"), Reason: dunning.ReasonUnblocked, IPs: []netip.Addr{ip}, Newly: []netip.Addr{ip}},
+			{Customer: customer("B"), Reason: dunning.ReasonStillOwes},
+			{Customer: customer("C"), Reason: dunning.ReasonNoIPLabelCleared},
+			{Customer: customer("D"), Reason: dunning.ReasonErrorRemovingLabel, Err: errors.New("x")},
+		}}))
+		check(t, metrics(m), map[string]int{"disconnected_total": 4, "still_owing": 1, "unblocked": 1, "labels_cleared": 2, "no_ip": 1, "errors": 1})
+	})
+	t.Run("abraflexi-mark-defaulters", func(t *testing.T) {
+		_, m := finalize(t, MarkReport(&dunning.MarkResult{Decisions: []dunning.MarkDecision{
+			{Customer: customer("A"), Reason: dunning.ReasonMarked},
+			{Customer: customer("V"), Reason: dunning.ReasonVIPSkipped},
+			{Customer: customer("P"), Reason: dunning.ReasonNoDebtSkipped},
+			{Customer: customer("E"), Reason: dunning.ReasonErrorMarking, Err: errors.New("x")},
+		}}))
+		check(t, metrics(m), map[string]int{"checked": 4, "marked": 1, "skipped": 2, "errors": 1})
+	})
 }

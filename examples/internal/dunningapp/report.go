@@ -98,8 +98,12 @@ func MarkReport(res *dunning.MarkResult) *appkit.Report {
 			Why: reasonWhy[d.Reason], UnpaidInvoices: d.Debt.Count(), Due: due(d.Debt), Error: errText(d.Err)})
 	}
 	skipped := c[dunning.ReasonVIPSkipped] + c[dunning.ReasonNoDisconnectSkipped] + c[dunning.ReasonNoContractSkipped] + c[dunning.ReasonNoDebtSkipped]
+	// checked, marked, skipped and errors (set by finish) are the PHP
+	// tool's metrics, with its meaning: checked counts the customers with
+	// the third-reminder label examined.
 	for name, n := range map[string]int{
-		"marked": c[dunning.ReasonMarked], "already_marked": c[dunning.ReasonAlreadyMarked], "skipped": skipped,
+		"checked": c.Total(),
+		"marked":  c[dunning.ReasonMarked], "already_marked": c[dunning.ReasonAlreadyMarked], "skipped": skipped,
 		"vip_skipped": c[dunning.ReasonVIPSkipped], "nodisconnect_skipped": c[dunning.ReasonNoDisconnectSkipped],
 		"no_contract_skipped": c[dunning.ReasonNoContractSkipped], "no_debt_skipped": c[dunning.ReasonNoDebtSkipped],
 	} {
@@ -147,10 +151,16 @@ func BlockReport(res *dunning.BlockResult) *appkit.Report {
 	if res.Refusal != nil { // nothing was blocked; would_block counts them
 		newly, ips = 0, 0
 	}
+	// disconnected_total (customers with the disconnected label found),
+	// blocked, vip_skipped, nodisconnect_skipped, no_ip and errors (set by
+	// finish) are the PHP tool's metrics, with its meaning; the others are
+	// ours.
 	for name, n := range map[string]int{
-		"blocked": c[dunning.ReasonBlocked], "newly_blocked": newly, "ips_blocked": ips, "skipped": skipped,
+		"disconnected_total": c.Total(),
+		"blocked":            c[dunning.ReasonBlocked], "newly_blocked": newly, "ips_blocked": ips, "skipped": skipped,
 		"vip_skipped": c[dunning.ReasonVIPSkipped], "nodisconnect_skipped": c[dunning.ReasonNoDisconnectSkipped],
-		"no_ip_found": c[dunning.ReasonNoIPFound], "would_block": c[dunning.ReasonWouldBlock], "mismatches": len(res.Mismatches),
+		"no_ip": c[dunning.ReasonNoIPFound], "no_ip_found": c[dunning.ReasonNoIPFound],
+		"would_block": c[dunning.ReasonWouldBlock], "mismatches": len(res.Mismatches),
 	} {
 		r.SetMetric(name, n)
 	}
@@ -165,10 +175,12 @@ func BlockReport(res *dunning.BlockResult) *appkit.Report {
 		r.Extra["refused"] = map[string]any{"reason": string(res.Refusal.Kind), "customers": res.Refusal.Customers}
 		r.Message = res.Refusal.Message + ". Would have been cut: " + strings.Join(res.Refusal.Customers, ", ")
 	case res.DryRun:
-		r.Message = fmt.Sprintf("Would block %d customers (%d newly, %d IPs), %d skipped, %d errors",
-			c[dunning.ReasonBlocked], res.NewlyBlocked(), ips, skipped, c[dunning.ReasonErrorBlocking])
+		r.Message = fmt.Sprintf("%d customers would be blocked, %d newly (%d IPs), %d skipped (%d without IP), %d errors",
+			c[dunning.ReasonBlocked], res.NewlyBlocked(), ips, skipped, c[dunning.ReasonNoIPFound], c[dunning.ReasonErrorBlocking])
 	default:
-		r.Message = fmt.Sprintf("Blocked %d customers (%d newly, %d IPs), %d skipped (%d without IP), %d errors",
+		// "13 customers blocked, 0 newly": on a re-run nobody is blocked
+		// anew, and the line says so first.
+		r.Message = fmt.Sprintf("%d customers blocked, %d newly (%d IPs), %d skipped (%d without IP), %d errors",
 			c[dunning.ReasonBlocked], res.NewlyBlocked(), ips, skipped, c[dunning.ReasonNoIPFound], c[dunning.ReasonErrorBlocking])
 	}
 	if len(res.Mismatches) > 0 {
@@ -197,7 +209,13 @@ func UnblockReport(res *dunning.UnblockResult) *appkit.Report {
 		r.AddCustomer(e)
 	}
 	errs := c[dunning.ReasonErrorUnblocking] + c[dunning.ReasonErrorRemovingLabel]
+	// disconnected_total, still_owing, unblocked, labels_cleared (every
+	// customer whose disconnected label was removed), no_ip and errors (set
+	// by finish) are the PHP tool's metrics, with its meaning; the others
+	// are ours.
 	for name, n := range map[string]int{
+		"disconnected_total": c.Total(), "still_owing": c[dunning.ReasonStillOwes],
+		"labels_cleared": c[dunning.ReasonUnblocked] + c[dunning.ReasonNoIPLabelCleared], "no_ip": c[dunning.ReasonNoIPLabelCleared],
 		"unblocked": c[dunning.ReasonUnblocked], "label_cleared": c[dunning.ReasonNoIPLabelCleared], "still_owes": c[dunning.ReasonStillOwes],
 		"ips_unblocked": ips, "error_unblocking": c[dunning.ReasonErrorUnblocking], "error_removing_label": c[dunning.ReasonErrorRemovingLabel],
 		"mismatches": len(res.Mismatches),

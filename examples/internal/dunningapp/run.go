@@ -27,16 +27,18 @@ func Run[R any](ctx context.Context, env *appkit.Env, log *slog.Logger, app stri
 	return report(res), err
 }
 
-// NetRun is [Run] for the apps that also change the network: it connects
-// the network backend ([backends.FromEnv]) after AbraFlexi and passes it
+// NetRun is [Run] for the apps that also change the network: it reads
+// the network backend's configuration ([backends.FromEnv]) before
+// connecting to AbraFlexi, so that bad backend variables are reported
+// together with every other configuration problem, and passes the backend
 // to step.
 func NetRun[R any](ctx context.Context, env *appkit.Env, log *slog.Logger, app string,
 	step func(ctx context.Context, af *dunning.AbraFlexi, nb netbackend.Backend, opts dunning.Options) (*R, error),
 	report func(*R) *appkit.Report) (*appkit.Report, error) {
+	nb, nbErr := backends.FromEnv(env, log)
 	return Run(ctx, env, log, app, func(ctx context.Context, af *dunning.AbraFlexi, opts dunning.Options) (*R, error) {
-		nb, err := backends.FromEnv(env, log)
-		if err != nil {
-			return nil, err
+		if nbErr != nil {
+			return nil, nbErr
 		}
 		return step(ctx, af, nb, opts)
 	}, report)
