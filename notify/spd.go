@@ -23,13 +23,13 @@ const SPDHeader = "SPD*1.0*"
 // Keys of the Short Payment Descriptor (SPD, "QR Platba") this package
 // writes: the basic set of the format and the Czech extensions (X-).
 const (
-	SPDAccount        = "ACC"   // IBAN, optionally "+BIC"; required
-	SPDAmount         = "AM"    // amount, at most 2 decimals, dot separator
-	SPDCurrency       = "CC"    // ISO 4217 currency code
-	SPDVariableSymbol = "X-VS"  // variable symbol, up to 10 digits
-	SPDSpecificSymbol = "X-SS"  // specific symbol, up to 10 digits
-	SPDConstantSymbol = "X-KS"  // constant symbol, up to 10 digits
-	SPDRecipientName  = "RN"    // recipient name, up to 35 characters
+	SPDAccount        = "ACC"  // IBAN, optionally "+BIC"; required
+	SPDAmount         = "AM"   // amount, at most 2 decimals, dot separator
+	SPDCurrency       = "CC"   // ISO 4217 currency code
+	SPDVariableSymbol = "X-VS" // variable symbol, up to 10 digits
+	SPDSpecificSymbol = "X-SS" // specific symbol, up to 10 digits
+	SPDConstantSymbol = "X-KS" // constant symbol, up to 10 digits
+	SPDRecipientName  = "RN"   // recipient name, up to 35 characters
 	SPDMessage        = "MSG"  // message for the recipient, up to 60 characters
 )
 
