@@ -115,11 +115,11 @@ var (
 )
 
 // Fields returns the descriptor's fields in the order they are written:
-// ACC, AM, CC, X-VS, X-SS, X-KS, RN, MSG. The format lets a reader accept
-// any order; the account comes first, then the amount and currency and
-// the symbols, as the format's own examples and Czech banks' samples
-// write them, and the free text last. Every problem is reported, joined,
-// each an [*SPDError].
+// ACC, AM, CC, X-VS, X-SS, X-KS, RN, MSG. Readers accept the keys in any
+// order; the account (the one required key) comes first, then amount,
+// currency and the payment symbols, as in the format's own samples
+// (SPD*1.0*ACC:…*AM:…*CC:CZK*X-VS:…), and the free text last. Every
+// problem is reported, joined, each an [*SPDError].
 func (p QRPayment) Fields() ([]SPDField, error) {
 	var errs []error
 	bad := func(key, value, format string, args ...any) {
