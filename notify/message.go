@@ -30,6 +30,11 @@ type Message struct {
 	Text string
 	// Attachments are attached in order.
 	Attachments []Attachment
+	// HTML is an optional text/html alternative of Text; it references
+	// the Inline parts as cid:<ContentID> (see inline.go).
+	HTML string
+	// Inline are the parts shown inside the HTML body, such as a QR code.
+	Inline []Inline
 	// MessageID is the Message-ID without angle brackets; empty means a
 	// random one at the sender's domain is generated when rendering.
 	MessageID string
@@ -94,6 +99,9 @@ func (m *Message) mailMsg() (*gomail.Msg, string, error) {
 	msg.SetDateWithValue(date)
 	msg.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
 	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
+	if err := m.addRich(msg); err != nil {
+		return nil, "", err
+	}
 	for _, a := range m.Attachments {
 		ct := a.ContentType
 		if ct == "" {
@@ -127,5 +135,6 @@ func (m *Message) Clone() *Message {
 		a.Data = append([]byte(nil), a.Data...)
 		c.Attachments[i] = a
 	}
+	c.Inline = cloneInline(m.Inline)
 	return &c
 }

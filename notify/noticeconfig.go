@@ -1,0 +1,110 @@
+package notify
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spoje-net/isptools/abraflexi"
+)
+
+// Names of the environment variables read by [NoticeConfigFromEnv]. They
+// are not named Env* like those of [ConfigFromLookup] on purpose: an app
+// that reads the mail configuration through ConfigFromLookup does not
+// read these (the MultiFlexi definition check of examples/multiflexi
+// counts every exported Env* constant of a package whose function gets
+// the app's lookup). Apps read them with their own environment getters,
+// by these constant names, and fill in a [NoticeConfig].
+const (
+	VarNotifyDisconnected = "NOTIFY_DISCONNECTED"
+	VarNotifyReconnected  = "NOTIFY_RECONNECTED"
+	VarBankIBAN           = "BANK_IBAN"
+)
+
+// NoticeConfig switches the connection notices of Pipeline A on and says
+// where customers pay. Both notices are off by default, so the apps behave
+// as the PHP tools did. Mail itself (sender, transport, language,
+// templates, MUTE) is the [Config] of the confirmations.
+type NoticeConfig struct {
+	// Disconnected makes blocknet mail each newly blocked customer that the
+	// connection was limited and how to pay (NOTIFY_DISCONNECTED, default
+	// false).
+	Disconnected bool
+	// Reconnected makes unblocknet mail each unblocked customer that the
+	// connection is restored (NOTIFY_RECONNECTED, default false).
+	Reconnected bool
+	// IBAN is the account customers pay to, printed in the notice and put
+	// into its QR Platba code (BANK_IBAN; required when Disconnected).
+	IBAN abraflexi.IBAN
+}
+
+// NoticeConfigFromEnv reads the notice configuration from the process
+// environment; see [NoticeConfigFromLookup].
+func NoticeConfigFromEnv() (NoticeConfig, error) { return NoticeConfigFromLookup(os.LookupEnv) }
+
+// NoticeConfigFromLookup reads NOTIFY_DISCONNECTED and NOTIFY_RECONNECTED
+// (true/false, 1/0, yes/no, on/off; unset or empty is false) and BANK_IBAN
+// (electronic or printed form) through lookup and validates the result.
+// The error wraps [ErrInvalidConfig] and names every bad variable and its
+// value.
+func NoticeConfigFromLookup(lookup func(string) (string, bool)) (NoticeConfig, error) {
+	get := func(name string) string {
+		v, _ := lookup(name)
+		return strings.TrimSpace(v)
+	}
+	var cfg NoticeConfig
+	var errs []error
+	for _, b := range []struct {
+		name string
+		dst  *bool
+	}{{VarNotifyDisconnected, &cfg.Disconnected}, {VarNotifyReconnected, &cfg.Reconnected}} {
+		v := get(b.name)
+		if v == "" {
+			continue
+		}
+		val, ok := parseBool(v)
+		if !ok {
+			errs = append(errs, fmt.Errorf("%s=%q: not a boolean (use true/false, 1/0, yes/no or on/off)", b.name, v))
+		}
+		*b.dst = val
+	}
+	raw := get(VarBankIBAN)
+	if raw != "" {
+		iban, err := abraflexi.ParseIBAN(raw)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: %w", VarBankIBAN, raw, err))
+		}
+		cfg.IBAN = iban
+	}
+	if len(errs) == 0 {
+		errs = cfg.problems()
+	}
+	if len(errs) > 0 {
+		return cfg, fmt.Errorf("%w: %w", ErrInvalidConfig, errors.Join(errs...))
+	}
+	return cfg, nil
+}
+
+// Validate checks the configuration: BANK_IBAN is required when
+// NOTIFY_DISCONNECTED is on (the notice must say where to pay) and must be
+// a valid IBAN when set.
+func (c NoticeConfig) Validate() error {
+	if errs := c.problems(); len(errs) > 0 {
+		return fmt.Errorf("%w: %w", ErrInvalidConfig, errors.Join(errs...))
+	}
+	return nil
+}
+
+func (c NoticeConfig) problems() []error {
+	var errs []error
+	if c.Disconnected && c.IBAN.IsZero() {
+		errs = append(errs, fmt.Errorf("%s is required when %s=true (the notice says where to pay)", VarBankIBAN, VarNotifyDisconnected))
+	}
+	if !c.IBAN.IsZero() {
+		if _, err := abraflexi.ParseIBAN(c.IBAN.String()); err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: %w", VarBankIBAN, c.IBAN, err))
+		}
+	}
+	return errs
+}
