@@ -136,9 +136,10 @@ func builtinSchemas() map[string]*schema {
 	add(codebook(evCurrency, "cz.winstrom.vo.mena.Mena"))
 
 	add(newSchema(evLink, "cz.winstrom.vo.dpp.Vazba", []fieldDef{
-		f("typVazbyK", kString), f("castka", kNum), rel("a", abraflexi.EvidenceIssuedInvoice),
-		rel("b", ""), f("b@evidence", kString),
-	}, []string{"id", "lastUpdate", "typVazbyK", "castka", "a", "b"}))
+		f("typVazbyK", kString), f("castka", kNum), f("castkaMen", kNum), rel("mena", evCurrency),
+		f("storno", kBool), rel("a", abraflexi.EvidenceIssuedInvoice),
+		rel("b", ""), f("b@evidence", kString), f("b@id", kString),
+	}, []string{"id", "lastUpdate", "typVazbyK", "castka", "castkaMen", "a", "b"}))
 	idoc := newSchema(evInternalDoc, "cz.winstrom.vo.int.InterniDoklad", []fieldDef{
 		f("kod", kString), f("datVyst", kDate), f("sumCelkem", kNum), f("popis", kString),
 	}, []string{"id", "lastUpdate", "kod", "datVyst", "popis", "sumCelkem", "external-ids"})
