@@ -121,8 +121,10 @@ func (m Movement) Unallocated(home string) Amount {
 // LinkPayment is the link type (typVazbyK) of a payment of a document.
 const LinkPayment = "typVazbyDokl.uhrada"
 
-// linkFields is the sub-collection of document links read with a movement.
-const linkFields = "vazby(id,typVazbyK,castka,castkaMen,mena,storno,a,b)"
+// LinkFields is the detail field that reads a record's document links
+// (relations=vazby) with every field of [Link]; the bank and cash
+// movements read it by default.
+const LinkFields = "vazby(id,typVazbyK,castka,castkaMen,mena,storno,a,b)"
 
 // Link is a link between two documents (evidence vazba), read with
 // relations=vazby. A pairing creates one payment link ([LinkPayment]) per

@@ -216,8 +216,8 @@ var (
 	addressFields  = []string{"id", "kod", "nazev", "email", "stitky", "external-ids", "kontakty(id,jmeno,prijmeni,email,primarni,odesilatFak)"}
 	contractFields = []string{"id", "kod", "nazev", "firma", "typSml", "stavSml", "smlouvaOd", "smlouvaDo", "datVypoz", "stitky"}
 	invoiceFields  = []string{"id", "kod", "firma", "varSym", "specSym", "sumCelkem", "zbyvaUhradit", "sumCelkemMen", "zbyvaUhraditMen", "datVyst", "datSplat", "stavUhrK", "storno", "typDokl(typDoklK,kod)", "mena", "kontaktEmail", "stitky"}
-	bankFields     = []string{"id", "kod", "varSym", "specSym", "sumCelkem", "sumCelkemMen", "datVyst", "firma", "typPohybuK", "sparovano", "storno", "mena", "buc", "stitky", linkFields}
-	cashFields     = []string{"id", "kod", "varSym", "sumCelkem", "sumCelkemMen", "datVyst", "firma", "typPohybuK", "sparovano", "storno", "mena", "stitky", linkFields}
+	bankFields     = []string{"id", "kod", "varSym", "specSym", "sumCelkem", "sumCelkemMen", "datVyst", "firma", "typPohybuK", "sparovano", "storno", "mena", "buc", "stitky", LinkFields}
+	cashFields     = []string{"id", "kod", "varSym", "sumCelkem", "sumCelkemMen", "datVyst", "firma", "typPohybuK", "sparovano", "storno", "mena", "stitky", LinkFields}
 	labelFields    = []string{"id", "kod", "nazev"}
 )
 
