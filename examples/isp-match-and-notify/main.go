@@ -135,8 +135,10 @@ func reportOf(res payments.Result, n *notify.Result) *appkit.Report {
 		}
 		r.Message += "; notification: " + n.Summary()
 		// A failed notification is a warning; it never changes the
-		// matcher's exit code.
-		if n.Severity() != notify.SeveritySuccess && r.Status == "" {
+		// matcher's exit code. A confirmation an earlier run sent
+		// (already_confirmed, the normal outcome of a redelivered event)
+		// is no failure.
+		if n.Severity() != notify.SeveritySuccess && n.Reason != notify.ReasonAlreadyConfirmed && r.Status == "" {
 			r.Status = appkit.StatusWarning
 		}
 	}
