@@ -247,3 +247,21 @@ func TestMatchOneHoldsThePaymentLock(t *testing.T) {
 		t.Error("lock not released")
 	}
 }
+
+// TestServerBatchLostAnswerOfAnOverpayment: the answer of a batch pairing
+// is lost after AbraFlexi applied it. The overpayment stays unpaired
+// (ignorovat), so only its payment link shows the pairing took effect; it
+// must not be reported as failed (or paired again by a retry).
+func TestServerBatchLostAnswerOfAnOverpayment(t *testing.T) {
+	w := newWorld(t)
+	inv := w.invoice("VF1", "111", "100")
+	w.bank("B1", "111", "150")
+	w.srv.DropNext(1, abraflexitest.Matcher{Method: http.MethodPost, Evidence: abraflexi.EvidenceBank}, abraflexitest.Applied())
+	res, err := w.matcher(nil).MatchSince(ctx, abraflexi.NewDate(2026, 1, 1))
+	if err != nil || len(res) != 1 || res[0].Reason != payments.MatchedOverpayment {
+		t.Fatalf("%+v, %v", res, err)
+	}
+	if got := w.mustInvoice(t, inv); !got.Remaining.IsZero() {
+		t.Errorf("invoice %+v", got)
+	}
+}

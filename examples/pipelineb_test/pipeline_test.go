@@ -57,7 +57,9 @@ func (w *world) proc(app string, kv ...string) apptest.Process {
 func (w *world) run(app string, kv ...string) apptest.Result {
 	w.t.Helper()
 	p := w.proc(app, kv...)
-	return apptest.Run(w.t, p.Bin, p.Env)
+	r := apptest.Run(w.t, p.Bin, p.Env)
+	r.ValidateReport(w.t, apptest.ReportSchema(w.t))
+	return r
 }
 
 // atOnce runs the processes at the same time. The in-memory AbraFlexi
@@ -66,7 +68,11 @@ func (w *world) atOnce(procs ...apptest.Process) []apptest.Result {
 	w.t.Helper()
 	w.af.SetLatency(20 * time.Millisecond)
 	defer w.af.SetLatency(0)
-	return apptest.RunAtOnce(w.t, procs...)
+	rs := apptest.RunAtOnce(w.t, procs...)
+	for _, r := range rs {
+		r.ValidateReport(w.t, apptest.ReportSchema(w.t))
+	}
+	return rs
 }
 
 func (w *world) invoice(code, vs, total string, mod ...func(*abraflexi.IssuedInvoice)) abraflexi.ID {
