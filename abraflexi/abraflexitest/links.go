@@ -6,28 +6,29 @@ import (
 	"github.com/spoje-net/isptools/abraflexi"
 )
 
+// invoiceLinkKey and paymentLinkKey are the keys the vazba table indexes
+// its links under: the paid invoice's id, the paying movement's evidence
+// and id.
+func invoiceLinkKey(id string) string           { return "a " + id }
+func paymentLinkKey(evidence, id string) string { return "b " + evidence + " " + id }
+
 // links lists the vazba records of a document (relations=vazby): on an
 // invoice the payments of it, on a bank or cash movement the payments it
 // made. Both sides render the same link: a is the paid invoice, b the
 // paying movement, each with its @ref.
 func (s *Server) links(t *table, r *record) []obj {
 	out := []obj{}
-	lt := s.tables[evLink]
 	me := strconv.FormatInt(r.id, 10)
-	for _, id := range lt.ids() {
-		l := lt.recs[id]
-		switch t.sc.evidence {
-		case abraflexi.EvidenceIssuedInvoice:
-			if l.f["a"] != me {
-				continue
-			}
-		case abraflexi.EvidenceBank, abraflexi.EvidenceCash:
-			if l.f["b@evidence"] != t.sc.evidence || l.f["b@id"] != me {
-				continue
-			}
-		default:
-			continue
-		}
+	var key string
+	switch t.sc.evidence {
+	case abraflexi.EvidenceIssuedInvoice:
+		key = invoiceLinkKey(me)
+	case abraflexi.EvidenceBank, abraflexi.EvidenceCash:
+		key = paymentLinkKey(t.sc.evidence, me)
+	default:
+		return out
+	}
+	for _, l := range s.tables[evLink].refs(key) {
 		out = append(out, s.renderLink(l))
 	}
 	return out

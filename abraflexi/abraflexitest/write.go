@@ -1042,12 +1042,9 @@ func payInvoice(inv *record, a decimal.Decimal, foreign bool) {
 // paymentLinks returns the not cancelled payment links made by payment p
 // of table pt.
 func (s *Server) paymentLinks(pt *table, p *record) []*record {
-	lt := s.tables[evLink]
-	me := strconv.FormatInt(p.id, 10)
 	var out []*record
-	for _, id := range lt.ids() {
-		l := lt.recs[id]
-		if l.f["b@evidence"] == pt.sc.evidence && l.f["b@id"] == me && l.f["storno"] != "true" {
+	for _, l := range s.tables[evLink].refs(paymentLinkKey(pt.sc.evidence, strconv.FormatInt(p.id, 10))) {
+		if l.f["storno"] != "true" {
 			out = append(out, l)
 		}
 	}
