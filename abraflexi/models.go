@@ -131,6 +131,13 @@ type IssuedInvoice struct {
 	Total decimal.Decimal `json:"sumCelkem"`
 	// Remaining is the amount still to pay (zbyvaUhradit, read-only).
 	Remaining decimal.Decimal `json:"zbyvaUhradit"`
+	// TotalInCurrency is the total in the document's currency
+	// (sumCelkemMen); meaningful when the invoice is not in the home
+	// currency (see [IssuedInvoice.TotalAmount]).
+	TotalInCurrency decimal.Decimal `json:"sumCelkemMen"`
+	// RemainingInCurrency is the amount still to pay in the document's
+	// currency (zbyvaUhraditMen, read-only).
+	RemainingInCurrency decimal.Decimal `json:"zbyvaUhraditMen"`
 	// IssuedOn is the issue date (datVyst).
 	IssuedOn Date `json:"datVyst,omitzero"`
 	// DueOn is the due date (datSplat).
@@ -161,8 +168,12 @@ type Movement struct {
 	VariableSymbol string `json:"varSym,omitempty"`
 	// SpecificSymbol exists on bank movements only.
 	SpecificSymbol string `json:"specSym,omitempty"`
-	// Total is the amount moved (sumCelkem).
+	// Total is the amount moved (sumCelkem), in the home currency.
 	Total decimal.Decimal `json:"sumCelkem"`
+	// TotalInCurrency is the amount in the movement's currency
+	// (sumCelkemMen); meaningful when it is not the home currency (see
+	// [Movement.TotalAmount]).
+	TotalInCurrency decimal.Decimal `json:"sumCelkemMen"`
 	// IssuedOn is the movement's date (datVyst).
 	IssuedOn Date `json:"datVyst,omitzero"`
 	// Payer is the counterparty's address-book record (firma).
@@ -179,6 +190,10 @@ type Movement struct {
 	Account string `json:"buc,omitempty"`
 	// Labels are the movement's labels (stitky).
 	Labels LabelSet `json:"stitky,omitzero"`
+	// Links are the movement's document links (vazby, read with
+	// relations=vazby): the payments it made ([LinkPayment]), from which
+	// [Movement.Allocated] tells how much of it is used.
+	Links []Link `json:"vazby,omitempty"`
 }
 
 // BankMovement is a bank statement line (evidence banka).
@@ -200,9 +215,9 @@ type Label struct {
 var (
 	addressFields  = []string{"id", "kod", "nazev", "email", "stitky", "external-ids", "kontakty(id,jmeno,prijmeni,email,primarni,odesilatFak)"}
 	contractFields = []string{"id", "kod", "nazev", "firma", "typSml", "stavSml", "smlouvaOd", "smlouvaDo", "datVypoz", "stitky"}
-	invoiceFields  = []string{"id", "kod", "firma", "varSym", "specSym", "sumCelkem", "zbyvaUhradit", "datVyst", "datSplat", "stavUhrK", "storno", "typDokl(typDoklK,kod)", "mena", "kontaktEmail", "stitky"}
-	bankFields     = []string{"id", "kod", "varSym", "specSym", "sumCelkem", "datVyst", "firma", "typPohybuK", "sparovano", "storno", "mena", "buc", "stitky"}
-	cashFields     = []string{"id", "kod", "varSym", "sumCelkem", "datVyst", "firma", "typPohybuK", "sparovano", "storno", "mena", "stitky"}
+	invoiceFields  = []string{"id", "kod", "firma", "varSym", "specSym", "sumCelkem", "zbyvaUhradit", "sumCelkemMen", "zbyvaUhraditMen", "datVyst", "datSplat", "stavUhrK", "storno", "typDokl(typDoklK,kod)", "mena", "kontaktEmail", "stitky"}
+	bankFields     = []string{"id", "kod", "varSym", "specSym", "sumCelkem", "sumCelkemMen", "datVyst", "firma", "typPohybuK", "sparovano", "storno", "mena", "buc", "stitky", LinkFields}
+	cashFields     = []string{"id", "kod", "varSym", "sumCelkem", "sumCelkemMen", "datVyst", "firma", "typPohybuK", "sparovano", "storno", "mena", "stitky", LinkFields}
 	labelFields    = []string{"id", "kod", "nazev"}
 )
 

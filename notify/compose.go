@@ -20,14 +20,6 @@ func senderName(from string) string {
 	return a.Address
 }
 
-// currencyOf returns the currency code of a mena relation, else CZK.
-func currencyOf(r abraflexi.Ref) string {
-	if c := r.Code(); c != "" {
-		return c
-	}
-	return DefaultCurrency
-}
-
 // documentCode returns a record's code without "code:", falling back to
 // its id.
 func documentCode(code string, id abraflexi.ID) string {
@@ -41,24 +33,28 @@ func documentCode(code string, id abraflexi.ID) string {
 }
 
 // NewInvoicePaidData builds the template data of a paid-invoice
-// confirmation. Paid is the total minus the remaining amount (never below
+// confirmation, in the invoice's currency: sumCelkem and zbyvaUhradit for
+// an invoice in home ("" means CZK), sumCelkemMen and zbyvaUhraditMen for
+// one in another currency (so a 100 EUR invoice says 100,00 EUR, not its
+// crown figure). Paid is the total minus the remaining amount (never below
 // zero); a partial payment is one with stavUhr.castUhr.
-func NewInvoicePaidData(inv abraflexi.IssuedInvoice, lang, from string) InvoicePaidData {
-	remaining := inv.Remaining
+func NewInvoicePaidData(inv abraflexi.IssuedInvoice, home, lang, from string) InvoicePaidData {
+	total := inv.TotalAmount(home)
+	remaining := inv.RemainingAmount(home).Value
 	if inv.PaymentState != abraflexi.PaymentStatePartial {
 		remaining = decimal.Zero
 	}
-	paid := inv.Total.Sub(remaining)
+	paid := total.Value.Sub(remaining)
 	if paid.IsNegative() {
 		paid = decimal.Zero
 	}
 	return InvoicePaidData{
 		Invoice:        documentCode(inv.Code, inv.ID),
 		VariableSymbol: inv.VariableSymbol,
-		Total:          FormatAmount(inv.Total, lang),
+		Total:          FormatAmount(total.Value, lang),
 		Paid:           FormatAmount(paid, lang),
 		Remaining:      FormatAmount(remaining, lang),
-		Currency:       currencyOf(inv.Currency),
+		Currency:       total.Currency,
 		Partial:        inv.PaymentState == abraflexi.PaymentStatePartial,
 		IssuedOn:       inv.IssuedOn.String(),
 		DueOn:          inv.DueOn.String(),
@@ -67,12 +63,15 @@ func NewInvoicePaidData(inv abraflexi.IssuedInvoice, lang, from string) InvoiceP
 }
 
 // NewPaymentReceivedData builds the template data of a payment-received
-// notice. The date is the movement's datVyst as YYYY-MM-DD.
-func NewPaymentReceivedData(m abraflexi.Movement, lang, from string) PaymentReceivedData {
+// notice, with the amount in the movement's currency (sumCelkemMen when
+// it is not home, "" meaning CZK). The date is the movement's datVyst as
+// YYYY-MM-DD.
+func NewPaymentReceivedData(m abraflexi.Movement, home, lang, from string) PaymentReceivedData {
+	amount := m.TotalAmount(home)
 	return PaymentReceivedData{
 		Payment:        documentCode(m.Code, m.ID),
-		Amount:         FormatAmount(m.Total, lang),
-		Currency:       currencyOf(m.Currency),
+		Amount:         FormatAmount(amount.Value, lang),
+		Currency:       amount.Currency,
 		VariableSymbol: m.VariableSymbol,
 		Date:           m.IssuedOn.String(),
 		Sender:         senderName(from),
@@ -100,9 +99,10 @@ func AttachmentName(code string) string {
 }
 
 // ComposeInvoicePaid composes the confirmation of a received payment of
-// inv to to, with the invoice PDF attached as application/pdf. It is pure.
-func ComposeInvoicePaid(t *Templates, from string, to []string, inv abraflexi.IssuedInvoice, pdf []byte) (*Message, error) {
-	data := NewInvoicePaidData(inv, t.Lang(), from)
+// inv to to, with the invoice PDF attached as application/pdf; home is the
+// home currency ("" means CZK, see [NewInvoicePaidData]). It is pure.
+func ComposeInvoicePaid(t *Templates, from string, to []string, inv abraflexi.IssuedInvoice, home string, pdf []byte) (*Message, error) {
+	data := NewInvoicePaidData(inv, home, t.Lang(), from)
 	subject, body, err := t.RenderInvoicePaid(data)
 	if err != nil {
 		return nil, err
@@ -117,9 +117,10 @@ func ComposeInvoicePaid(t *Templates, from string, to []string, inv abraflexi.Is
 }
 
 // ComposePaymentReceived composes the notice that payment m was received
-// and awaits manual matching. It is pure.
-func ComposePaymentReceived(t *Templates, from string, to []string, m abraflexi.Movement) (*Message, error) {
-	subject, body, err := t.RenderPaymentReceived(NewPaymentReceivedData(m, t.Lang(), from))
+// and awaits manual matching; home is the home currency ("" means CZK).
+// It is pure.
+func ComposePaymentReceived(t *Templates, from string, to []string, m abraflexi.Movement, home string) (*Message, error) {
+	subject, body, err := t.RenderPaymentReceived(NewPaymentReceivedData(m, home, t.Lang(), from))
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/go-playground/validator/v10"
+
+	"github.com/spoje-net/isptools/abraflexi"
 )
 
 // Names of the environment variables read by [ConfigFromEnv].
@@ -32,6 +34,8 @@ const (
 	EnvSendmailPath          = "SENDMAIL_PATH"
 	EnvLabelConfirmed        = "LABEL_CONFIRMED"
 	EnvLabelConfirmedPartial = "LABEL_CONFIRMED_PARTIAL"
+	EnvLabelNotified         = "LABEL_NOTIFIED"
+	EnvHomeCurrency          = "HOME_CURRENCY"
 )
 
 // Defaults of [Config].
@@ -41,6 +45,7 @@ const (
 	DefaultSMTPTimeout           = 30 * time.Second
 	DefaultLabelConfirmed        = "POTVRZENO"
 	DefaultLabelConfirmedPartial = "POTVRZENO_CASTECNE"
+	DefaultLabelNotified         = "OZNAMENO"
 )
 
 // Mail transports of [Config.Transport].
@@ -102,8 +107,13 @@ type Config struct {
 	// (SENDMAIL_PATH, default /usr/sbin/sendmail). It is run as
 	// "SENDMAIL_PATH -t -i" with the message on stdin.
 	SendmailPath string `env:"SENDMAIL_PATH" validate:"required"`
-	// Labels record on an invoice which payment state was confirmed.
+	// Labels record the messages sent: on an invoice which payment state
+	// was confirmed, on a payment that its payer was notified.
 	Labels ConfirmLabels
+	// HomeCurrency is the company's currency (HOME_CURRENCY, default CZK),
+	// three letters, upper-case: amounts of documents in any other
+	// currency are printed from their …Men fields.
+	HomeCurrency string `env:"HOME_CURRENCY" validate:"required,currency"`
 }
 
 // SMTPConfig is the SMTP server configuration.
@@ -128,11 +138,13 @@ type SMTPConfig struct {
 	Timeout time.Duration `env:"SMTP_TIMEOUT" validate:"gte=0"`
 }
 
-// ConfirmLabels are the AbraFlexi label codes that record on an issued
-// invoice which payment state has been confirmed to the customer, so that
-// repeated triggers do not send the confirmation again. Both labels must
-// exist in AbraFlexi's label codebook (stitek) and be enabled for issued
-// invoices; they are only ever added, never removed.
+// ConfirmLabels are the AbraFlexi label codes that record which messages
+// were sent, so that repeated triggers do not send them again: on an
+// issued invoice which payment state has been confirmed to the customer,
+// on a payment that its payer was told it arrived. A label missing from
+// AbraFlexi's label codebook (stitek) is created on first use, visible for
+// the evidence it goes on. They are added before sending (a claim) and
+// removed only when that send fails.
 type ConfirmLabels struct {
 	// Partial marks a confirmed partial payment (LABEL_CONFIRMED_PARTIAL,
 	// default POTVRZENO_CASTECNE).
@@ -140,6 +152,9 @@ type ConfirmLabels struct {
 	// Full marks a confirmed full payment (LABEL_CONFIRMED, default
 	// POTVRZENO).
 	Full string `env:"LABEL_CONFIRMED" validate:"required,labelcode"`
+	// Notified marks a payment whose payer got the received-payment notice
+	// (LABEL_NOTIFIED, default OZNAMENO).
+	Notified string `env:"LABEL_NOTIFIED" validate:"required,labelcode"`
 }
 
 // DefaultConfig returns the configuration with every default filled in
@@ -150,7 +165,8 @@ func DefaultConfig() Config {
 		Transport:    TransportAuto,
 		SendmailPath: DefaultSendmailPath,
 		SMTP:         SMTPConfig{TLS: TLSStartTLS, Auth: AuthAuto, Timeout: DefaultSMTPTimeout},
-		Labels:       ConfirmLabels{Partial: DefaultLabelConfirmedPartial, Full: DefaultLabelConfirmed},
+		Labels:       ConfirmLabels{Partial: DefaultLabelConfirmedPartial, Full: DefaultLabelConfirmed, Notified: DefaultLabelNotified},
+		HomeCurrency: DefaultCurrency,
 	}
 }
 
@@ -209,8 +225,12 @@ func ConfigFromLookup(lookup func(string) (string, bool)) (Config, error) {
 	cfg.SMTP.Auth = strings.ToLower(cfg.SMTP.Auth)
 	str(&cfg.Labels.Full, EnvLabelConfirmed)
 	str(&cfg.Labels.Partial, EnvLabelConfirmedPartial)
+	str(&cfg.Labels.Notified, EnvLabelNotified)
 	cfg.Labels.Full = strings.ToUpper(cfg.Labels.Full)
 	cfg.Labels.Partial = strings.ToUpper(cfg.Labels.Partial)
+	cfg.Labels.Notified = strings.ToUpper(cfg.Labels.Notified)
+	str(&cfg.HomeCurrency, EnvHomeCurrency)
+	cfg.HomeCurrency = strings.ToUpper(cfg.HomeCurrency)
 
 	if v := get(EnvMute); v != "" {
 		b, ok := parseBool(v)
@@ -292,6 +312,10 @@ var validate = func() *validator.Validate {
 	must(v.RegisterValidation("labelcode", func(fl validator.FieldLevel) bool {
 		return labelCodeRE.MatchString(fl.Field().String())
 	}))
+	must(v.RegisterValidation("currency", func(fl validator.FieldLevel) bool {
+		c, err := abraflexi.ParseCurrency(fl.Field().String())
+		return err == nil && c == fl.Field().String()
+	}))
 	return v
 }()
 
@@ -340,6 +364,8 @@ func fieldError(fe validator.FieldError) error {
 		return fmt.Errorf("%s=%q: not an e-mail address", name, value)
 	case "labelcode":
 		return fmt.Errorf("%s=%q: not a label code (up to 20 of A-Z, 0-9, _, -, .)", name, value)
+	case "currency":
+		return fmt.Errorf("%s=%q: not a currency code (three letters such as CZK or EUR)", name, value)
 	case "nefield":
 		return fmt.Errorf("%s=%q: must differ from %s", name, value, EnvLabelConfirmed)
 	case "hostname_rfc1123":
@@ -352,8 +378,8 @@ func fieldError(fe validator.FieldError) error {
 
 // String renders the configuration with the SMTP password redacted.
 func (c Config) String() string {
-	return fmt.Sprintf("notify.Config{From: %s, Lang: %s, TemplateDir: %s, Mute: %t, Transport: %s, SMTP: %s, SendmailPath: %s, Labels: {Partial: %s, Full: %s}}",
-		c.From, c.Lang, c.TemplateDir, c.Mute, c.Transport, c.SMTP, c.SendmailPath, c.Labels.Partial, c.Labels.Full)
+	return fmt.Sprintf("notify.Config{From: %s, Lang: %s, TemplateDir: %s, Mute: %t, Transport: %s, SMTP: %s, SendmailPath: %s, Labels: {Partial: %s, Full: %s, Notified: %s}, HomeCurrency: %s}",
+		c.From, c.Lang, c.TemplateDir, c.Mute, c.Transport, c.SMTP, c.SendmailPath, c.Labels.Partial, c.Labels.Full, c.Labels.Notified, c.HomeCurrency)
 }
 
 // GoString is like [Config.String], so %#v does not print the password.
@@ -371,6 +397,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("sendmail_path", c.SendmailPath),
 		slog.String("label_confirmed_partial", c.Labels.Partial),
 		slog.String("label_confirmed", c.Labels.Full),
+		slog.String("label_notified", c.Labels.Notified),
+		slog.String("home_currency", c.HomeCurrency),
 	)
 }
 

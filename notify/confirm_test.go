@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 
 	"github.com/spoje-net/isptools/abraflexi"
 	"github.com/spoje-net/isptools/abraflexi/abraflexitest"
+	"github.com/spoje-net/isptools/netbackend/runlock"
 	"github.com/spoje-net/isptools/notify"
 	"github.com/spoje-net/isptools/notify/notifytest"
 )
@@ -35,7 +38,7 @@ func newFixture(t *testing.T) *fixture {
 	c := &notifytest.Capture{}
 	return &fixture{af: af, client: client, capture: c, deps: notify.Deps{
 		Client: client, Sender: c, Templates: notify.MustLoadTemplates("cs", ""), From: fromCZ,
-		Labels: notify.ConfirmLabels{Partial: "POTVRZENO_CASTECNE", Full: "POTVRZENO"},
+		Labels: notify.ConfirmLabels{Partial: "POTVRZENO_CASTECNE", Full: "POTVRZENO", Notified: "OZNAMENO"},
 	}}
 }
 
@@ -213,25 +216,68 @@ func TestConfirmInvoicePaymentOutcomes(t *testing.T) {
 			t.Errorf("labelled although not sent: %v", labels)
 		}
 	})
-	t.Run("label missing", func(t *testing.T) {
+	t.Run("label created on first use", func(t *testing.T) {
+		f := newFixture(t)
+		var logs bytes.Buffer
+		f.deps.Log = slog.New(slog.NewTextHandler(&logs, nil))
+		f.deps.Labels.Partial = "NEEXISTUJE"
+		id := f.invoice("FV-8", abraflexi.PaymentStatePartial, "", "a@example.cz")
+		res, err := notify.ConfirmInvoicePayment(ctx, f.deps, "FV-8")
+		if err != nil || res.Reason != notify.ReasonSent || len(f.capture.Sent()) != 1 {
+			t.Fatalf("%+v %v", res, err)
+		}
+		if def, ok := f.af.Record(abraflexi.EvidenceLabel, abraflexi.CodeID("NEEXISTUJE")); !ok || def["vsbFav"] != "true" {
+			t.Errorf("label definition %v", def)
+		}
+		if labels, _ := f.af.Labels(abraflexi.EvidenceIssuedInvoice, id); !labels.Has("NEEXISTUJE") {
+			t.Errorf("labels %v", labels)
+		}
+		if !strings.Contains(logs.String(), "level=INFO msg=\"created label") {
+			t.Errorf("creation not logged:\n%s", logs.String())
+		}
+	})
+	t.Run("label missing and cannot be created", func(t *testing.T) {
 		f := newFixture(t)
 		f.deps.Labels.Partial = "NEEXISTUJE"
 		f.invoice("FV-8", abraflexi.PaymentStatePartial, "", "a@example.cz")
+		f.af.FailNext(1, http.StatusForbidden, abraflexitest.Matcher{Method: http.MethodPost, Evidence: abraflexi.EvidenceLabel})
 		res, err := notify.ConfirmInvoicePayment(ctx, f.deps, "FV-8")
-		if err == nil || res.Reason != notify.ReasonLabelMissing || !strings.Contains(err.Error(), "NEEXISTUJE") {
+		if err == nil || res.Reason != notify.ReasonLabelMissing || !strings.Contains(err.Error(), "NEEXISTUJE") ||
+			!strings.Contains(err.Error(), "faktura-vydana") {
 			t.Errorf("%+v %v", res, err)
 		}
 		if len(f.capture.Sent()) != 0 {
 			t.Error("sent although the label cannot be recorded")
 		}
 	})
-	t.Run("label write fails after send", func(t *testing.T) {
+	t.Run("claim fails: nothing sent", func(t *testing.T) {
 		f := newFixture(t)
-		f.invoice("FV-9", abraflexi.PaymentStatePaid, "", "a@example.cz")
+		id := f.invoice("FV-9", abraflexi.PaymentStatePaid, "", "a@example.cz")
 		f.af.FailNext(1, http.StatusBadRequest, abraflexitest.Match(http.MethodPut, "faktura-vydana"))
 		f.af.FailNext(1, http.StatusBadRequest, abraflexitest.Match(http.MethodPost, "faktura-vydana"))
 		res, err := notify.ConfirmInvoicePayment(ctx, f.deps, "FV-9")
-		if err != nil || res.Reason != notify.ReasonSent || len(res.Warnings) != 1 || res.Severity() != notify.SeverityWarning {
+		if err == nil || res.Reason != notify.ReasonError || len(f.capture.Sent()) != 0 || !strings.Contains(err.Error(), "nothing sent") {
+			t.Errorf("%+v %v", res, err)
+		}
+		// The next trigger sends it.
+		res, err = notify.ConfirmInvoicePayment(ctx, f.deps, "FV-9")
+		if err != nil || res.Reason != notify.ReasonSent || len(f.capture.Sent()) != 1 {
+			t.Errorf("retry: %+v %v", res, err)
+		}
+		if labels, _ := f.af.Labels(abraflexi.EvidenceIssuedInvoice, id); !labels.Has("POTVRZENO") {
+			t.Errorf("labels %v", labels)
+		}
+	})
+	t.Run("send fails and the claim cannot be taken back", func(t *testing.T) {
+		f := newFixture(t)
+		f.invoice("FV-12", abraflexi.PaymentStatePaid, "", "a@example.cz")
+		// The relay fails, and so does AbraFlexi from then on.
+		f.deps.Sender = sendFunc(func() error {
+			f.af.FailNext(10, http.StatusServiceUnavailable, abraflexitest.Matcher{Evidence: abraflexi.EvidenceIssuedInvoice})
+			return errors.New("relay down")
+		})
+		res, err := notify.ConfirmInvoicePayment(ctx, f.deps, "FV-12")
+		if err == nil || res.Reason != notify.ReasonSendFailed || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "remove it by hand") {
 			t.Errorf("%+v %v", res, err)
 		}
 	})
@@ -286,14 +332,23 @@ func TestNoticePaymentReceived(t *testing.T) {
 	f.customer(t, abraflexi.Address{Code: "PLATCE", Name: "Plátce", Email: "platce@example.cz"})
 	f.customer(t, abraflexi.Address{Code: "TICHY", Name: "Bez e-mailu"})
 	bankID := f.af.AddBankMovement(abraflexi.BankMovement{Movement: movement("B+1/2024", "PLATCE", true)})
-	f.af.AddCashMovement(abraflexi.CashMovement{Movement: movement("P+1/2024", "PLATCE", true)})
+	cashID := f.af.AddCashMovement(abraflexi.CashMovement{Movement: movement("P+1/2024", "PLATCE", true)})
 	f.af.AddBankMovement(abraflexi.BankMovement{Movement: movement("B+2/2024", "", true)})
 	f.af.AddBankMovement(abraflexi.BankMovement{Movement: movement("B+3/2024", "TICHY", true)})
 	f.af.AddBankMovement(abraflexi.BankMovement{Movement: movement("B-4/2024", "PLATCE", false)})
+	if bankID != cashID {
+		t.Fatalf("ids %s %s: the ambiguity below needs equal ids", bankID, cashID)
+	}
 
-	res, err := notify.NoticePaymentReceived(ctx, f.deps, bankID.String(), "banka")
+	// A numeric id names B+1 and P+1: under auto that is ambiguous.
+	res, err := notify.NoticePaymentReceived(ctx, f.deps, bankID.String(), "auto")
+	if !errors.Is(err, notify.ErrAmbiguousDocument) || res.Reason != notify.ReasonAmbiguousDocument || res.Severity() != notify.SeverityError ||
+		!strings.Contains(err.Error(), "B+1/2024") || !strings.Contains(err.Error(), "P+1/2024") {
+		t.Fatalf("ambiguous: %+v %v", res, err)
+	}
+	res, err = notify.NoticePaymentReceived(ctx, f.deps, bankID.String(), "banka")
 	if err != nil || res.Reason != notify.ReasonSent || res.Document != "B+1/2024" || res.VarSym != "777" ||
-		res.Recipient() != "platce@example.cz" || res.Invoice != "" {
+		res.Recipient() != "platce@example.cz" || res.Invoice != "" || res.Label != "OZNAMENO" {
 		t.Fatalf("%+v %v", res, err)
 	}
 	p, _ := notifytest.Parse(f.capture.Sent()[0].Raw)
@@ -301,14 +356,23 @@ func TestNoticePaymentReceived(t *testing.T) {
 		!strings.Contains(p.Text, "777") || len(p.Attachments) != 0 {
 		t.Errorf("%q\n%s", p.Subject, p.Text)
 	}
+	if l, _ := f.af.Labels(abraflexi.EvidenceBank, bankID); !l.Has("OZNAMENO") {
+		t.Errorf("notice not recorded: %v", l)
+	}
+	if def, ok := f.af.Record(abraflexi.EvidenceLabel, abraflexi.CodeID("OZNAMENO")); !ok || def["vsbBan"] != "true" {
+		t.Errorf("label definition %v", def)
+	}
 
 	for _, tc := range []struct {
 		doc, evidence string
 		reason        notify.Reason
 		wantErr       bool
 	}{
+		{"B+1/2024", "auto", notify.ReasonAlreadyNotified, false}, // redelivered event
+		{bankID.String(), "banka", notify.ReasonAlreadyNotified, false},
 		{"P+1/2024", "pokladna", notify.ReasonSent, false},
-		{"P+1/2024", "auto", notify.ReasonSent, false},
+		{"P+1/2024", "auto", notify.ReasonAlreadyNotified, false},
+		{cashID.String(), "pokladni-pohyb", notify.ReasonAlreadyNotified, false},
 		{"P+1/2024", "banka", notify.ReasonDocumentNotFound, true},
 		{"B+404", "auto", notify.ReasonDocumentNotFound, true},
 		{"B+2/2024", "", notify.ReasonNoRecipient, false},
@@ -321,19 +385,63 @@ func TestNoticePaymentReceived(t *testing.T) {
 			t.Errorf("%s/%s: %+v %v", tc.doc, tc.evidence, res, err)
 		}
 	}
-	if n := len(f.capture.Sent()); n != 3 {
+	if n := len(f.capture.Sent()); n != 2 {
 		t.Errorf("%d sent", n)
 	}
+	if l, _ := f.af.Labels(abraflexi.EvidenceCash, cashID); !l.Has("OZNAMENO") {
+		t.Errorf("cash notice not recorded: %v", l)
+	}
 
+	f.af.AddBankMovement(abraflexi.BankMovement{Movement: movement("B+5/2024", "PLATCE", true)})
 	f.deps.Mute = true
-	res, err = notify.NoticePaymentReceived(ctx, f.deps, "B+1/2024", "auto")
-	if err != nil || res.Reason != notify.ReasonWouldSend || len(f.capture.Sent()) != 3 {
+	f.af.ResetRequests()
+	res, err = notify.NoticePaymentReceived(ctx, f.deps, "B+5/2024", "auto")
+	if err != nil || res.Reason != notify.ReasonWouldSend || len(f.capture.Sent()) != 2 {
 		t.Errorf("mute: %+v %v", res, err)
+	}
+	for _, r := range f.af.Requests() {
+		if r.Method != http.MethodGet {
+			t.Errorf("mute wrote: %s %s", r.Method, r.Path)
+		}
 	}
 	f.deps.Mute = false
 	f.capture.Err = errors.New("down")
-	if res, err := notify.NoticePaymentReceived(ctx, f.deps, "B+1/2024", "auto"); err == nil || res.Reason != notify.ReasonSendFailed {
+	if res, err := notify.NoticePaymentReceived(ctx, f.deps, "B+5/2024", "auto"); err == nil || res.Reason != notify.ReasonSendFailed {
 		t.Errorf("send failed: %+v %v", res, err)
+	}
+	if l, _ := f.af.Labels(abraflexi.EvidenceBank, abraflexi.CodeID("B+5/2024")); l.Has("OZNAMENO") {
+		t.Errorf("claim kept after a failed send: %v", l)
+	}
+	f.capture.Err = nil
+	if res, err := notify.NoticePaymentReceived(ctx, f.deps, "B+5/2024", "auto"); err != nil || res.Reason != notify.ReasonSent {
+		t.Errorf("retry after the failed send: %+v %v", res, err)
+	}
+}
+
+// TestNoticeForeignCurrencyAndMatchedPayments: the notice shows the euros
+// received, and a payment whose excess stays on it after a pairing is not
+// "awaiting manual matching".
+func TestNoticeForeignCurrencyAndMatchedPayments(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.customer(t, abraflexi.Address{Code: "PLATCE", Name: "Plátce", Email: "platce@example.cz"})
+	m := movement("B+EUR", "PLATCE", true)
+	m.Currency, m.Total, m.TotalInCurrency = abraflexi.RefTo(abraflexi.CodeID("EUR")), decimal.RequireFromString("2450"), decimal.RequireFromString("100")
+	f.af.AddBankMovement(abraflexi.BankMovement{Movement: m})
+	res, err := notify.NoticePaymentReceived(ctx, f.deps, "B+EUR", "banka")
+	if err != nil || res.Reason != notify.ReasonSent || res.Message.Subject != "Přijali jsme vaši platbu 100,00 EUR" {
+		t.Fatalf("%+v %v", res, err)
+	}
+
+	f.af.AddInvoice(abraflexi.IssuedInvoice{Code: "VF1", VariableSymbol: "777", Total: decimal.RequireFromString("1000")})
+	f.af.AddBankMovement(abraflexi.BankMovement{Movement: movement("B+OVER", "PLATCE", true)})
+	if err := f.client.Pair(ctx, abraflexi.PairRequest{PaymentEvidence: abraflexi.EvidenceBank, Payment: abraflexi.CodeID("B+OVER"),
+		Invoice: abraflexi.CodeID("VF1"), Remainder: abraflexi.RemainderIgnore}); err != nil {
+		t.Fatal(err)
+	}
+	res, err = notify.NoticePaymentReceived(ctx, f.deps, "B+OVER", "banka")
+	if err != nil || res.Reason != notify.ReasonAlreadyMatched {
+		t.Fatalf("overpaid: %+v %v", res, err)
 	}
 }
 
@@ -350,4 +458,51 @@ func TestNewDeps(t *testing.T) {
 	if res, err := notify.ConfirmInvoicePayment(context.Background(), d, "1"); err == nil || res.Reason != notify.ReasonError {
 		t.Errorf("nil client: %+v %v", res, err)
 	}
+}
+
+// sendFunc is a Sender that runs f and fails with its error.
+type sendFunc func() error
+
+func (f sendFunc) Send(context.Context, *notify.Message) (string, error) { return "", f() }
+
+// TestConcurrentRunsSendOnce: two triggers of one invoice at once (one
+// pairing updates the payment and the invoice) serialise on the invoice's
+// lock; the second sees the first's label and sends nothing.
+func TestConcurrentRunsSendOnce(t *testing.T) {
+	f := newFixture(t)
+	f.invoice("FV-20", abraflexi.PaymentStatePaid, "", "a@example.cz")
+	f.deps.Lock = runlock.PerKey(f.af.Config().URL+" "+t.Name(), 10*time.Second)
+	// A slow relay widens the window between the claim and the send.
+	f.deps.Sender = slowSender{f.capture, 100 * time.Millisecond}
+	var wg sync.WaitGroup
+	results := make([]notify.Result, 4)
+	for i := range results {
+		wg.Go(func() {
+			results[i], _ = notify.ConfirmInvoicePayment(context.Background(), f.deps, "FV-20")
+		})
+	}
+	wg.Wait()
+	sent := 0
+	for _, r := range results {
+		switch r.Reason {
+		case notify.ReasonSent:
+			sent++
+		case notify.ReasonAlreadyConfirmed:
+		default:
+			t.Errorf("result %+v", r)
+		}
+	}
+	if sent != 1 || len(f.capture.Sent()) != 1 {
+		t.Errorf("%d sent (%d captured), want 1", sent, len(f.capture.Sent()))
+	}
+}
+
+type slowSender struct {
+	s     notify.Sender
+	delay time.Duration
+}
+
+func (s slowSender) Send(ctx context.Context, m *notify.Message) (string, error) {
+	time.Sleep(s.delay)
+	return s.s.Send(ctx, m)
 }

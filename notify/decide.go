@@ -29,13 +29,21 @@ const (
 	ReasonNotIncoming Reason = "not_incoming"
 	// ReasonCancelled: the payment is cancelled (storno).
 	ReasonCancelled Reason = "cancelled"
-	// ReasonAlreadyMatched: the payment is already paired with documents,
-	// so it does not await manual matching.
+	// ReasonAlreadyMatched: the payment is already paired with documents
+	// (sparovano, or a payment link uses part of it), so it does not await
+	// manual matching.
 	ReasonAlreadyMatched Reason = "already_matched"
+	// ReasonAlreadyNotified: the payer was told about this payment before
+	// (the payment carries LABEL_NOTIFIED).
+	ReasonAlreadyNotified Reason = "already_notified"
+	// ReasonAmbiguousDocument: a numeric DOCID names a bank and a cash
+	// movement (ids are per evidence) and the evidence is auto.
+	ReasonAmbiguousDocument Reason = "ambiguous_document"
 	// ReasonDocumentNotFound: DOCID names no record.
 	ReasonDocumentNotFound Reason = "document_not_found"
-	// ReasonLabelMissing: a confirmation label is not in AbraFlexi's label
-	// codebook; nothing was sent, so no duplicate can follow.
+	// ReasonLabelMissing: a label recording the message is not in
+	// AbraFlexi's label codebook and creating it failed (no rights);
+	// nothing was sent, so no duplicate can follow.
 	ReasonLabelMissing Reason = "label_missing"
 	// ReasonSendFailed: delivery failed.
 	ReasonSendFailed Reason = "send_failed"
@@ -55,14 +63,14 @@ const (
 )
 
 // Severity classifies r: sent and would_send are success; not_paid,
-// already_confirmed, no_recipient, not_incoming, cancelled and
-// already_matched are warnings (exit 0, nothing sent); everything else is
-// an error (exit 1).
+// already_confirmed, already_notified, no_recipient, not_incoming,
+// cancelled and already_matched are warnings (exit 0, nothing sent);
+// everything else is an error (exit 1).
 func (r Reason) Severity() Severity {
 	switch r {
 	case ReasonSent, ReasonWouldSend:
 		return SeveritySuccess
-	case ReasonNotPaid, ReasonAlreadyConfirmed, ReasonNoRecipient, ReasonNotIncoming,
+	case ReasonNotPaid, ReasonAlreadyConfirmed, ReasonAlreadyNotified, ReasonNoRecipient, ReasonNotIncoming,
 		ReasonCancelled, ReasonAlreadyMatched:
 		return SeverityWarning
 	}
@@ -116,16 +124,30 @@ func DecideConfirmation(inv abraflexi.IssuedInvoice, labels ConfirmLabels) Confi
 }
 
 // DecidePaymentNotice decides whether a received payment should be
-// announced to its payer. It is pure: outgoing → not_incoming, cancelled →
-// cancelled, already paired → already_matched; otherwise send (ok true).
-func DecidePaymentNotice(m abraflexi.Movement) (ok bool, reason Reason) {
+// announced to its payer. It is pure: cancelled → cancelled, outgoing →
+// not_incoming, paired (sparovano, or with a payment link, like an
+// overpayment whose excess stays on it) → already_matched, carrying the
+// label notified (LABEL_NOTIFIED) → already_notified; otherwise send (ok
+// true).
+func DecidePaymentNotice(m abraflexi.Movement, notified string) (ok bool, reason Reason) {
 	switch {
 	case bool(m.Cancelled):
 		return false, ReasonCancelled
 	case m.Direction != "" && !m.IsIncoming():
 		return false, ReasonNotIncoming
-	case bool(m.Paired):
+	case bool(m.Paired) || hasPaymentLink(m):
 		return false, ReasonAlreadyMatched
+	case notified != "" && m.Labels.Has(notified):
+		return false, ReasonAlreadyNotified
 	}
 	return true, ""
+}
+
+func hasPaymentLink(m abraflexi.Movement) bool {
+	for _, l := range m.Links {
+		if l.IsPayment() && !bool(l.Cancelled) {
+			return true
+		}
+	}
+	return false
 }

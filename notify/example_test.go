@@ -33,7 +33,7 @@ func Example() {
 	fmt.Println("to:", rcpt.To, "invalid:", rcpt.Invalid)
 
 	tmpl := notify.MustLoadTemplates("cs", "")
-	msg, err := notify.ComposeInvoicePaid(tmpl, "Fakturace <fakturace@example.cz>", rcpt.To, inv, []byte("%PDF-1.4 ..."))
+	msg, err := notify.ComposeInvoicePaid(tmpl, "Fakturace <fakturace@example.cz>", rcpt.To, inv, "CZK", []byte("%PDF-1.4 ..."))
 	if err != nil {
 		panic(err)
 	}

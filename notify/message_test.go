@@ -35,24 +35,24 @@ func paidInvoice() abraflexi.IssuedInvoice {
 
 func receivedPayment() abraflexi.Movement {
 	return abraflexi.Movement{ID: abraflexi.NumericID(3), Code: "B+3/2024", VariableSymbol: "99",
-		Total: decimal.RequireFromString("1500"), IssuedOn: abraflexi.MustParseDate("2024-01-31+01:00"),
+		Total: decimal.RequireFromString("36750"), TotalInCurrency: decimal.RequireFromString("1500"), IssuedOn: abraflexi.MustParseDate("2024-01-31+01:00"),
 		Direction: abraflexi.DirectionIncoming, Currency: abraflexi.RefTo(abraflexi.CodeID("EUR"))}
 }
 
 func TestGoldenBodies(t *testing.T) {
 	for _, lang := range notify.Languages {
 		tm := notify.MustLoadTemplates(lang, "")
-		partial, err := notify.ComposeInvoicePaid(tm, fromCZ, []string{"a@example.cz"}, paidInvoice(), pdfBytes)
+		partial, err := notify.ComposeInvoicePaid(tm, fromCZ, []string{"a@example.cz"}, paidInvoice(), "", pdfBytes)
 		if err != nil {
 			t.Fatal(err)
 		}
 		full := paidInvoice()
 		full.PaymentState = abraflexi.PaymentStatePaid
-		fullMsg, err := notify.ComposeInvoicePaid(tm, fromCZ, []string{"a@example.cz"}, full, pdfBytes)
+		fullMsg, err := notify.ComposeInvoicePaid(tm, fromCZ, []string{"a@example.cz"}, full, "", pdfBytes)
 		if err != nil {
 			t.Fatal(err)
 		}
-		pay, err := notify.ComposePaymentReceived(tm, fromCZ, []string{"a@example.cz"}, receivedPayment())
+		pay, err := notify.ComposePaymentReceived(tm, fromCZ, []string{"a@example.cz"}, receivedPayment(), "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,7 +84,7 @@ func golden(t *testing.T, name, got string) {
 
 func TestComposedContent(t *testing.T) {
 	tm := notify.MustLoadTemplates("cs", "")
-	m, err := notify.ComposeInvoicePaid(tm, fromCZ, []string{"a@example.cz"}, paidInvoice(), pdfBytes)
+	m, err := notify.ComposeInvoicePaid(tm, fromCZ, []string{"a@example.cz"}, paidInvoice(), "", pdfBytes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestComposedContent(t *testing.T) {
 	if strings.Contains(m.Subject+m.Text, "code:") {
 		t.Errorf("code: prefix leaked: %s %s", m.Subject, m.Text)
 	}
-	p, err := notify.ComposePaymentReceived(tm, fromCZ, []string{"a@example.cz"}, receivedPayment())
+	p, err := notify.ComposePaymentReceived(tm, fromCZ, []string{"a@example.cz"}, receivedPayment(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,6 +107,33 @@ func TestComposedContent(t *testing.T) {
 	}
 	if strings.Contains(p.Text, "+01:00") {
 		t.Errorf("date has a zone suffix:\n%s", p.Text)
+	}
+}
+
+// TestForeignCurrencyAmounts: a 100 EUR invoice says 100,00 EUR, not its
+// crown figure 2 500,00; a partly paid one shows the euros paid and left.
+// With EUR as home currency the home figures are the euros.
+func TestForeignCurrencyAmounts(t *testing.T) {
+	tm := notify.MustLoadTemplates("cs", "")
+	inv := abraflexi.IssuedInvoice{Code: "FV-EUR", Total: decimal.RequireFromString("2500"), TotalInCurrency: decimal.RequireFromString("100"),
+		Remaining: decimal.RequireFromString("1000"), RemainingInCurrency: decimal.RequireFromString("40"),
+		PaymentState: abraflexi.PaymentStatePartial, Currency: abraflexi.RefTo(abraflexi.CodeID("EUR"))}
+	m, err := notify.ComposeInvoicePaid(tm, fromCZ, []string{"a@example.cz"}, inv, "CZK", pdfBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"100,00 EUR", "60,00 EUR", "40,00 EUR"} {
+		if !strings.Contains(m.Text, want) {
+			t.Errorf("body lacks %q:\n%s", want, m.Text)
+		}
+	}
+	if strings.Contains(m.Text, "2 500,00") || strings.Contains(m.Text, "1 000,00") {
+		t.Errorf("crown figures printed as euros:\n%s", m.Text)
+	}
+	d := notify.NewInvoicePaidData(abraflexi.IssuedInvoice{Total: decimal.RequireFromString("100"), Currency: abraflexi.RefTo(abraflexi.CodeID("EUR")),
+		PaymentState: abraflexi.PaymentStatePaid}, "EUR", "cs", fromCZ)
+	if d.Total != "100,00" || d.Currency != "EUR" {
+		t.Errorf("home EUR: %+v", d)
 	}
 }
 
@@ -158,7 +185,7 @@ func checkWireMessage(t *testing.T, raw []byte, wantSubject string, wantTo ...st
 
 func TestRenderMIME(t *testing.T) {
 	tm := notify.MustLoadTemplates("cs", "")
-	m, err := notify.ComposeInvoicePaid(tm, fromCZ, []string{"a@example.cz", "b@example.cz"}, paidInvoice(), pdfBytes)
+	m, err := notify.ComposeInvoicePaid(tm, fromCZ, []string{"a@example.cz", "b@example.cz"}, paidInvoice(), "", pdfBytes)
 	if err != nil {
 		t.Fatal(err)
 	}

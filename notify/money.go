@@ -6,7 +6,9 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// DefaultCurrency is assumed when a document names no currency (mena).
+// DefaultCurrency is the default home currency (HOME_CURRENCY): the
+// currency of a document without mena and of the sumCelkem and
+// zbyvaUhradit figures.
 const DefaultCurrency = "CZK"
 
 // FormatAmount formats d with two decimals for lang. Czech ("cs", the

@@ -42,7 +42,7 @@ func TestConfigFromLookupAll(t *testing.T) {
 		"EASE_FROM": "f@example.cz", "NOTIFY_LANG": "EN", "NOTIFY_TEMPLATE_DIR": "/tpl", "MUTE": "yes",
 		"SMTP_HOST": "mail.example.cz", "SMTP_PORT": "2525", "SMTP_USERNAME": "u", "SMTP_PASSWORD": " p w ",
 		"SMTP_TLS": "TLS", "SMTP_AUTH": "login", "MAIL_TRANSPORT": "SMTP", "SMTP_TIMEOUT": "1m30s", "SENDMAIL_PATH": "/bin/sm",
-		"LABEL_CONFIRMED": "done", "LABEL_CONFIRMED_PARTIAL": "half",
+		"LABEL_CONFIRMED": "done", "LABEL_CONFIRMED_PARTIAL": "half", "LABEL_NOTIFIED": "sent", "HOME_CURRENCY": "eur",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +50,7 @@ func TestConfigFromLookupAll(t *testing.T) {
 	want := notify.Config{From: "f@example.cz", Lang: "en", TemplateDir: "/tpl", Mute: true, Transport: "smtp",
 		SMTP: notify.SMTPConfig{Host: "mail.example.cz", Port: 2525, Username: "u", Password: " p w ",
 			TLS: "tls", Auth: "login", Timeout: 90 * time.Second},
-		SendmailPath: "/bin/sm", Labels: notify.ConfirmLabels{Partial: "HALF", Full: "DONE"}}
+		SendmailPath: "/bin/sm", Labels: notify.ConfirmLabels{Partial: "HALF", Full: "DONE", Notified: "SENT"}, HomeCurrency: "EUR"}
 	if cfg != want {
 		t.Errorf("got %#v\nwant %#v", cfg, want)
 	}
@@ -63,13 +63,14 @@ func TestConfigErrorsNameVariables(t *testing.T) {
 	_, err := notify.ConfigFromLookup(env(map[string]string{
 		"NOTIFY_LANG": "de", "MUTE": "maybe", "SMTP_PORT": "x", "SMTP_TLS": "ssl", "SMTP_TIMEOUT": "soon",
 		"SMTP_USERNAME": "u", "LABEL_CONFIRMED": "A,B", "LABEL_CONFIRMED_PARTIAL": "A,B", "SMTP_AUTH": "magic",
-		"SMTP_HOST": "bad host", "MAIL_TRANSPORT": "pigeon",
+		"SMTP_HOST": "bad host", "MAIL_TRANSPORT": "pigeon", "LABEL_NOTIFIED": "x y", "HOME_CURRENCY": "euro",
 	}))
 	if !errors.Is(err, notify.ErrInvalidConfig) {
 		t.Fatalf("err = %v, want ErrInvalidConfig", err)
 	}
 	for _, name := range []string{"EASE_FROM", "NOTIFY_LANG", "MUTE", "SMTP_PORT", "SMTP_TLS", "SMTP_TIMEOUT",
-		"SMTP_PASSWORD", "LABEL_CONFIRMED", "LABEL_CONFIRMED_PARTIAL", "SMTP_AUTH", "SMTP_HOST", "MAIL_TRANSPORT"} {
+		"SMTP_PASSWORD", "LABEL_CONFIRMED", "LABEL_CONFIRMED_PARTIAL", "SMTP_AUTH", "SMTP_HOST", "MAIL_TRANSPORT",
+		`LABEL_NOTIFIED="X Y"`, `HOME_CURRENCY="EURO": not a currency code`} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error does not name %s:\n%v", name, err)
 		}
@@ -137,6 +138,23 @@ func TestParseAddresses(t *testing.T) {
 	}
 	if v, i := notify.ParseAddresses(""); v != nil || i != nil {
 		t.Errorf("empty: %q %q", v, i)
+	}
+	// A quoted display name may hold the separators.
+	for in, want := range map[string][]string{
+		`"Novák, Jan" <jan@example.cz>`:                               {"jan@example.cz"},
+		`"Novák, Jan" <jan@example.cz>, "Nová; Eva" <eva@example.cz>`: {"jan@example.cz", "eva@example.cz"},
+		`"Novák, Jan" <jan@example.cz>; b@example.cz`:                 {"jan@example.cz", "b@example.cz"},
+		`"Novák, Jan" <jan@example.cz>, bad@, c@example.cz`:           {"jan@example.cz", "c@example.cz"},
+		`=?utf-8?q?Nov=C3=A1k=2C_Jan?= <jan@example.cz>`:              {"jan@example.cz"},
+		`jan@example.cz (Novák; účtárna), d@example.cz`:               {"jan@example.cz", "d@example.cz"},
+	} {
+		valid, invalid := notify.ParseAddresses(in)
+		if !slices.Equal(valid, want) {
+			t.Errorf("ParseAddresses(%s) = %q (invalid %q), want %q", in, valid, invalid, want)
+		}
+	}
+	if _, invalid := notify.ParseAddresses(`"Novák, Jan" <jan@example.cz>, bad@`); !slices.Equal(invalid, []string{"bad@"}) {
+		t.Errorf("invalid %q", invalid)
 	}
 }
 
@@ -226,8 +244,14 @@ func TestDecidePaymentNotice(t *testing.T) {
 		{"outgoing", abraflexi.Movement{Direction: abraflexi.DirectionOutgoing}, false, notify.ReasonNotIncoming},
 		{"cancelled", abraflexi.Movement{Direction: abraflexi.DirectionIncoming, Cancelled: true}, false, notify.ReasonCancelled},
 		{"paired", abraflexi.Movement{Direction: abraflexi.DirectionIncoming, Paired: true}, false, notify.ReasonAlreadyMatched},
+		{"overpayment with the excess unpaired", abraflexi.Movement{Direction: abraflexi.DirectionIncoming,
+			Links: []abraflexi.Link{{Type: abraflexi.LinkPayment, Amount: decimal.NewFromInt(1000)}}}, false, notify.ReasonAlreadyMatched},
+		{"cancelled link", abraflexi.Movement{Direction: abraflexi.DirectionIncoming,
+			Links: []abraflexi.Link{{Type: abraflexi.LinkPayment, Amount: decimal.NewFromInt(1000), Cancelled: true}}}, true, ""},
+		{"notified", abraflexi.Movement{Direction: abraflexi.DirectionIncoming, Labels: abraflexi.Labels("oznameno")}, false, notify.ReasonAlreadyNotified},
+		{"other label", abraflexi.Movement{Direction: abraflexi.DirectionIncoming, Labels: abraflexi.Labels("VIP")}, true, ""},
 	} {
-		ok, reason := notify.DecidePaymentNotice(tc.m)
+		ok, reason := notify.DecidePaymentNotice(tc.m, "OZNAMENO")
 		if ok != tc.ok || reason != tc.reason {
 			t.Errorf("%s: got %v %q, want %v %q", tc.name, ok, reason, tc.ok, tc.reason)
 		}

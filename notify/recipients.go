@@ -31,30 +31,73 @@ type Recipients struct {
 	Source string
 }
 
-// ParseAddresses splits s on ',' and ';', trims every entry, validates it
-// with net/mail.ParseAddress and returns the bare addresses, deduplicated
-// case-insensitively, plus the entries that are not addresses. Empty
-// entries are ignored.
+// ParseAddresses reads an address list such as a kontaktEmail field:
+// RFC 5322 addresses separated by ',' (net/mail.ParseAddressList, which
+// keeps quoted display names like "Novák, Jan" <jan@example.cz> whole) or
+// by ';' outside quotes, as people type them. It returns the bare
+// addresses, deduplicated case-insensitively, plus the entries that are
+// not addresses; one bad entry does not lose the good ones. Empty entries
+// are ignored.
 func ParseAddresses(s string) (valid, invalid []string) {
 	seen := map[string]bool{}
-	for part := range strings.FieldsFuncSeq(s, func(r rune) bool { return r == ',' || r == ';' }) {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		a, err := mail.ParseAddress(part)
-		if err != nil {
-			invalid = append(invalid, part)
-			continue
-		}
+	add := func(a *mail.Address) {
 		key := strings.ToLower(a.Address)
-		if seen[key] {
+		if !seen[key] {
+			seen[key] = true
+			valid = append(valid, a.Address)
+		}
+	}
+	for _, part := range splitOutsideQuotes(s, ';') {
+		if strings.TrimSpace(part) == "" {
 			continue
 		}
-		seen[key] = true
-		valid = append(valid, a.Address)
+		if list, err := mail.ParseAddressList(part); err == nil {
+			for _, a := range list {
+				add(a)
+			}
+			continue
+		}
+		// Some entry is bad (or empty): take the entries one by one.
+		for _, entry := range splitOutsideQuotes(part, ',') {
+			entry = strings.TrimSpace(entry)
+			if entry == "" {
+				continue
+			}
+			a, err := mail.ParseAddress(entry)
+			if err != nil {
+				invalid = append(invalid, entry)
+				continue
+			}
+			add(a)
+		}
 	}
 	return valid, invalid
+}
+
+// splitOutsideQuotes splits s at every sep that is not inside a quoted
+// string ("…", with backslash escapes) or a comment ((…)).
+func splitOutsideQuotes(s string, sep rune) []string {
+	var out []string
+	quoted, escaped, depth, start := false, false, 0, 0
+	for i, r := range s {
+		switch {
+		case escaped:
+			escaped = false
+		case r == '\\' && (quoted || depth > 0):
+			escaped = true
+		case r == '"' && depth == 0:
+			quoted = !quoted
+		case quoted:
+		case r == '(':
+			depth++
+		case r == ')' && depth > 0:
+			depth--
+		case r == sep && depth == 0:
+			out = append(out, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, s[start:])
 }
 
 // pick returns the first candidate source with a valid address; invalid
@@ -76,7 +119,7 @@ func pick(cands ...[2]string) Recipients {
 // php-abraflexi does: the invoice's kontaktEmail, else the customer's
 // e-mail, else the customer's primary contact's e-mail (customer must have
 // been read with its contacts; nil means unknown). Each source may hold
-// several addresses separated by ',' or ';'.
+// several addresses ([ParseAddresses]).
 func InvoiceRecipients(inv abraflexi.IssuedInvoice, customer *abraflexi.Address) Recipients {
 	cands := [][2]string{{SourceInvoiceContact, inv.ContactEmail}}
 	if customer != nil {

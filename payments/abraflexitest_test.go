@@ -2,6 +2,7 @@ package payments_test
 
 import (
 	"errors"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -111,9 +112,11 @@ func TestServerMatchedOutcomes(t *testing.T) {
 			if got.PaymentState != tt.state || !got.Remaining.Equal(d(tt.remaining)) {
 				t.Errorf("invoice state %q remaining %s, want %q %s", got.PaymentState, got.Remaining, tt.state, tt.remaining)
 			}
+			// An overpayment paired with ignorovat keeps its excess on the
+			// payment, which stays unpaired (sparovano false).
 			m := w.mustMovement(t, abraflexi.EvidenceBank, pay)
-			if !m.Paired {
-				t.Error("payment not paired")
+			if bool(m.Paired) != (tt.reason != payments.MatchedOverpayment) {
+				t.Errorf("payment sparovano %v", m.Paired)
 			}
 			if !slices.Equal(m.Labels.Codes(), tt.labels) {
 				t.Errorf("payment labels %v, want %v", m.Labels.Codes(), tt.labels)
@@ -156,8 +159,10 @@ func TestServerUnmatchedOutcomesLabelAdditively(t *testing.T) {
 		}, payments.OverpayManual, payments.Overpayment, []string{"PREPLATEK", "VIP"}},
 		{"currency mismatch", func(w *world) abraflexi.ID {
 			w.invoice("VF1", "111", "100")
-			return w.bank("B1", "111", "100", func(m *abraflexi.Movement) { m.Currency = abraflexi.RefTo(abraflexi.CodeID("EUR")) })
-		}, "", payments.CurrencyMismatch, []string{"VIP"}},
+			return w.bank("B1", "111", "100", func(m *abraflexi.Movement) {
+				m.Currency, m.TotalInCurrency = abraflexi.RefTo(abraflexi.CodeID("EUR")), d("4")
+			})
+		}, "", payments.CurrencyMismatch, []string{"NEIDENTIFIKOVANO", "VIP"}},
 		{"paid invoice only", func(w *world) abraflexi.ID {
 			w.srv.AddInvoice(abraflexi.IssuedInvoice{Code: "VF1", VariableSymbol: "111", Total: d("100"), PaymentState: abraflexi.PaymentStatePaid})
 			return w.bank("B1", "111", "100")
@@ -426,28 +431,37 @@ func TestServerMatchSince(t *testing.T) {
 	if l := w.mustMovement(t, abraflexi.EvidenceBank, b5).Labels.Codes(); !slices.Equal(l, []string{"CHYBIFAKTURA", "VIP"}) {
 		t.Errorf("B5 labels %v", l)
 	}
-	// Requests: 2 payment listings + 1 invoice listing; writes: 1 bank
-	// pairing batch + 1 cash pairing batch + 3 label batches (bank
-	// NEIDENTIFIKOVANO, bank CHYBIFAKTURA, cash PREPLATEK).
-	if n := w.srv.RequestCount(http.MethodGet, ""); n != 3 {
-		t.Errorf("%d reads, want 3", n)
+	// Requests: 2 payment listings + 1 invoice listing + 1 listing of the
+	// label codebook; writes: 1 bank pairing batch + 1 cash pairing batch
+	// + 3 label batches (bank NEIDENTIFIKOVANO, bank CHYBIFAKTURA, cash
+	// PREPLATEK).
+	if n := w.srv.RequestCount(http.MethodGet, ""); n != 4 {
+		t.Errorf("%d reads, want 4", n)
 	}
 	if n := w.posts(); n != 5 {
 		t.Errorf("%d writes, want 5", n)
 	}
-	_ = c1
 
-	// A second run finds only the payments left for manual matching.
+	// A second run finds the payments left for manual matching and the
+	// overpayment, unpaired with its excess: that is already matched, and
+	// its 150 never pays anything again.
+	w.srv.ResetRequests()
 	res, err = w.matcher(nil).MatchSince(ctx, abraflexi.NewDate(2026, 1, 1))
 	if err != nil {
 		t.Fatal(err)
 	}
+	got = map[string]payments.Reason{}
 	for _, r := range res {
+		got[r.Document] = r.Reason
 		if r.Reason.Paired() {
 			t.Errorf("second run paired %s", r.Document)
 		}
 	}
-	if len(res) != 2 {
-		t.Errorf("second run: %d results, want 2", len(res))
+	want = map[string]payments.Reason{"B4": payments.NoVarSym, "B5": payments.UnknownVarSym, "P1": payments.AlreadyMatched}
+	if !maps.Equal(got, want) {
+		t.Errorf("second run: %v, want %v", got, want)
+	}
+	if c := w.mustMovement(t, abraflexi.EvidenceCash, c1); len(c.Labels.Codes()) != 1 || c.Labels.Codes()[0] != "PREPLATEK" {
+		t.Errorf("overpayment labels %v", c.Labels.Codes())
 	}
 }

@@ -4,20 +4,43 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
+	"sync"
 
 	"github.com/spoje-net/isptools/abraflexi"
 )
 
 // ClientLedger is the [Ledger] over an *abraflexi.Client.
 type ClientLedger struct {
-	c *abraflexi.Client
+	c   *abraflexi.Client
+	log *slog.Logger
+
+	mu     sync.Mutex
+	listed bool            // the label codebook was read
+	exists map[string]bool // label codes in the codebook
+	labels map[string]bool // "evidence label" ensured
 }
 
 var _ Ledger = (*ClientLedger)(nil)
 
+// LedgerOption configures a [ClientLedger].
+type LedgerOption func(*ClientLedger)
+
+// WithLedgerLogger makes the ledger log at info level the labels it
+// creates in the label codebook.
+func WithLedgerLogger(log *slog.Logger) LedgerOption {
+	return func(l *ClientLedger) { l.log = log }
+}
+
 // NewClientLedger returns the ledger of the company c works on.
-func NewClientLedger(c *abraflexi.Client) *ClientLedger { return &ClientLedger{c: c} }
+func NewClientLedger(c *abraflexi.Client, opts ...LedgerOption) *ClientLedger {
+	l := &ClientLedger{c: c, log: slog.New(slog.DiscardHandler), exists: map[string]bool{}, labels: map[string]bool{}}
+	for _, o := range opts {
+		o(l)
+	}
+	return l
+}
 
 // Payment implements [Source] with one detail read (GET
 // /{evidence}/{id}.json; a code: id follows the server's redirect).
@@ -184,16 +207,26 @@ func ambiguousWrite(err error) bool {
 }
 
 // verifyPaired lists the payments of reqs (id in (...), one request) after
-// an ambiguous batch failure: paired ones are nil, the others get cause.
+// an ambiguous batch failure: those paired now (sparovano) or with a
+// payment link to their invoice (an overpayment with ignorovat stays
+// unpaired) are nil, the others get cause.
 func (l *ClientLedger) verifyPaired(ctx context.Context, evidence string, reqs []abraflexi.PairRequest, cause error) ([]error, error) {
 	ids := make([]any, 0, len(reqs))
+	want := map[string]abraflexi.ID{} // payment -> invoice
 	for _, r := range reqs {
 		ids = append(ids, r.Payment)
+		want[r.Payment.String()] = r.Invoice
 	}
-	opts := abraflexi.ListOptions{Filter: abraflexi.In("id", ids...), Fields: []string{"id", "kod", "sparovano"}}
+	opts := abraflexi.ListOptions{Filter: abraflexi.In("id", ids...), Fields: []string{"id", "kod", "sparovano", abraflexi.LinkFields}}
 	paired := map[string]bool{}
 	collect := func(m abraflexi.Movement) {
-		if m.Paired {
+		ok := bool(m.Paired)
+		for _, ln := range m.Links {
+			if ln.IsPayment() && !bool(ln.Cancelled) && names(ln.PaidDocument(), want[m.ID.String()]) {
+				ok = true
+			}
+		}
+		if ok {
 			paired[m.ID.String()] = true
 			if m.Code != "" {
 				paired[abraflexi.CodeID(m.Code).String()] = true
@@ -228,6 +261,21 @@ func (l *ClientLedger) verifyPaired(ctx context.Context, evidence string, reqs [
 	return errs, nil
 }
 
+// names reports whether the relation r names the issued invoice id: the
+// same identifier, or a numeric id that is the record of r's @ref.
+func names(r abraflexi.Ref, id abraflexi.ID) bool {
+	if id.IsZero() {
+		return false
+	}
+	if r.ID == id {
+		return true
+	}
+	if n, ok := id.Numeric(); ok {
+		return strings.HasSuffix(r.URL, fmt.Sprintf("/%s/%d.json", abraflexi.EvidenceIssuedInvoice, n))
+	}
+	return false
+}
+
 // perRecord turns write results into one error per record: the record's
 // server messages, or nil. A record without a result counts as written.
 func perRecord(n int, results []abraflexi.WriteResult) []error {
@@ -251,10 +299,17 @@ func perRecord(n int, results []abraflexi.WriteResult) []error {
 
 // AddLabels implements [Writer] with [abraflexi.Client.AddLabels]: additive
 // writes ({"id": ..., "stitky": "X"}), one request per batch of 500, each
-// record its own transaction.
+// record its own transaction. A label missing from the label codebook is
+// created first, visible for evidence ([abraflexi.Client.EnsureLabel]),
+// and logged at info; each label is looked up once per ledger. When the
+// creation fails the error names the label and the evidence and nothing
+// is written.
 func (l *ClientLedger) AddLabels(ctx context.Context, evidence string, ids []abraflexi.ID, labels ...string) ([]error, error) {
 	if len(ids) == 0 {
 		return nil, nil
+	}
+	if err := l.ensureLabels(ctx, evidence, labels); err != nil {
+		return nil, err
 	}
 	results, err := l.c.AddLabels(ctx, evidence, ids, abraflexi.WriteOptions{Atomic: false}, labels...)
 	var ae *abraflexi.APIError
@@ -267,4 +322,42 @@ func (l *ClientLedger) AddLabels(ctx context.Context, evidence string, ids []abr
 		return nil, err
 	}
 	return perRecord(len(ids), results), nil
+}
+
+// ensureLabels makes sure labels exist in the codebook for evidence. The
+// first call reads the codebook's codes (one listing); a label not among
+// them is created ([abraflexi.Client.EnsureLabel]) and logged at info.
+// Each (evidence, label) is handled once per ledger.
+func (l *ClientLedger) ensureLabels(ctx context.Context, evidence string, labels []string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, code := range labels {
+		code = strings.ToUpper(strings.TrimSpace(code))
+		key := evidence + " " + code
+		if l.labels[key] {
+			continue
+		}
+		if !l.listed {
+			defs, err := l.c.Labels.All(ctx, abraflexi.ListOptions{Fields: []string{"id", "kod"}})
+			if err != nil {
+				return fmt.Errorf("payments: reading the label codebook (stitek): %w", err)
+			}
+			for _, d := range defs {
+				l.exists[strings.ToUpper(d.Code)] = true
+			}
+			l.listed = true
+		}
+		if !l.exists[code] {
+			created, err := l.c.EnsureLabel(ctx, code, evidence)
+			if err != nil {
+				return fmt.Errorf("payments: label %s for %s is missing and could not be created: %w", code, evidence, err)
+			}
+			if created {
+				l.log.InfoContext(ctx, "created label in the label codebook (stitek)", "label", code, "evidence", evidence)
+			}
+			l.exists[code] = true
+		}
+		l.labels[key] = true
+	}
+	return nil
 }

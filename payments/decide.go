@@ -64,25 +64,37 @@ type Policy struct {
 	OverpayMode OverpayMode
 	// Labels are added to payments by outcome.
 	Labels Labels
+	// HomeCurrency is the company's own currency (HOME_CURRENCY), the one
+	// of sumCelkem and zbyvaUhradit; "" means CZK. A document in any other
+	// currency is decided by its sumCelkemMen and zbyvaUhraditMen.
+	HomeCurrency string
 }
 
-// DefaultPolicy is settle mode with the default labels.
-func DefaultPolicy() Policy { return Policy{OverpayMode: OverpaySettle, Labels: DefaultLabels()} }
-
-// HomeCurrency is the currency of a document without a mena.
-const HomeCurrency = "CZK"
+// DefaultPolicy is settle mode with the default labels, in CZK.
+func DefaultPolicy() Policy {
+	return Policy{OverpayMode: OverpaySettle, Labels: DefaultLabels(), HomeCurrency: abraflexi.DefaultHomeCurrency}
+}
 
 // Payment is a bank or cash movement together with its evidence.
 type Payment struct {
 	// Evidence is abraflexi.EvidenceBank or abraflexi.EvidenceCash.
 	Evidence string
-	// Movement is the record as read.
+	// Movement is the record as read, with its payment links (vazby).
 	Movement abraflexi.Movement
 }
 
 // Currency returns the payment's currency code; a payment without mena is
-// in [HomeCurrency].
-func (p Payment) Currency() string { return currencyOf(p.Movement.Currency) }
+// in home ("" means CZK).
+func (p Payment) Currency(home string) string { return p.Movement.CurrencyCode(home) }
+
+// Unallocated returns the part of the payment that no pairing has used yet,
+// in its currency, rounded with [Money]: its amount (sumCelkem, or
+// sumCelkemMen in a foreign currency) minus the payment links already made
+// from it. An overpayment paired with ignorovat keeps its excess here
+// while the payment stays unpaired (sparovano false).
+func (p Payment) Unallocated(home string) decimal.Decimal {
+	return Money(p.Movement.Unallocated(home).Value)
+}
 
 // Document returns the payment's code, else its id.
 func (p Payment) Document() string {
@@ -90,13 +102,6 @@ func (p Payment) Document() string {
 		return p.Movement.Code
 	}
 	return p.Movement.ID.String()
-}
-
-func currencyOf(r abraflexi.Ref) string {
-	if c := strings.ToUpper(strings.TrimSpace(r.Code())); c != "" {
-		return c
-	}
-	return HomeCurrency
 }
 
 // Money rounds an amount to whole hellers (two decimal places), the
@@ -107,11 +112,13 @@ func currencyOf(r abraflexi.Ref) string {
 func Money(d decimal.Decimal) decimal.Decimal { return d.Round(2) }
 
 // Candidate reports whether an invoice may receive a payment: open (stavUhrK
-// empty or stavUhr.castUhr), not cancelled, and an invoice or advance
-// invoice (typDokl.typDoklK, which needs typDokl expanded; an invoice of
-// unknown kind is not a candidate).
+// empty or stavUhr.castUhr), not cancelled, an invoice or advance invoice
+// (typDokl.typDoklK, which needs typDokl expanded; an invoice of unknown
+// kind is not a candidate), with something left to pay (zbyvaUhradit or
+// zbyvaUhraditMen positive). An invoice covered by a deducted advance has
+// zbyvaUhradit 0 with an empty stavUhrK: it is not due and no candidate.
 func Candidate(inv abraflexi.IssuedInvoice) bool {
-	if !inv.IsOpen() {
+	if !inv.IsOpen() || !(inv.Remaining.IsPositive() || inv.RemainingInCurrency.IsPositive()) {
 		return false
 	}
 	switch inv.Kind() {
@@ -121,15 +128,13 @@ func Candidate(inv abraflexi.IssuedInvoice) bool {
 	return false
 }
 
-// Due returns the amount still to pay on an invoice (zbyvaUhradit), rounded
-// with [Money]. An unpaid invoice read without zbyvaUhradit (zero) is due
-// in full (sumCelkem).
-func Due(inv abraflexi.IssuedInvoice) decimal.Decimal {
-	due := Money(inv.Remaining)
-	if due.IsZero() && inv.PaymentState == abraflexi.PaymentStateUnpaid {
-		return Money(inv.Total)
-	}
-	return due
+// Due returns the amount still to pay on an invoice in its own currency,
+// rounded with [Money]: zbyvaUhradit for an invoice in home ("" means
+// CZK), zbyvaUhraditMen for one in another currency (the crown figure of a
+// euro invoice is at the invoice's rate, not the payment's). Zero means
+// nothing is due, also for an unpaid invoice (one covered by an advance).
+func Due(inv abraflexi.IssuedInvoice, home string) decimal.Decimal {
+	return Money(inv.RemainingAmount(home).Value)
 }
 
 // Decision is the outcome of [Decide] for one payment. It says what to
@@ -139,12 +144,24 @@ type Decision struct {
 	Reason Reason
 	// VarSym is the payment's variable symbol as given (trimmed).
 	VarSym string
-	// Amount is the payment's amount (sumCelkem), rounded to hellers.
+	// Currency is the payment's currency; every amount of the decision is
+	// in it.
+	Currency string
+	// Total is the payment's whole amount, rounded to hellers.
+	Total decimal.Decimal
+	// Allocated is the part of the payment earlier pairings used (its
+	// payment links); zero for a fresh payment.
+	Allocated decimal.Decimal
+	// Amount is what is decided with: Total minus Allocated.
 	Amount decimal.Decimal
 	// Invoice is the one candidate invoice (set for the matched reasons,
 	// Overpayment and CurrencyMismatch).
 	Invoice *abraflexi.IssuedInvoice
-	// Due is the invoice's remaining amount before the payment.
+	// Paid is the invoice the payment's last payment link paid (what an
+	// AlreadyMatched payment paid); zero without links.
+	Paid abraflexi.Ref
+	// Due is the invoice's remaining amount before the payment, in the
+	// invoice's currency.
 	Due decimal.Decimal
 	// Candidates is the number of open invoices with the variable symbol.
 	Candidates int
@@ -152,8 +169,9 @@ type Decision struct {
 	// payment, castecnaUhrada for an underpayment, ignorovat for a settled
 	// overpayment; "" when nothing is paired.
 	Remainder abraflexi.RemainderMode
-	// PairAmount is the amount to pair (castka), set for partial payments;
-	// nil pairs the invoice's whole remaining amount.
+	// PairAmount is the amount to pair (castka, in the payment's currency),
+	// set for partial payments and whenever earlier pairings used part of
+	// the payment; nil pairs the invoice's whole remaining amount.
 	PairAmount *decimal.Decimal
 	// Labels are the label codes to add to the payment (additively).
 	Labels []string
@@ -188,14 +206,32 @@ func invoiceID(inv abraflexi.IssuedInvoice) abraflexi.ID {
 	return abraflexi.CodeID(inv.Code)
 }
 
+// lastPaid returns the invoice of the last payment link of m, if any.
+func lastPaid(m abraflexi.Movement) abraflexi.Ref {
+	for i := len(m.Links) - 1; i >= 0; i-- {
+		if l := m.Links[i]; l.IsPayment() && !bool(l.Cancelled) {
+			return l.PaidDocument()
+		}
+	}
+	return abraflexi.Ref{}
+}
+
 // precheck returns the outcome decided by the payment alone: already
-// paired, cancelled, outgoing, without a variable symbol or without a
-// positive amount.
+// paired or used up by earlier pairings, cancelled, outgoing, without a
+// variable symbol or without a positive amount.
 func precheck(p Payment, pol Policy) (Decision, bool) {
 	m := p.Movement
-	d := Decision{VarSym: strings.TrimSpace(m.VariableSymbol), Amount: Money(m.Total)}
+	home := pol.HomeCurrency
+	d := Decision{
+		VarSym:    strings.TrimSpace(m.VariableSymbol),
+		Currency:  p.Currency(home),
+		Total:     Money(m.TotalAmount(home).Value),
+		Allocated: Money(m.Allocated(home).Value),
+		Paid:      lastPaid(m),
+	}
+	d.Amount = d.Total.Sub(d.Allocated)
 	switch {
-	case bool(m.Paired):
+	case bool(m.Paired), d.Allocated.IsPositive() && !d.Amount.IsPositive():
 		d.Reason = AlreadyMatched
 	case bool(m.Cancelled):
 		d.Reason = PaymentCancelled
@@ -204,7 +240,7 @@ func precheck(p Payment, pol Policy) (Decision, bool) {
 	case NormalizeVarSym(m.VariableSymbol) == "":
 		d.Reason = NoVarSym
 		d.Labels = labels(pol.Labels.Unidentified)
-	case !d.Amount.IsPositive():
+	case !d.Total.IsPositive():
 		d.Reason = InvalidAmount
 		d.Labels = labels(pol.Labels.Unidentified)
 	default:
@@ -223,46 +259,68 @@ func labels(codes ...string) []string {
 	return out
 }
 
+// cand is a candidate invoice with what is due on it (in its currency).
+type cand struct {
+	inv abraflexi.IssuedInvoice
+	due decimal.Decimal
+}
+
 // Decide decides how payment p matches the invoices (typically the open
 // invoices with its variable symbol; any others are ignored). It is pure.
 //
-// In order: an already paired payment is [AlreadyMatched], a cancelled one
-// [PaymentCancelled], an outgoing one [NotIncoming], one without variable
-// symbol [NoVarSym], one without a positive amount [InvalidAmount]. The
-// candidates are the invoices for which [Candidate] holds and whose
-// variable symbol equals the payment's after [NormalizeVarSym]: none is
-// [UnknownVarSym], several [Ambiguous]. The one candidate must be in the
-// payment's currency (a document without mena is in CZK), else
-// [CurrencyMismatch]. Then the amount (sumCelkem) is compared with the
-// invoice's [Due] amount, both rounded to hellers: equal is [Matched]
-// (remainder ne), less is [MatchedPartial] (castecnaUhrada, paying the
-// payment's amount), more is [MatchedOverpayment] (ignorovat) in settle mode
-// or [Overpayment] in manual mode.
+// Every amount is in the document's own currency: sumCelkem and
+// zbyvaUhradit for documents in pol.HomeCurrency (or without mena),
+// sumCelkemMen and zbyvaUhraditMen for any other, so a 100 EUR payment
+// pays a 100 EUR invoice exactly whatever the crown figures at their two
+// rates say.
 //
-// Labels: NoVarSym, InvalidAmount and Ambiguous get Labels.Unidentified,
-// UnknownVarSym Labels.InvoiceMissing, both overpayment outcomes
-// Labels.Overpay. Amounts are compared in the documents' sumCelkem and
-// zbyvaUhradit, that is in the home currency.
+// The payment is decided by what is left of it ([Payment.Unallocated]):
+// its amount minus the payment links (vazby) of earlier pairings. In
+// order: a paired payment (sparovano), or one its links use up, is
+// [AlreadyMatched]; a cancelled one [PaymentCancelled]; an outgoing one
+// [NotIncoming]; one without variable symbol [NoVarSym]; one without a
+// positive amount [InvalidAmount]. The candidates are the invoices for
+// which [Candidate] holds and whose variable symbol equals the payment's
+// after [NormalizeVarSym]: none is [UnknownVarSym] — or [AlreadyMatched]
+// when earlier pairings used part of the payment (the excess of a settled
+// overpayment stays on it, so a re-run or the next batch does not label
+// it again) — several are [Ambiguous]. The one candidate must be in the
+// payment's currency, else [CurrencyMismatch]. Then what is left of the
+// payment is compared with the invoice's [Due] amount, both rounded to
+// hellers: equal is [Matched] (remainder ne), less is [MatchedPartial]
+// (castecnaUhrada, paying what is left), more is [MatchedOverpayment]
+// (ignorovat) in settle mode or [Overpayment] in manual mode. A pairing
+// from a payment that earlier pairings used in part names its amount
+// (castka) explicitly.
+//
+// Labels: NoVarSym, InvalidAmount, Ambiguous and CurrencyMismatch get
+// Labels.Unidentified, UnknownVarSym Labels.InvoiceMissing, both
+// overpayment outcomes Labels.Overpay.
 func Decide(p Payment, invoices []abraflexi.IssuedInvoice, pol Policy) Decision {
-	if d, done := precheck(p, pol); done {
+	d, done := precheck(p, pol)
+	if done {
 		return d
 	}
 	norm := NormalizeVarSym(p.Movement.VariableSymbol)
-	var cands []abraflexi.IssuedInvoice
+	var cands []cand
 	for _, inv := range invoices {
 		if Candidate(inv) && NormalizeVarSym(inv.VariableSymbol) == norm {
-			cands = append(cands, inv)
+			cands = append(cands, cand{inv: inv, due: Due(inv, pol.HomeCurrency)})
 		}
 	}
-	return decide(p, cands, pol)
+	return decide(d, cands, pol)
 }
 
-// decide decides a payment that passed precheck against its candidates.
-func decide(p Payment, cands []abraflexi.IssuedInvoice, pol Policy) Decision {
-	m := p.Movement
-	d := Decision{VarSym: strings.TrimSpace(m.VariableSymbol), Amount: Money(m.Total), Candidates: len(cands)}
+// decide completes the decision d of a payment that passed precheck
+// against its candidates.
+func decide(d Decision, cands []cand, pol Policy) Decision {
+	d.Candidates = len(cands)
 	switch len(cands) {
 	case 0:
+		if d.Allocated.IsPositive() {
+			d.Reason = AlreadyMatched
+			return d
+		}
 		d.Reason = UnknownVarSym
 		d.Labels = labels(pol.Labels.InvoiceMissing)
 		return d
@@ -272,16 +330,21 @@ func decide(p Payment, cands []abraflexi.IssuedInvoice, pol Policy) Decision {
 		d.Labels = labels(pol.Labels.Unidentified)
 		return d
 	}
-	inv := cands[0]
+	inv := cands[0].inv
 	d.Invoice = &inv
-	d.Due = Due(inv)
-	if p.Currency() != currencyOf(inv.Currency) {
+	d.Due = cands[0].due
+	if d.Currency != inv.CurrencyCode(pol.HomeCurrency) {
 		d.Reason = CurrencyMismatch
+		d.Labels = labels(pol.Labels.Unidentified)
 		return d
 	}
 	switch d.Amount.Cmp(d.Due) {
 	case 0:
 		d.Reason, d.Remainder = Matched, abraflexi.RemainderNone
+		if d.Allocated.IsPositive() {
+			amount := d.Amount
+			d.PairAmount = &amount
+		}
 	case -1:
 		amount := d.Amount
 		d.Reason, d.Remainder, d.PairAmount = MatchedPartial, abraflexi.RemainderPartial, &amount
@@ -307,7 +370,7 @@ func decide(p Payment, cands []abraflexi.IssuedInvoice, pol Policy) Decision {
 // invoices.
 func Plan(payments []Payment, invoices []abraflexi.IssuedInvoice, pol Policy) []Decision {
 	type state struct {
-		inv  abraflexi.IssuedInvoice
+		cand
 		open bool
 	}
 	states := make([]state, 0, len(invoices))
@@ -321,44 +384,45 @@ func Plan(payments []Payment, invoices []abraflexi.IssuedInvoice, pol Policy) []
 			continue
 		}
 		byVS[norm] = append(byVS[norm], len(states))
-		states = append(states, state{inv: inv, open: true})
+		states = append(states, state{cand: cand{inv: inv, due: Due(inv, pol.HomeCurrency)}, open: true})
 	}
 	type key struct {
 		evidence, id string
 	}
 	seen := make(map[key]bool, len(payments))
 	out := make([]Decision, len(payments))
-	var cands []abraflexi.IssuedInvoice
+	var cands []cand
 	var idx []int
 	for i, p := range payments {
 		k := key{p.Evidence, p.Movement.ID.String()}
+		d, done := precheck(p, pol)
 		if seen[k] && k.id != "" {
-			out[i] = Decision{Reason: AlreadyMatched, VarSym: strings.TrimSpace(p.Movement.VariableSymbol), Amount: Money(p.Movement.Total)}
+			out[i] = Decision{Reason: AlreadyMatched, VarSym: d.VarSym, Currency: d.Currency, Total: d.Total, Allocated: d.Allocated, Amount: d.Amount}
 			continue
 		}
 		seen[k] = true
-		if d, done := precheck(p, pol); done {
+		if done {
 			out[i] = d
 			continue
 		}
 		cands, idx = cands[:0], idx[:0]
 		for _, j := range byVS[NormalizeVarSym(p.Movement.VariableSymbol)] {
 			if states[j].open {
-				cands = append(cands, states[j].inv)
+				cands = append(cands, states[j].cand)
 				idx = append(idx, j)
 			}
 		}
-		d := decide(p, cands, pol)
+		d = decide(d, cands, pol)
 		out[i] = d
 		if !d.Pairs() {
 			continue
 		}
 		s := &states[idx[0]]
 		if d.Reason == MatchedPartial {
-			s.inv.Remaining = d.Due.Sub(d.Amount)
+			s.due = d.Due.Sub(d.Amount)
 			s.inv.PaymentState = abraflexi.PaymentStatePartial
 		} else {
-			s.inv.Remaining = decimal.Zero
+			s.due = decimal.Zero
 			s.inv.PaymentState = abraflexi.PaymentStatePaid
 			s.open = false
 		}

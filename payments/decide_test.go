@@ -28,6 +28,41 @@ func invoice(id int64, code, vs, due string) abraflexi.IssuedInvoice {
 	}
 }
 
+func eurPayment(id int64, vs, czk, eur string) Payment {
+	return pay(bankPayment(id, vs, czk), func(m *abraflexi.Movement) {
+		m.Currency, m.TotalInCurrency = abraflexi.RefTo(abraflexi.CodeID("EUR")), dec(eur)
+	})
+}
+
+// eurInvoice makes inv a euro invoice of eur euros (its crown figures stay).
+func eurInvoice(inv abraflexi.IssuedInvoice, eur string) abraflexi.IssuedInvoice {
+	inv.Currency, inv.TotalInCurrency, inv.RemainingInCurrency = abraflexi.RefTo(abraflexi.CodeID("EUR")), dec(eur), dec(eur)
+	return inv
+}
+
+// advanceCovered is inv paid by a deducted advance: nothing left to pay,
+// the payment state still empty.
+func advanceCovered(inv abraflexi.IssuedInvoice) abraflexi.IssuedInvoice {
+	inv.Remaining, inv.RemainingInCurrency, inv.PaymentState = decimal.Zero, decimal.Zero, abraflexi.PaymentStateUnpaid
+	return inv
+}
+
+func paid(inv abraflexi.IssuedInvoice) abraflexi.IssuedInvoice {
+	inv.Remaining, inv.RemainingInCurrency, inv.PaymentState = decimal.Zero, decimal.Zero, abraflexi.PaymentStatePaid
+	return inv
+}
+
+// overpaid gives p a payment link of castka (and castkaMen) to invoice, as
+// an overpayment paired with ignorovat leaves it: unpaired.
+func overpaid(p Payment, castka, castkaMen, invoice string) Payment {
+	l := abraflexi.Link{Type: abraflexi.LinkPayment, Amount: dec(castka), A: abraflexi.RefTo(abraflexi.CodeID(invoice))}
+	if castkaMen != "" {
+		l.AmountInCurrency = dec(castkaMen)
+	}
+	p.Movement.Links = append(p.Movement.Links, l)
+	return p
+}
+
 func with(inv abraflexi.IssuedInvoice, mod func(*abraflexi.IssuedInvoice)) abraflexi.IssuedInvoice {
 	mod(&inv)
 	return inv
@@ -42,7 +77,7 @@ func TestReasonExitCode(t *testing.T) {
 	want := map[Reason]int{
 		Matched: 0, MatchedPartial: 0, MatchedOverpayment: 0, AlreadyMatched: 0, NotIncoming: 0, PaymentCancelled: 0,
 		NoVarSym: 2, UnknownVarSym: 2, Ambiguous: 2, Overpayment: 2, CurrencyMismatch: 2, InvalidAmount: 2,
-		NoDocumentID: 1, DocumentNotFound: 1, SettleFailed: 1, Failed: 1, Reason("bogus"): 1,
+		NoDocumentID: 1, DocumentNotFound: 1, AmbiguousDocument: 1, SettleFailed: 1, Failed: 1, Reason("bogus"): 1,
 	}
 	for r, code := range want {
 		if got := r.ExitCode(); got != code {
@@ -141,12 +176,16 @@ func TestDecide(t *testing.T) {
 			reason: InvalidAmount, labels: []string{"NEIDENTIFIKOVANO"}},
 		{name: "half a heller rounds to zero", payment: bankPayment(1, "12345", "0.004"), invoices: []abraflexi.IssuedInvoice{inv}, policy: settle,
 			reason: InvalidAmount, labels: []string{"NEIDENTIFIKOVANO"}},
-		{name: "currency mismatch", payment: pay(bankPayment(1, "12345", "1000"), func(m *abraflexi.Movement) { m.Currency = abraflexi.RefTo(abraflexi.CodeID("EUR")) }), invoices: []abraflexi.IssuedInvoice{inv}, policy: settle,
-			reason: CurrencyMismatch, invoice: "VF1-0001/2026"},
+		{name: "currency mismatch", payment: pay(bankPayment(1, "12345", "1000"), func(m *abraflexi.Movement) {
+			m.Currency, m.TotalInCurrency = abraflexi.RefTo(abraflexi.CodeID("EUR")), dec("40")
+		}), invoices: []abraflexi.IssuedInvoice{inv}, policy: settle,
+			reason: CurrencyMismatch, labels: []string{"NEIDENTIFIKOVANO"}, invoice: "VF1-0001/2026"},
 		{name: "missing currency is CZK", payment: pay(bankPayment(1, "12345", "1000"), func(m *abraflexi.Movement) { m.Currency = abraflexi.RefTo(abraflexi.CodeID("CZK")) }), invoices: []abraflexi.IssuedInvoice{inv}, policy: settle,
 			reason: Matched, remainder: abraflexi.RemainderNone, invoice: "VF1-0001/2026"},
-		{name: "same foreign currency", payment: pay(bankPayment(1, "12345", "1000"), func(m *abraflexi.Movement) { m.Currency = abraflexi.Ref{ShowAs: "EUR: Euro"} }),
-			invoices: []abraflexi.IssuedInvoice{with(inv, func(i *abraflexi.IssuedInvoice) { i.Currency = abraflexi.RefTo(abraflexi.CodeID("eur")) })}, policy: settle,
+		{name: "same foreign currency", payment: pay(bankPayment(1, "12345", "1000"), func(m *abraflexi.Movement) {
+			m.Currency, m.TotalInCurrency = abraflexi.Ref{ShowAs: "EUR: Euro"}, dec("40")
+		}),
+			invoices: []abraflexi.IssuedInvoice{eurInvoice(with(inv, func(i *abraflexi.IssuedInvoice) { i.Currency = abraflexi.RefTo(abraflexi.CodeID("eur")) }), "40")}, policy: settle,
 			reason: Matched, remainder: abraflexi.RemainderNone, invoice: "VF1-0001/2026"},
 		// Decimal edge cases.
 		{name: "0.1 + 0.2 pays 0.3 exactly", payment: bankPayment(1, "12345", dec("0.1").Add(dec("0.2")).String()), invoices: []abraflexi.IssuedInvoice{invoice(10, "VF1-0001/2026", "12345", "0.3")}, policy: settle,
@@ -159,8 +198,54 @@ func TestDecide(t *testing.T) {
 			reason: MatchedPartial, remainder: abraflexi.RemainderPartial, amount: "122900345.28", invoice: "VF1-0001/2026"},
 		{name: "one heller over", payment: bankPayment(1, "12345", "1000.01"), invoices: []abraflexi.IssuedInvoice{inv}, policy: manual,
 			reason: Overpayment, labels: []string{"PREPLATEK"}, invoice: "VF1-0001/2026"},
-		{name: "zero remaining on unpaid invoice falls back to the total", payment: bankPayment(1, "12345", "1000"), invoices: []abraflexi.IssuedInvoice{with(inv, func(i *abraflexi.IssuedInvoice) { i.Remaining = decimal.Zero })}, policy: settle,
-			reason: Matched, remainder: abraflexi.RemainderNone, invoice: "VF1-0001/2026"},
+		// Foreign currency: a payment and an invoice in euros compare by
+		// their euro amounts; the crown figures are at two different rates
+		// (2450 at the payment's, 2500 at the invoice's).
+		{name: "EUR payment pays EUR invoice exactly", payment: eurPayment(1, "12345", "2450", "100"), invoices: []abraflexi.IssuedInvoice{eurInvoice(invoice(10, "VF-EUR", "12345", "2500"), "100")}, policy: settle,
+			reason: Matched, remainder: abraflexi.RemainderNone, invoice: "VF-EUR"},
+		{name: "EUR underpayment pays euros", payment: eurPayment(1, "12345", "980", "40"), invoices: []abraflexi.IssuedInvoice{eurInvoice(invoice(10, "VF-EUR", "12345", "2500"), "100")}, policy: settle,
+			reason: MatchedPartial, remainder: abraflexi.RemainderPartial, amount: "40", invoice: "VF-EUR"},
+		{name: "EUR overpayment", payment: eurPayment(1, "12345", "2940", "120"), invoices: []abraflexi.IssuedInvoice{eurInvoice(invoice(10, "VF-EUR", "12345", "2500"), "100")}, policy: settle,
+			reason: MatchedOverpayment, remainder: abraflexi.RemainderIgnore, labels: []string{"PREPLATEK"}, invoice: "VF-EUR"},
+		{name: "EUR crowns never compared with the invoice's crowns", payment: eurPayment(1, "12345", "2500", "102.04"), invoices: []abraflexi.IssuedInvoice{eurInvoice(invoice(10, "VF-EUR", "12345", "2500"), "100")}, policy: manual,
+			reason: Overpayment, labels: []string{"PREPLATEK"}, invoice: "VF-EUR"},
+		{name: "EUR payment of a CZK invoice", payment: eurPayment(1, "12345", "1000", "40"), invoices: []abraflexi.IssuedInvoice{inv}, policy: settle,
+			reason: CurrencyMismatch, labels: []string{"NEIDENTIFIKOVANO"}, invoice: "VF1-0001/2026"},
+		{name: "CZK payment of a EUR invoice", payment: bankPayment(1, "12345", "2500"), invoices: []abraflexi.IssuedInvoice{eurInvoice(invoice(10, "VF-EUR", "12345", "2500"), "100")}, policy: settle,
+			reason: CurrencyMismatch, labels: []string{"NEIDENTIFIKOVANO"}, invoice: "VF-EUR"},
+		{name: "partly paid EUR invoice compares with zbyvaUhraditMen", payment: eurPayment(1, "12345", "1470", "60"), invoices: []abraflexi.IssuedInvoice{with(eurInvoice(invoice(10, "VF-EUR", "12345", "2500"), "100"), func(i *abraflexi.IssuedInvoice) {
+			i.PaymentState, i.Remaining, i.RemainingInCurrency = abraflexi.PaymentStatePartial, dec("1500"), dec("60")
+		})}, policy: settle, reason: Matched, remainder: abraflexi.RemainderNone, invoice: "VF-EUR"},
+		{name: "home currency EUR: documents without mena are in euros", payment: bankPayment(1, "12345", "100"), invoices: []abraflexi.IssuedInvoice{with(invoice(10, "VF1", "12345", "100"), func(i *abraflexi.IssuedInvoice) {
+			i.Currency = abraflexi.RefTo(abraflexi.CodeID("EUR"))
+		})}, policy: Policy{HomeCurrency: "eur", Labels: DefaultLabels()}, reason: Matched, remainder: abraflexi.RemainderNone, invoice: "VF1"},
+		// An invoice covered by a deducted advance: nothing left to pay,
+		// stavUhrK still empty. It is not due, so it is no candidate.
+		{name: "advance-covered invoice is not due", payment: bankPayment(1, "12345", "1000"), invoices: []abraflexi.IssuedInvoice{advanceCovered(inv)}, policy: settle,
+			reason: UnknownVarSym, labels: []string{"CHYBIFAKTURA"}},
+		{name: "advance-covered invoice beside an open one", payment: bankPayment(1, "12345", "500"), invoices: []abraflexi.IssuedInvoice{advanceCovered(inv), invoice(11, "VF1-0002/2026", "12345", "500")}, policy: settle,
+			reason: Matched, remainder: abraflexi.RemainderNone, invoice: "VF1-0002/2026"},
+		{name: "advance-covered EUR invoice is not due", payment: eurPayment(1, "12345", "2450", "100"), invoices: []abraflexi.IssuedInvoice{advanceCovered(eurInvoice(invoice(10, "VF-EUR", "12345", "2500"), "100"))}, policy: settle,
+			reason: UnknownVarSym, labels: []string{"CHYBIFAKTURA"}},
+		// Re-runs after a settled overpayment (ignorovat): the excess stays
+		// on the payment, unpaired, and is all that may still be paired.
+		{name: "overpayment re-run: invoice paid", payment: overpaid(bankPayment(1, "12345", "1500"), "1000", "", "VF1-0001/2026"), invoices: []abraflexi.IssuedInvoice{paid(inv)}, policy: settle,
+			reason: AlreadyMatched},
+		{name: "overpayment re-run: invoice listed open by a stale read", payment: overpaid(bankPayment(1, "12345", "1500"), "1000", "", "VF1-0001/2026"), policy: settle,
+			reason: AlreadyMatched},
+		{name: "overpayment re-run: the next invoice gets only the excess", payment: overpaid(bankPayment(1, "12345", "1500"), "1000", "", "VF1-0001/2026"), invoices: []abraflexi.IssuedInvoice{paid(inv), invoice(11, "VF1-0002/2026", "12345", "1000")}, policy: settle,
+			reason: MatchedPartial, remainder: abraflexi.RemainderPartial, amount: "500", invoice: "VF1-0002/2026"},
+		{name: "overpayment re-run: the excess pays the next invoice exactly", payment: overpaid(bankPayment(1, "12345", "1500"), "1000", "", "VF1-0001/2026"), invoices: []abraflexi.IssuedInvoice{invoice(11, "VF1-0002/2026", "12345", "500")}, policy: settle,
+			reason: Matched, remainder: abraflexi.RemainderNone, amount: "500", invoice: "VF1-0002/2026"},
+		{name: "overpayment re-run: the excess overpays again", payment: overpaid(bankPayment(1, "12345", "1500"), "1000", "", "VF1-0001/2026"), invoices: []abraflexi.IssuedInvoice{invoice(11, "VF1-0002/2026", "12345", "300")}, policy: settle,
+			reason: MatchedOverpayment, remainder: abraflexi.RemainderIgnore, labels: []string{"PREPLATEK"}, invoice: "VF1-0002/2026"},
+		{name: "EUR overpayment re-run", payment: overpaid(eurPayment(1, "12345", "2940", "120"), "2450", "100", "VF-EUR"), invoices: []abraflexi.IssuedInvoice{eurInvoice(invoice(11, "VF-EUR2", "12345", "2500"), "100")}, policy: settle,
+			reason: MatchedPartial, remainder: abraflexi.RemainderPartial, amount: "20", invoice: "VF-EUR2"},
+		{name: "links that use the payment up", payment: overpaid(bankPayment(1, "12345", "1000"), "1000", "", "VF1-0001/2026"), invoices: []abraflexi.IssuedInvoice{invoice(11, "VF1-0002/2026", "12345", "1000")}, policy: settle,
+			reason: AlreadyMatched},
+		{name: "a cancelled link uses nothing", payment: pay(bankPayment(1, "12345", "1000"), func(m *abraflexi.Movement) {
+			m.Links = []abraflexi.Link{{Type: abraflexi.LinkPayment, Amount: dec("1000"), Cancelled: true}}
+		}), invoices: []abraflexi.IssuedInvoice{inv}, policy: settle, reason: Matched, remainder: abraflexi.RemainderNone, invoice: "VF1-0001/2026"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -326,5 +411,41 @@ func TestParseDocumentID(t *testing.T) {
 		if _, err := ParseDocumentID(in); err == nil {
 			t.Errorf("ParseDocumentID(%q) did not fail", in)
 		}
+	}
+}
+
+// TestAlreadyMatchedNamesThePaidInvoice: a re-run names the invoice the
+// payment paid (from its links), so the bridge can confirm it.
+func TestAlreadyMatchedNamesThePaidInvoice(t *testing.T) {
+	p := overpaid(bankPayment(1, "12345", "1500"), "1000", "", "VF1-0001/2026")
+	d := Decide(p, nil, DefaultPolicy())
+	if d.Reason != AlreadyMatched || d.Paid.Code() != "VF1-0001/2026" || !d.Allocated.Equal(dec("1000")) || !d.Amount.Equal(dec("500")) {
+		t.Fatalf("decision %+v", d)
+	}
+	p = pay(overpaid(bankPayment(1, "12345", "1000"), "1000", "", "VF1-0009/2026"), func(m *abraflexi.Movement) { m.Paired = true })
+	if d := Decide(p, nil, DefaultPolicy()); d.Reason != AlreadyMatched || d.Paid.Code() != "VF1-0009/2026" {
+		t.Fatalf("paired payment: %+v", d)
+	}
+}
+
+// TestPlanForeignCurrency carries euro amounts forward and never mixes
+// them with crowns.
+func TestPlanForeignCurrency(t *testing.T) {
+	invs := []abraflexi.IssuedInvoice{eurInvoice(invoice(10, "A", "111", "2500"), "100"), invoice(11, "B", "222", "1000")}
+	pays := []Payment{
+		eurPayment(1, "111", "1470", "60"), // partial on A: 40 EUR left
+		eurPayment(2, "111", "980", "40"),  // the rest of A exactly
+		eurPayment(3, "222", "1000", "40"), // EUR on a CZK invoice
+		bankPayment(4, "222", "1000"),      // pays B
+	}
+	ds := Plan(pays, invs, DefaultPolicy())
+	want := []Reason{MatchedPartial, Matched, CurrencyMismatch, Matched}
+	for i, d := range ds {
+		if d.Reason != want[i] {
+			t.Errorf("payment %d: %s, want %s", i, d.Reason, want[i])
+		}
+	}
+	if !ds[1].Due.Equal(dec("40")) || ds[1].Currency != "EUR" {
+		t.Errorf("second payment of A saw %s %s due, want 40 EUR", ds[1].Due, ds[1].Currency)
 	}
 }

@@ -15,7 +15,9 @@
 //	matched_overpayment  overpayment in settle mode, zbytek         exit 0, PREPLATEK
 //	                     ignorovat (the invoice is paid, the
 //	                     excess stays on the payment)
-//	already_matched      the payment is paired (sparovano)          exit 0, nothing written
+//	already_matched      the payment is paired (sparovano), its     exit 0, nothing written
+//	                     links use it up, or the excess left by an
+//	                     earlier pairing finds no open invoice
 //	not_incoming         outgoing movement (typPohybu.vydej)        exit 0, nothing written
 //	payment_cancelled    cancelled movement (storno)                exit 0, nothing written
 //	no_varsym            no variable symbol                         exit 2, NEIDENTIFIKOVANO
@@ -23,21 +25,46 @@
 //	unknown_varsym       no open invoice with the symbol            exit 2, CHYBIFAKTURA
 //	ambiguous            several open invoices with the symbol      exit 2, NEIDENTIFIKOVANO
 //	overpayment          overpayment in manual mode                 exit 2, PREPLATEK
-//	currency_mismatch    payment and invoice currencies differ      exit 2
-//	no_documentid, document_not_found, settle_failed, error        exit 1
+//	currency_mismatch    payment and invoice currencies differ      exit 2, NEIDENTIFIKOVANO
+//	no_documentid, document_not_found, ambiguous_document,         exit 1
+//	settle_failed, error
 //
 // Variable symbols are compared after trimming and dropping leading zeros
 // ([NormalizeVarSym]: "0012345" pays "12345"). Candidates are issued
 // invoices that are unpaid or partly paid (stavUhrK empty or
 // stavUhr.castUhr), not cancelled, and of kind invoice or advance invoice
-// (typDokl.typDoklK). A document without a currency (mena) is in CZK.
+// (typDokl.typDoklK), with something left to pay: an invoice covered by a
+// deducted advance (zbyvaUhradit 0, stavUhrK still empty) is not due.
 // Amounts are shopspring decimals rounded to hellers ([Money]) before they
-// are compared, so renderings such as "1.2290034529E8" compare exactly;
-// they are compared in the home-currency fields sumCelkem and zbyvaUhradit.
+// are compared, so renderings such as "1.2290034529E8" compare exactly.
+//
+// # Currencies
+//
+// Every amount is compared in the document's own currency: sumCelkem and
+// zbyvaUhradit for documents in [Policy].HomeCurrency (HOME_CURRENCY,
+// default CZK; a document without mena is in it), sumCelkemMen and
+// zbyvaUhraditMen for any other. The crown figures of a euro invoice and
+// a euro payment are at two different rates and are never compared. The
+// pairing's castka is in the payment's currency. A payment and an invoice
+// in different currencies are currency_mismatch.
+//
+// # A payment is used once
+//
+// A payment is decided by what is left of it: its amount minus its
+// payment links (vazby, [abraflexi.Movement.Allocated]). An overpayment
+// paired with ignorovat keeps its excess on the payment, which AbraFlexi
+// leaves unpaired (sparovano false), so the next run — a redelivered
+// event or the next batch — would otherwise pay its full amount again. It
+// pairs only the excess, and with no open invoice to take it the payment
+// is already_matched. [Matcher.MatchOne] takes the payment's lock
+// ([Config].Lock) and reads the payment again under it, so two runs at
+// once decide one after the other.
 //
 // [Plan] decides a whole batch against one snapshot of open invoices and
 // carries each pairing forward (a fully paid invoice stops being a
-// candidate, a partial payment lowers the amount due).
+// candidate, a partial payment lowers the amount due). When a pairing of
+// the batch fails, [Matcher.MatchSince] decides the later payments of its
+// variable symbol again against the invoices as they are.
 //
 // # Matcher
 //
@@ -45,8 +72,10 @@
 // interfaces [Source] and [Writer] ([Ledger] is both). [NewClientLedger]
 // implements them over an *abraflexi.Client; payments/paymentsmock holds
 // gomock mocks. [Matcher.MatchOne] matches one document (DOCUMENTID: a
-// numeric id or a record code, looked up in banka, pokladni-pohyb, or bank
-// first then cash), [Matcher.MatchSince] every unpaired incoming payment
+// numeric id or a record code, looked up in banka, pokladni-pohyb, or
+// under auto a code in the bank first then cash, and a numeric id in both,
+// ambiguous_document when both have it), [Matcher.MatchSince] every
+// unpaired incoming payment
 // since a date with a request count that grows with pages and batches,
 // not with payments.
 //
@@ -60,5 +89,6 @@
 // every new bank record and may fire twice. An already paired payment is
 // left alone, the pairing is never resent blindly (after an ambiguous
 // failure the payment is re-read), and labels are added, never replaced,
-// so the payment keeps its other labels.
+// so the payment keeps its other labels. A label missing from the label
+// codebook is created on first use ([ClientLedger.AddLabels]).
 package payments

@@ -71,6 +71,12 @@ type Config struct {
 	BatchSize int
 	// Logger receives one line per payment; nil discards.
 	Logger *slog.Logger
+	// Lock, when set, serialises MatchOne runs on one payment across
+	// processes: it is called with a key naming the payment's evidence and
+	// numeric id ("pair banka 42") and returns the function that releases
+	// the lock (see runlock.PerKey). The payment is read again once the
+	// lock is held. nil means no locking.
+	Lock func(ctx context.Context, key string) (release func() error, err error)
 }
 
 // Matcher matches received payments to issued invoices: it reads through a
@@ -109,14 +115,22 @@ type Result struct {
 	// Evidence is banka or pokladni-pohyb; "" when the payment was not found.
 	Evidence string `json:"evidence,omitempty"`
 	// Invoice is the code of the invoice paired with (or of the single
-	// candidate for Overpayment and CurrencyMismatch).
+	// candidate for Overpayment and CurrencyMismatch, or for
+	// AlreadyMatched the invoice the payment's last payment link paid,
+	// when known).
 	Invoice string `json:"invoice,omitempty"`
 	// InvoiceID identifies that invoice.
 	InvoiceID abraflexi.ID `json:"invoiceId,omitzero"`
 	// VarSym is the payment's variable symbol.
 	VarSym string `json:"varSym,omitempty"`
-	// Amount is the payment's amount.
+	// Currency is the payment's currency; Amount, Allocated and Due are in
+	// it (Due in the invoice's, which differs only for CurrencyMismatch).
+	Currency string `json:"currency,omitempty"`
+	// Amount is what was decided with: the payment's amount minus what
+	// earlier pairings used (Allocated).
 	Amount decimal.Decimal `json:"amount"`
+	// Allocated is the part of the payment earlier pairings used.
+	Allocated decimal.Decimal `json:"allocated"`
 	// Due is the invoice's remaining amount before the payment.
 	Due decimal.Decimal `json:"due"`
 	// Reason is the outcome.
@@ -168,15 +182,29 @@ func ParseDocumentID(s string) (abraflexi.ID, error) {
 // ErrNoDocumentID is returned by [Matcher.MatchOne] for an empty document id.
 var ErrNoDocumentID = errors.New("payments: no document id")
 
+// ErrAmbiguousDocument is returned by [Matcher.MatchOne] when a numeric
+// document id names a record in both the bank and the cash movements.
+var ErrAmbiguousDocument = errors.New("payments: document id names a bank and a cash movement")
+
 // MatchOne matches the payment docID (a numeric id or a record code, see
 // [ParseDocumentID]), looked up in the configured evidence. It returns a
 // non-nil error exactly when the result's exit code is 1 (NoDocumentID,
-// DocumentNotFound, SettleFailed, Failed); the result is always filled in.
+// DocumentNotFound, AmbiguousDocument, SettleFailed, Failed); the result
+// is always filled in.
+//
+// Record ids are per evidence: with Evidence auto a numeric id is looked
+// up in both the bank and the cash movements, and when both have it the
+// run stops with AmbiguousDocument naming both (set Evidence from the
+// event's evidence, EVENT_EVIDENCE, to avoid it). A code is looked up in
+// the bank first, then in the cash movements.
 //
 // It is idempotent: an already paired payment is AlreadyMatched and
-// nothing is written. It reads the payment, then (when the payment can be
-// paired at all) the open invoices with its variable symbol in one
-// listing, and writes the pairing and the labels.
+// nothing is written, and a payment is decided only by what earlier
+// pairings left of it. With Config.Lock the run holds the payment's lock
+// from the re-read of the payment to the last write, so two runs at once
+// decide one after the other. It reads the payment, then (when the
+// payment can be paired at all) the open invoices with its variable
+// symbol in one listing, and writes the pairing and the labels.
 func (m *Matcher) MatchOne(ctx context.Context, docID string) (Result, error) {
 	docID = strings.TrimSpace(docID)
 	res := Result{Document: docID, DryRun: m.cfg.DryRun}
@@ -193,26 +221,39 @@ func (m *Matcher) MatchOne(ctx context.Context, docID string) (Result, error) {
 	}
 	p, err := m.load(ctx, id)
 	if err != nil {
-		if errors.Is(err, ErrNotFound) {
-			res.setReason(DocumentNotFound)
-			res.Message = fmt.Sprintf("payment document %s not found in %s", docID, strings.Join(m.cfg.Evidence.Evidences(), " or "))
-		} else {
-			res.setReason(Failed)
-			res.Message = fmt.Sprintf("reading payment document %s failed: %v", docID, err)
+		return m.loadFailed(res, docID, err)
+	}
+	if m.cfg.Lock != nil {
+		key := "pair " + p.Evidence + " " + recordID(p, id).String()
+		release, err := m.cfg.Lock(ctx, key)
+		if err != nil {
+			res = resultOf(p, Decision{Reason: Failed}, m.cfg.Policy, m.cfg.DryRun)
+			res.Message = fmt.Sprintf("payment %s: waiting for the lock of another run failed: %v", res.Document, err)
+			return res, err
 		}
-		return res, err
+		defer func() {
+			if err := release(); err != nil {
+				m.log.WarnContext(ctx, "releasing the payment lock failed", "document", docID, "error", err)
+			}
+		}()
+		// Another run may have paired it while we waited: read it again.
+		ev := p.Evidence
+		if p, err = m.ledger.Payment(ctx, ev, recordID(p, id)); err != nil {
+			return m.loadFailed(res, docID, err)
+		}
+		p.Evidence = ev
 	}
 	d, done := precheck(p, m.cfg.Policy)
 	if !done {
 		invoices, err := m.ledger.OpenInvoices(ctx, VarSymVariants(p.Movement.VariableSymbol))
 		if err != nil {
-			res = resultOf(p, Decision{Reason: Failed}, m.cfg.DryRun)
+			res = resultOf(p, Decision{Reason: Failed}, m.cfg.Policy, m.cfg.DryRun)
 			res.Message = fmt.Sprintf("listing open invoices with variable symbol %s failed: %v", p.Movement.VariableSymbol, err)
 			return res, err
 		}
 		d = Decide(p, invoices, m.cfg.Policy)
 	}
-	res = resultOf(p, d, m.cfg.DryRun)
+	res = resultOf(p, d, m.cfg.Policy, m.cfg.DryRun)
 	if m.cfg.DryRun {
 		m.logResult(ctx, res)
 		return res, nil
@@ -220,6 +261,9 @@ func (m *Matcher) MatchOne(ctx context.Context, docID string) (Result, error) {
 	if req, ok := d.PairRequest(p); ok {
 		if err := m.ledger.Pair(ctx, req); err != nil {
 			m.pairFailed(&res, err)
+			if res.Reason == AlreadyMatched {
+				m.paidMeanwhile(ctx, &res, p)
+			}
 			m.logResult(ctx, res)
 			if res.ExitCode == ExitError {
 				return res, err
@@ -240,21 +284,83 @@ func (m *Matcher) MatchOne(ctx context.Context, docID string) (Result, error) {
 	return res, nil
 }
 
-// load reads the payment from the configured evidences in order.
+// recordID is the payment's numeric id as read, else the id it was asked by.
+func recordID(p Payment, asked abraflexi.ID) abraflexi.ID {
+	if !p.Movement.ID.IsZero() {
+		return p.Movement.ID
+	}
+	return asked
+}
+
+// loadFailed renders a failed read of the payment docID.
+func (m *Matcher) loadFailed(res Result, docID string, err error) (Result, error) {
+	switch {
+	case errors.Is(err, ErrAmbiguousDocument):
+		res.setReason(AmbiguousDocument)
+		res.Message = fmt.Sprintf("payment document %s is ambiguous: %v; set EVENT_EVIDENCE (or PAYMENT_EVIDENCE) to the evidence of the event", docID, err)
+	case errors.Is(err, ErrNotFound):
+		res.setReason(DocumentNotFound)
+		res.Message = fmt.Sprintf("payment document %s not found in %s", docID, strings.Join(m.cfg.Evidence.Evidences(), " or "))
+	default:
+		res.setReason(Failed)
+		res.Message = fmt.Sprintf("reading payment document %s failed: %v", docID, err)
+	}
+	return res, err
+}
+
+// paidMeanwhile reads the payment again after a pairing found it paired
+// meanwhile, to name the invoice it paid.
+func (m *Matcher) paidMeanwhile(ctx context.Context, res *Result, p Payment) {
+	q, err := m.ledger.Payment(ctx, p.Evidence, p.Movement.ID)
+	if err != nil {
+		return
+	}
+	if paid := lastPaid(q.Movement); !paid.IsZero() {
+		res.Invoice, res.InvoiceID = refName(paid), paid.ID
+	}
+}
+
+// refName is the code of a related record, else its id.
+func refName(r abraflexi.Ref) string {
+	if c := r.Code(); c != "" {
+		return c
+	}
+	return r.String()
+}
+
+// load reads the payment from the configured evidences. A code is taken
+// from the first evidence that has it; a numeric id, when several
+// evidences are searched (auto), must be in exactly one of them.
 func (m *Matcher) load(ctx context.Context, id abraflexi.ID) (Payment, error) {
+	_, numeric := id.Numeric()
+	var found []Payment
 	var lastErr error
 	for _, ev := range m.cfg.Evidence.Evidences() {
 		p, err := m.ledger.Payment(ctx, ev, id)
-		if err == nil {
-			p.Evidence = ev
+		if err != nil {
+			if !errors.Is(err, ErrNotFound) {
+				return Payment{}, err
+			}
+			lastErr = err
+			continue
+		}
+		p.Evidence = ev
+		if !numeric {
 			return p, nil
 		}
-		if !errors.Is(err, ErrNotFound) {
-			return Payment{}, err
-		}
-		lastErr = err
+		found = append(found, p)
 	}
-	return Payment{}, lastErr
+	switch len(found) {
+	case 0:
+		return Payment{}, lastErr
+	case 1:
+		return found[0], nil
+	}
+	names := make([]string, len(found))
+	for i, p := range found {
+		names[i] = p.Evidence + " " + p.Document()
+	}
+	return Payment{}, fmt.Errorf("%w: id %s is %s", ErrAmbiguousDocument, id, strings.Join(names, " and "))
 }
 
 // pairFailed turns a pairing error into the result: AlreadyMatched when
@@ -278,13 +384,15 @@ func (r *Result) labelFailed(err error) {
 }
 
 // resultOf renders a decision as a result.
-func resultOf(p Payment, d Decision, dryRun bool) Result {
+func resultOf(p Payment, d Decision, pol Policy, dryRun bool) Result {
 	r := Result{
 		Document:  p.Document(),
 		PaymentID: p.Movement.ID,
 		Evidence:  p.Evidence,
 		VarSym:    d.VarSym,
+		Currency:  d.Currency,
 		Amount:    d.Amount,
+		Allocated: d.Allocated,
 		Due:       d.Due,
 		Remainder: d.Remainder,
 		Labels:    d.Labels,
@@ -293,26 +401,42 @@ func resultOf(p Payment, d Decision, dryRun bool) Result {
 	if r.VarSym == "" {
 		r.VarSym = strings.TrimSpace(p.Movement.VariableSymbol)
 	}
-	if d.Invoice != nil {
+	if r.Currency == "" {
+		r.Currency = p.Currency(pol.HomeCurrency)
+	}
+	switch {
+	case d.Invoice != nil:
 		r.Invoice = d.Invoice.Code
 		r.InvoiceID = invoiceID(*d.Invoice)
+	case !d.Paid.IsZero():
+		r.Invoice, r.InvoiceID = refName(d.Paid), d.Paid.ID
 	}
 	r.setReason(d.Reason)
-	r.Message = message(r, d)
+	r.Message = message(r, d, pol)
 	return r
 }
 
+// money renders an amount with its currency: "1210.00 CZK".
+func money(v decimal.Decimal, currency string) string {
+	return abraflexi.Amount{Value: v, Currency: currency}.String()
+}
+
 // message is the human sentence of a result.
-func message(r Result, d Decision) string {
+func message(r Result, d Decision, pol Policy) string {
 	doc := r.Document
+	amount := money(r.Amount, r.Currency)
 	switch r.Reason {
 	case Matched:
-		return fmt.Sprintf("payment %s of %s matched with invoice %s", doc, r.Amount, r.Invoice)
+		return fmt.Sprintf("payment %s of %s matched with invoice %s", doc, amount, r.Invoice)
 	case MatchedPartial:
-		return fmt.Sprintf("payment %s of %s matched with invoice %s as a partial payment (%s due)", doc, r.Amount, r.Invoice, r.Due)
+		return fmt.Sprintf("payment %s of %s matched with invoice %s as a partial payment (%s due)", doc, amount, r.Invoice, money(r.Due, r.Currency))
 	case MatchedOverpayment:
-		return fmt.Sprintf("payment %s of %s matched with invoice %s; overpayment of %s stays on the payment", doc, r.Amount, r.Invoice, r.Amount.Sub(r.Due))
+		return fmt.Sprintf("payment %s of %s matched with invoice %s; overpayment of %s stays on the payment", doc, amount, r.Invoice, money(r.Amount.Sub(r.Due), r.Currency))
 	case AlreadyMatched:
+		if d.Allocated.IsPositive() && d.Amount.IsPositive() {
+			return fmt.Sprintf("payment %s is already matched (%s of %s used); the %s left stays on it as an overpayment, no open invoice takes it",
+				doc, money(d.Allocated, r.Currency), money(d.Total, r.Currency), amount)
+		}
 		return fmt.Sprintf("payment %s is already matched; nothing to do", doc)
 	case NotIncoming:
 		return fmt.Sprintf("payment %s is outgoing; nothing to do", doc)
@@ -321,19 +445,19 @@ func message(r Result, d Decision) string {
 	case NoVarSym:
 		return fmt.Sprintf("payment %s carries no variable symbol; left for manual matching", doc)
 	case InvalidAmount:
-		return fmt.Sprintf("payment %s has no positive amount (%s); left for manual matching", doc, r.Amount)
+		return fmt.Sprintf("payment %s has no positive amount (%s); left for manual matching", doc, amount)
 	case UnknownVarSym:
 		return fmt.Sprintf("no open invoice with variable symbol %s for payment %s; left for manual matching", r.VarSym, doc)
 	case Ambiguous:
 		return fmt.Sprintf("%d open invoices share variable symbol %s of payment %s; left for manual matching", d.Candidates, r.VarSym, doc)
 	case Overpayment:
-		return fmt.Sprintf("payment %s of %s exceeds the %s due on invoice %s; left for manual matching", doc, r.Amount, r.Due, r.Invoice)
+		return fmt.Sprintf("payment %s of %s exceeds the %s due on invoice %s; left for manual matching", doc, amount, money(r.Due, r.Currency), r.Invoice)
 	case CurrencyMismatch:
-		cur := HomeCurrency
+		cur := abraflexi.DefaultHomeCurrency
 		if d.Invoice != nil {
-			cur = currencyOf(d.Invoice.Currency)
+			cur = d.Invoice.CurrencyCode(pol.HomeCurrency)
 		}
-		return fmt.Sprintf("payment %s is not in the currency of invoice %s (%s); left for manual matching", doc, r.Invoice, cur)
+		return fmt.Sprintf("payment %s in %s is not in the currency of invoice %s (%s); left for manual matching", doc, r.Currency, r.Invoice, cur)
 	}
 	return fmt.Sprintf("payment %s: %s", doc, r.Reason)
 }
@@ -360,7 +484,11 @@ func (m *Matcher) logResult(ctx context.Context, r Result) {
 // oldest first.
 //
 // A non-nil error means a listing failed and nothing was written. A failed
-// pairing is a SettleFailed result, not an error.
+// pairing is a SettleFailed result, not an error; the later payments of
+// the same variable symbol, planned as if it had succeeded, are decided
+// again against the invoices as they are then (one more listing and write
+// round, see replan), so they do not get CHYBIFAKTURA for an invoice that
+// is still open.
 func (m *Matcher) MatchSince(ctx context.Context, since abraflexi.Date) ([]Result, error) {
 	var pays []Payment
 	for _, ev := range m.cfg.Evidence.Evidences() {
@@ -394,10 +522,18 @@ func (m *Matcher) MatchSince(ctx context.Context, since abraflexi.Date) ([]Resul
 	decisions := Plan(pays, invoices, m.cfg.Policy)
 	results := make([]Result, len(pays))
 	for i := range pays {
-		results[i] = resultOf(pays[i], decisions[i], m.cfg.DryRun)
+		results[i] = resultOf(pays[i], decisions[i], m.cfg.Policy, m.cfg.DryRun)
 	}
 	if !m.cfg.DryRun {
-		m.writeBatch(ctx, pays, decisions, results)
+		all := make([]int, len(pays))
+		for i := range all {
+			all[i] = i
+		}
+		failed := m.writePairings(ctx, pays, decisions, results, all)
+		if len(failed) > 0 {
+			m.replan(ctx, pays, decisions, results, failed)
+		}
+		m.writeLabels(ctx, pays, results)
 	}
 	for _, r := range results {
 		m.logResult(ctx, r)
@@ -405,14 +541,14 @@ func (m *Matcher) MatchSince(ctx context.Context, since abraflexi.Date) ([]Resul
 	return results, nil
 }
 
-// writeBatch writes the pairings, then the labels, of a planned batch and
-// records failures in results.
-func (m *Matcher) writeBatch(ctx context.Context, pays []Payment, decisions []Decision, results []Result) {
-	// Pairings, per evidence, in batches.
+// writePairings writes the pairings of the planned payments idx, per
+// evidence in batches, records failures in results and returns the
+// indices whose pairing failed.
+func (m *Matcher) writePairings(ctx context.Context, pays []Payment, decisions []Decision, results []Result, idx []int) []int {
 	byEv := map[string][]int{}
 	var evs []string
-	for i, d := range decisions {
-		if d.Pairs() {
+	for _, i := range idx {
+		if decisions[i].Pairs() {
 			ev := pays[i].Evidence
 			if _, ok := byEv[ev]; !ok {
 				evs = append(evs, ev)
@@ -420,6 +556,7 @@ func (m *Matcher) writeBatch(ctx context.Context, pays []Payment, decisions []De
 			byEv[ev] = append(byEv[ev], i)
 		}
 	}
+	var failed []int
 	for _, ev := range evs {
 		for chunk := range slices.Chunk(byEv[ev], m.cfg.BatchSize) {
 			reqs := make([]abraflexi.PairRequest, len(chunk))
@@ -434,11 +571,74 @@ func (m *Matcher) writeBatch(ctx context.Context, pays []Payment, decisions []De
 				}
 				if e != nil {
 					m.pairFailed(&results[i], e)
+					if results[i].Reason == SettleFailed {
+						failed = append(failed, i)
+					}
 				}
 			}
 		}
 	}
-	// Labels, per evidence and label, for the outcomes that stand.
+	slices.Sort(failed)
+	return failed
+}
+
+// replan decides again, against the invoices as they are now, the payments
+// planned after a failed pairing of the same variable symbol: their plan
+// assumed that pairing, so it may have given them CHYBIFAKTURA or a wrong
+// amount. The failed pairings stay failed. It re-reads the open invoices of
+// those variable symbols (one listing), plans the payments again in order
+// and writes their pairings; a failure there is final. When the listing
+// fails, the payments affected are reported as errors and get no labels.
+func (m *Matcher) replan(ctx context.Context, pays []Payment, decisions []Decision, results []Result, failed []int) {
+	first := map[string]int{} // variable symbol -> first failed index
+	for _, i := range failed {
+		vs := NormalizeVarSym(pays[i].Movement.VariableSymbol)
+		if _, ok := first[vs]; !ok {
+			first[vs] = i
+		}
+	}
+	var again []int
+	var variants []string
+	for i, p := range pays {
+		vs := NormalizeVarSym(p.Movement.VariableSymbol)
+		f, ok := first[vs]
+		if !ok || i <= f || results[i].Reason.Paired() {
+			continue
+		}
+		again = append(again, i)
+	}
+	if len(again) == 0 {
+		return
+	}
+	for vs := range first {
+		variants = append(variants, VarSymVariants(vs)...)
+	}
+	slices.Sort(variants)
+	invoices, err := m.ledger.OpenInvoices(ctx, variants)
+	if err != nil {
+		for _, i := range again {
+			results[i] = resultOf(pays[i], Decision{Reason: Failed}, m.cfg.Policy, m.cfg.DryRun)
+			results[i].Message = fmt.Sprintf("payment %s: an earlier pairing of variable symbol %s failed and re-reading its invoices failed too: %v",
+				results[i].Document, pays[i].Movement.VariableSymbol, err)
+		}
+		return
+	}
+	sub := make([]Payment, len(again))
+	for k, i := range again {
+		sub[k] = pays[i]
+	}
+	for k, d := range Plan(sub, invoices, m.cfg.Policy) {
+		i := again[k]
+		decisions[i] = d
+		results[i] = resultOf(pays[i], d, m.cfg.Policy, m.cfg.DryRun)
+	}
+	m.log.InfoContext(ctx, "re-planned payments after failed pairings", "payments", len(again), "failed", len(failed))
+	m.writePairings(ctx, pays, decisions, results, again)
+}
+
+// writeLabels adds the labels of the outcomes that stand, per evidence and
+// label in batched writes, and records failures in results.
+func (m *Matcher) writeLabels(ctx context.Context, pays []Payment, results []Result) {
 	type group struct{ ev, label string }
 	groups := map[group][]int{}
 	var order []group

@@ -156,8 +156,13 @@ func TestMatchOneErrors(t *testing.T) {
 		l.EXPECT().Payment(gomock.Any(), gomock.Any(), gomock.Any()).Return(payments.Payment{Movement: movement(7, "B+7", "1", "1000")}, nil)
 		l.EXPECT().OpenInvoices(gomock.Any(), gomock.Any()).Return([]abraflexi.IssuedInvoice{openInvoice(10, "VF1", "1", "1000")}, nil)
 		l.EXPECT().Pair(gomock.Any(), gomock.Any()).Return(payments.ErrAlreadyPaired)
+		// The payment is read again to name the invoice it paid.
+		paidBy := movement(7, "B+7", "1", "1000")
+		paidBy.Paired = true
+		paidBy.Links = []abraflexi.Link{{Type: abraflexi.LinkPayment, Amount: decimal.NewFromInt(1000), A: abraflexi.RefTo(abraflexi.CodeID("VF9"))}}
+		l.EXPECT().Payment(gomock.Any(), abraflexi.EvidenceBank, abraflexi.NumericID(7)).Return(payments.Payment{Movement: paidBy}, nil)
 		res, err := payments.NewMatcher(l, payments.Config{Evidence: payments.EvidenceBank}).MatchOne(ctx, "7")
-		if err != nil || res.Reason != payments.AlreadyMatched || res.ExitCode != 0 {
+		if err != nil || res.Reason != payments.AlreadyMatched || res.ExitCode != 0 || res.Invoice != "VF9" {
 			t.Fatalf("%+v, %v", res, err)
 		}
 	})

@@ -21,9 +21,11 @@ const (
 
 // Outcomes where nothing is paired and nothing is wrong (exit 0).
 const (
-	// AlreadyMatched: the payment is already paired (sparovano); nothing is
-	// written. The webhook rule fires for every new bank record and may
-	// fire twice, so this is the normal second run.
+	// AlreadyMatched: the payment is already paired (sparovano), or its
+	// payment links use it up, or earlier pairings used part of it and no
+	// open invoice takes the rest (the excess of a settled overpayment);
+	// nothing is written. The webhook rule fires for every new bank record
+	// and may fire twice, so this is the normal second run.
 	AlreadyMatched Reason = "already_matched"
 	// NotIncoming: the movement is outgoing (typPohybu.vydej); nothing is
 	// written.
@@ -46,7 +48,7 @@ const (
 	// overpayment mode is [OverpayManual].
 	Overpayment Reason = "overpayment"
 	// CurrencyMismatch: the payment and the invoice are in different
-	// currencies.
+	// currencies; the payment gets the unidentified label.
 	CurrencyMismatch Reason = "currency_mismatch"
 	// InvalidAmount: the payment's amount is zero or negative. (An
 	// extension of the PHP reasons.)
@@ -59,6 +61,10 @@ const (
 	NoDocumentID Reason = "no_documentid"
 	// DocumentNotFound: no bank or cash movement has that id or code.
 	DocumentNotFound Reason = "document_not_found"
+	// AmbiguousDocument: a numeric DOCUMENTID names a bank movement and a
+	// cash movement (record ids are per evidence) and neither
+	// EVENT_EVIDENCE nor PAYMENT_EVIDENCE says which; nothing is written.
+	AmbiguousDocument Reason = "ambiguous_document"
 	// SettleFailed: AbraFlexi refused the pairing; the result's message
 	// carries AbraFlexi's message.
 	SettleFailed Reason = "settle_failed"

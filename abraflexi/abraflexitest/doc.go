@@ -99,15 +99,28 @@
 //     "sparovani", code INVALID): payment already paired ("Doklad 'X' je
 //     již spárován."), payment or invoice cancelled, invoice already paid,
 //     castka above the invoice remainder, any difference with "ne", an
-//     overpayment with castecnaUhrada. With ignorovat an overpayment pays
-//     the invoices in full and the excess stays on the payment, which is
-//     still marked sparovano=true; an underpayment with ignorovat is
+//     overpayment with castecnaUhrada, an invoice in another currency
+//     than the payment. With ignorovat (and castecnaUhradaNeboIgnorovat)
+//     an overpayment pays the invoices in full and the excess stays on
+//     the payment, unpaired: sparovano stays false, as AbraFlexi
+//     documents it, and a later pairing can use only that excess (the
+//     paying amount is always the payment minus its earlier pairings). A
+//     payment is marked sparovano=true once nothing of it is left (or
+//     the difference was posted). An underpayment with ignorovat is
 //     treated as a partial payment. zauctovat and
 //     castecnaUhradaNeboZauctovat create an interni-doklad record for the
 //     difference. Each pairing writes a vazba record per invoice
-//     (relations=vazby on the invoice lists them) and logs, in order: the
-//     payment update, then for each invoice its update and the vazba
-//     create. odparovani is not supported (400).
+//     (typVazbyK typVazbyDokl.uhrada, castka in CZK, castkaMen and mena
+//     for a foreign currency, storno, a = the invoice, b = the payment);
+//     relations=vazby lists them on the invoice and on the payment. It
+//     logs, in order: the payment update, then for each invoice its
+//     update and the vazba create. odparovani is not supported (400).
+//   - Currencies: the company's home currency is CZK. A document with
+//     another mena is measured by its …Men fields: a new foreign-currency
+//     invoice owes zbyvaUhraditMen = sumCelkemMen; a pairing's castka is
+//     in the payment's currency and lowers zbyvaUhraditMen, and
+//     zbyvaUhradit goes down at the invoice's own rate (no exchange-rate
+//     differences), reaching 0 together.
 //   - Seeding ([Server.Seed], [Server.Put], Add*) writes no change-log and
 //     no request-log entries; the Changes API shows API writes only. The
 //     Changes API start parameter is inclusive; next is the version of the

@@ -248,30 +248,6 @@ func (s *Server) renderRel(d fieldDef, val string, fs sel, v view, out obj) obj 
 	return append(out, kv{d.name, ident}, kv{d.name + "@ref", s.ref(tt, target.id)}, kv{d.name + "@showAs", show})
 }
 
-// links lists the vazba records of an invoice (relations=vazby).
-func (s *Server) links(t *table, r *record) []obj {
-	out := []obj{}
-	if t.sc.evidence != abraflexi.EvidenceIssuedInvoice {
-		return out
-	}
-	lt := s.tables[evLink]
-	me := strconv.FormatInt(r.id, 10)
-	for _, id := range lt.ids() {
-		l := lt.recs[id]
-		if l.f["a"] != me {
-			continue
-		}
-		o := obj{{"id", strconv.FormatInt(l.id, 10)}, {"typVazbyK", l.f["typVazbyK"]}, {"castka", javaNumber(l.f["castka"])}, {"b", l.f["b"]}}
-		if pt, ok := s.tables[l.f["b@evidence"]]; ok {
-			if p, ok := pt.lookup(l.f["b"]); ok {
-				o = append(o, kv{"b@ref", s.ref(pt, p.id)})
-			}
-		}
-		out = append(out, o)
-	}
-	return out
-}
-
 func (s *Server) handleList(t *table, filter string, q url.Values) response {
 	var match pred
 	if filter != "" {

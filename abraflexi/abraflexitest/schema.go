@@ -33,6 +33,9 @@ type schema struct {
 	summary  []string
 	document bool   // kod generated from a number series when missing
 	series   string // kod prefix for generated codes
+	// refKeys, when set, names the keys a record is indexed under
+	// (table.byRef); the keys must not change after insertion.
+	refKeys func(*record) []string
 }
 
 func (sc *schema) field(name string) (fieldDef, bool) {
@@ -135,10 +138,15 @@ func builtinSchemas() map[string]*schema {
 	add(codebook(evContractState, "cz.winstrom.vo.smlouvy.StavSmlouvy"))
 	add(codebook(evCurrency, "cz.winstrom.vo.mena.Mena"))
 
-	add(newSchema(evLink, "cz.winstrom.vo.dpp.Vazba", []fieldDef{
-		f("typVazbyK", kString), f("castka", kNum), rel("a", abraflexi.EvidenceIssuedInvoice),
-		rel("b", ""), f("b@evidence", kString),
-	}, []string{"id", "lastUpdate", "typVazbyK", "castka", "a", "b"}))
+	link := newSchema(evLink, "cz.winstrom.vo.dpp.Vazba", []fieldDef{
+		f("typVazbyK", kString), f("castka", kNum), f("castkaMen", kNum), rel("mena", evCurrency),
+		f("storno", kBool), rel("a", abraflexi.EvidenceIssuedInvoice),
+		rel("b", ""), f("b@evidence", kString), f("b@id", kString),
+	}, []string{"id", "lastUpdate", "typVazbyK", "castka", "castkaMen", "a", "b"})
+	link.refKeys = func(r *record) []string {
+		return []string{invoiceLinkKey(r.f["a"]), paymentLinkKey(r.f["b@evidence"], r.f["b@id"])}
+	}
+	add(link)
 	idoc := newSchema(evInternalDoc, "cz.winstrom.vo.int.InterniDoklad", []fieldDef{
 		f("kod", kString), f("datVyst", kDate), f("sumCelkem", kNum), f("popis", kString),
 	}, []string{"id", "lastUpdate", "kod", "datVyst", "popis", "sumCelkem", "external-ids"})

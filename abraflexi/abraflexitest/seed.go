@@ -176,11 +176,13 @@ func modelFields(rec any) (string, map[string]any, error) {
 	}
 	if ev == abraflexi.EvidenceIssuedInvoice {
 		state, _ := fields["stavUhrK"].(string)
-		if rem, _ := fields["zbyvaUhradit"].(string); dec(rem).IsZero() {
-			if state == abraflexi.PaymentStatePaid || state == abraflexi.PaymentStatePaidManually {
-				fields["zbyvaUhradit"] = "0"
-			} else {
-				delete(fields, "zbyvaUhradit")
+		for _, k := range []string{"zbyvaUhradit", "zbyvaUhraditMen"} {
+			if rem, _ := fields[k].(string); dec(rem).IsZero() {
+				if state == abraflexi.PaymentStatePaid || state == abraflexi.PaymentStatePaidManually {
+					fields[k] = "0"
+				} else {
+					delete(fields, k)
+				}
 			}
 		}
 	}

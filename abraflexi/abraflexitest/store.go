@@ -68,10 +68,26 @@ type table struct {
 	byExt  map[string]int64
 	nextID int64
 	seen   map[string]bool // field names written at least once
+	// byRef indexes the records by the keys sc.refKeys names (the vazba
+	// links by payment and by invoice), in insertion order.
+	byRef map[string][]int64
 }
 
 func newTable(sc *schema) *table {
-	return &table{sc: sc, recs: map[int64]*record{}, byCode: map[string]int64{}, byExt: map[string]int64{}, nextID: 1, sorted: true, seen: map[string]bool{}}
+	return &table{sc: sc, recs: map[int64]*record{}, byCode: map[string]int64{}, byExt: map[string]int64{}, nextID: 1, sorted: true,
+		seen: map[string]bool{}, byRef: map[string][]int64{}}
+}
+
+// refs returns the records indexed under key.
+func (t *table) refs(key string) []*record {
+	ids := t.byRef[key]
+	out := make([]*record, 0, len(ids))
+	for _, id := range ids {
+		if r, ok := t.recs[id]; ok {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func (t *table) ids() []int64 {
@@ -112,9 +128,19 @@ func (t *table) insert(r *record) {
 		t.nextID = r.id + 1
 	}
 	t.index(r)
+	if t.sc.refKeys != nil {
+		for _, k := range t.sc.refKeys(r) {
+			t.byRef[k] = append(t.byRef[k], r.id)
+		}
+	}
 }
 
 func (t *table) remove(r *record) {
+	if t.sc.refKeys != nil {
+		for _, k := range t.sc.refKeys(r) {
+			t.byRef[k] = slices.DeleteFunc(t.byRef[k], func(id int64) bool { return id == r.id })
+		}
+	}
 	t.unindex(r)
 	delete(t.recs, r.id)
 	if i := slices.Index(t.order, r.id); i >= 0 {

@@ -405,9 +405,10 @@ func (s *Server) writeRecord(x *tx, t *table, in map[string]json.RawMessage, att
 		}
 	}
 
-	var oldSum, oldRemaining decimal.Decimal
+	var oldSum, oldRemaining, oldSumMen, oldRemainingMen decimal.Decimal
 	if ev == abraflexi.EvidenceIssuedInvoice && !res.created {
 		oldSum, oldRemaining = dec(r.f["sumCelkem"]), dec(r.f["zbyvaUhradit"])
+		oldSumMen, oldRemainingMen = dec(r.f["sumCelkemMen"]), dec(r.f["zbyvaUhraditMen"])
 	}
 
 	keys := make([]string, 0, len(in))
@@ -437,7 +438,7 @@ func (s *Server) writeRecord(x *tx, t *table, in map[string]json.RawMessage, att
 		if d.ro && !priv {
 			if k == "stavUhrK" && v == abraflexi.PaymentStatePaidManually {
 				r.f[k] = v
-				r.f["zbyvaUhradit"] = "0"
+				r.f["zbyvaUhradit"], r.f["zbyvaUhraditMen"] = "0", "0"
 			}
 			continue
 		}
@@ -538,7 +539,17 @@ func (s *Server) writeRecord(x *tx, t *table, in map[string]json.RawMessage, att
 			paid := oldSum.Sub(oldRemaining)
 			r.f["zbyvaUhradit"] = dec(r.f["sumCelkem"]).Sub(paid).String()
 		}
-		if r.f["zbyvaUhraditMen"] == "" || !remGiven {
+		_, remMenGiven := in["zbyvaUhraditMen"]
+		switch {
+		case r.f["stavUhrK"] == abraflexi.PaymentStatePaidManually:
+		case s.currencyOf(r) != homeCurrency:
+			// A foreign-currency invoice owes its sumCelkemMen in its
+			// currency; zbyvaUhradit is the home figure at its rate.
+			if !(priv && remMenGiven) {
+				paidMen := oldSumMen.Sub(oldRemainingMen)
+				r.f["zbyvaUhraditMen"] = dec(r.f["sumCelkemMen"]).Sub(paidMen).String()
+			}
+		case r.f["zbyvaUhraditMen"] == "" || !remGiven:
 			r.f["zbyvaUhraditMen"] = r.f["zbyvaUhradit"]
 		}
 	}
@@ -856,10 +867,15 @@ func (s *Server) pair(x *tx, pt *table, p *record, raw json.RawMessage) ([]pendi
 	if p.f["storno"] == "true" {
 		return nil, fmt.Sprintf("Doklad '%s' je stornován, nelze jej párovat.", payCode)
 	}
-	if p.f["sparovano"] == "true" {
+	// The paying amount is what the payment's earlier pairings left, in
+	// the payment's currency: an overpayment paired with ignorovat keeps
+	// its excess on the payment, unpaired, for a later pairing.
+	cur := s.currencyOf(p)
+	foreign := cur != homeCurrency
+	paying := s.unallocated(pt, p)
+	if p.f["sparovano"] == "true" || (!paying.IsPositive() && dec(p.f["sumCelkem"]).IsPositive()) {
 		return nil, fmt.Sprintf("Doklad '%s' je již spárován.", payCode)
 	}
-	paying := dec(p.f["sumCelkem"])
 	if !paying.IsPositive() {
 		return nil, fmt.Sprintf("Doklad '%s' nemá kladnou částku.", payCode)
 	}
@@ -867,12 +883,14 @@ func (s *Server) pair(x *tx, pt *table, p *record, raw json.RawMessage) ([]pendi
 	amounts := make([]decimal.Decimal, len(targets))
 	for i, tg := range targets {
 		inv := tg.inv
-		rem := dec(inv.f["zbyvaUhradit"])
+		rem := remainingOf(inv, foreign)
 		switch {
 		case inv.f["storno"] == "true":
 			return nil, fmt.Sprintf("Doklad '%s' je stornován, nelze jej uhradit.", inv.kod())
 		case inv.f["stavUhrK"] == abraflexi.PaymentStatePaid || inv.f["stavUhrK"] == abraflexi.PaymentStatePaidManually || !rem.IsPositive():
 			return nil, fmt.Sprintf("Doklad '%s' je již uhrazen.", inv.kod())
+		case s.currencyOf(inv) != cur:
+			return nil, fmt.Sprintf("Úhrada dokladu '%s' v měně %s úhradou v měně %s není možná.", inv.kod(), s.currencyOf(inv), cur)
 		}
 		a := rem
 		if tg.amount != nil {
@@ -915,11 +933,20 @@ func (s *Server) pair(x *tx, pt *table, p *record, raw json.RawMessage) ([]pendi
 			left = left.Sub(amounts[i])
 		}
 	}
+	used := decimal.Zero
+	for _, a := range amounts {
+		used = used.Add(a)
+	}
 
 	var after []pendingChange
 	lt := s.tables[evLink]
 	x.touch(pt, p)
-	p.f["sparovano"] = "true"
+	// The payment is paired (sparovano) once nothing of it is left: the
+	// difference of zbytek=ignorovat stays on it, unpaired.
+	if used.GreaterThanOrEqual(paying) || postDiff {
+		p.f["sparovano"] = "true"
+	}
+	payRate := rate(dec(p.f["sumCelkem"]), dec(p.f["sumCelkemMen"]), foreign)
 	for i, tg := range targets {
 		a := amounts[i]
 		if !a.IsPositive() {
@@ -927,29 +954,113 @@ func (s *Server) pair(x *tx, pt *table, p *record, raw json.RawMessage) ([]pendi
 		}
 		inv := tg.inv
 		x.touch(it, inv)
-		rem := dec(inv.f["zbyvaUhradit"]).Sub(a)
-		inv.f["zbyvaUhradit"] = rem.String()
-		inv.f["zbyvaUhraditMen"] = rem.String()
-		if rem.IsPositive() {
-			inv.f["stavUhrK"] = abraflexi.PaymentStatePartial
-		} else {
-			inv.f["stavUhrK"] = abraflexi.PaymentStatePaid
-		}
+		payInvoice(inv, a, foreign)
 		after = append(after, pendingChange{t: it, r: inv, op: "update"})
 		link := &record{id: lt.nextID, f: map[string]string{
-			"typVazbyK": "typVazbyDokl.uhrada", "castka": a.String(), "a": strconv.FormatInt(inv.id, 10),
-			"b": "code:" + payCode, "b@evidence": pt.sc.evidence,
+			"typVazbyK": abraflexi.LinkPayment, "castka": a.Mul(payRate).Round(2).String(),
+			"castkaMen": "0", "mena": p.f["mena"], "storno": "false",
+			"a": strconv.FormatInt(inv.id, 10),
+			"b": "code:" + payCode, "b@evidence": pt.sc.evidence, "b@id": strconv.FormatInt(p.id, 10),
 		}}
+		if foreign {
+			link.f["castkaMen"] = a.String()
+		}
 		x.create(lt, link)
 		after = append(after, pendingChange{t: lt, r: link, op: "create"})
 	}
 	if postDiff {
 		idt := s.tables[evInternalDoc]
-		doc := &record{id: idt.nextID, f: map[string]string{"sumCelkem": diff.Abs().String(),
+		doc := &record{id: idt.nextID, f: map[string]string{"sumCelkem": diff.Abs().Mul(payRate).Round(2).String(),
 			"popis": "Rozdíl párování dokladu " + payCode}}
 		x.create(idt, doc)
 		s.applyDefaults(x, idt, doc)
 		after = append(after, pendingChange{t: idt, r: doc, op: "create"})
 	}
 	return after, ""
+}
+
+// homeCurrency is the emulated company's currency: sumCelkem and
+// zbyvaUhradit are in it; documents in another currency carry their own
+// amounts in sumCelkemMen and zbyvaUhraditMen.
+const homeCurrency = "CZK"
+
+// currencyOf returns the currency code of a document (its mena), CZK
+// without one.
+func (s *Server) currencyOf(r *record) string {
+	id, err := strconv.ParseInt(r.f["mena"], 10, 64)
+	if err == nil {
+		if m, ok := s.tables[evCurrency].recs[id]; ok && m.kod() != "" {
+			return m.kod()
+		}
+	}
+	return homeCurrency
+}
+
+// rate is the home amount of one unit of a document's currency (1 for a
+// home-currency document).
+func rate(inHome, inCurrency decimal.Decimal, foreign bool) decimal.Decimal {
+	if !foreign || !inCurrency.IsPositive() {
+		return decimal.NewFromInt(1)
+	}
+	return inHome.DivRound(inCurrency, 8)
+}
+
+// remainingOf is what is left to pay on an invoice in its own currency.
+func remainingOf(inv *record, foreign bool) decimal.Decimal {
+	if foreign {
+		return dec(inv.f["zbyvaUhraditMen"])
+	}
+	return dec(inv.f["zbyvaUhradit"])
+}
+
+// payInvoice lowers an invoice's remaining amounts by a, in the invoice's
+// currency, and sets its payment state. A foreign-currency invoice's home
+// figure goes down at the invoice's own rate (exchange differences are not
+// emulated) and reaches zero with the foreign one.
+func payInvoice(inv *record, a decimal.Decimal, foreign bool) {
+	if foreign {
+		remMen := dec(inv.f["zbyvaUhraditMen"])
+		r := rate(dec(inv.f["zbyvaUhradit"]), remMen, true)
+		remMen = remMen.Sub(a)
+		rem := dec(inv.f["zbyvaUhradit"]).Sub(a.Mul(r).Round(2))
+		if !remMen.IsPositive() {
+			remMen, rem = decimal.Zero, decimal.Zero
+		}
+		inv.f["zbyvaUhraditMen"], inv.f["zbyvaUhradit"] = remMen.String(), rem.String()
+	} else {
+		rem := dec(inv.f["zbyvaUhradit"]).Sub(a)
+		inv.f["zbyvaUhradit"] = rem.String()
+		inv.f["zbyvaUhraditMen"] = rem.String()
+	}
+	if remainingOf(inv, foreign).IsPositive() {
+		inv.f["stavUhrK"] = abraflexi.PaymentStatePartial
+	} else {
+		inv.f["stavUhrK"] = abraflexi.PaymentStatePaid
+	}
+}
+
+// paymentLinks returns the not cancelled payment links made by payment p
+// of table pt.
+func (s *Server) paymentLinks(pt *table, p *record) []*record {
+	var out []*record
+	for _, l := range s.tables[evLink].refs(paymentLinkKey(pt.sc.evidence, strconv.FormatInt(p.id, 10))) {
+		if l.f["storno"] != "true" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// unallocated is the part of payment p that no pairing has used, in the
+// payment's currency.
+func (s *Server) unallocated(pt *table, p *record) decimal.Decimal {
+	foreign := s.currencyOf(p) != homeCurrency
+	total, field := dec(p.f["sumCelkem"]), "castka"
+	if foreign {
+		total, field = dec(p.f["sumCelkemMen"]), "castkaMen"
+	}
+	for _, l := range s.paymentLinks(pt, p) {
+		total = total.Sub(dec(l.f[field]))
+	}
+	return total
 }

@@ -7,10 +7,14 @@
 //     confirmation with the tax document for that invoice, as
 //     isp-potvrzeni-prijeti-uhrady sends it (guarded against duplicates by
 //     LABEL_CONFIRMED on the invoice);
+//   - the payment was already matched (a redelivered event, or a run whose
+//     pairing reached AbraFlexi but whose answer or mail got lost): the
+//     same label-guarded confirmation for the invoice it paid, so the
+//     customer gets it exactly once;
 //   - the payment cannot be auto-matched (exit 2): the notice that the
 //     payment arrived and awaits manual matching, as
 //     isp-potvrzeni-prijeti-bankovni-platby sends it;
-//   - nothing to do (already matched, outgoing) or an error: no mail.
+//   - nothing to do (outgoing, cancelled) or an error: no mail.
 //
 // The exit status is the matcher's (0, 2 or 1). A failed notification
 // does not change it; it makes the report's status a warning (error when
@@ -19,11 +23,12 @@
 // anything is written.
 //
 // Environment: those of isp-match-received-payment (DOCUMENTID,
-// PAYMENT_EVIDENCE, MATCH_OVERPAY_MODE, LABEL_OVERPAY,
-// LABEL_INVOICE_MISSING, LABEL_UNIDENTIFIED, DRY_RUN, ABRAFLEXI_*) and of
-// the notify package (EASE_FROM, MUTE, NOTIFY_LANG, NOTIFY_TEMPLATE_DIR,
-// MAIL_TRANSPORT, SMTP_*, SENDMAIL_PATH, LABEL_CONFIRMED,
-// LABEL_CONFIRMED_PARTIAL). DRY_RUN implies MUTE.
+// PAYMENT_EVIDENCE, EVENT_EVIDENCE, MATCH_OVERPAY_MODE, LABEL_OVERPAY,
+// LABEL_INVOICE_MISSING, LABEL_UNIDENTIFIED, HOME_CURRENCY,
+// RUN_LOCK_TIMEOUT, DRY_RUN, ABRAFLEXI_*) and of the notify package
+// (EASE_FROM, MUTE, NOTIFY_LANG, NOTIFY_TEMPLATE_DIR, MAIL_TRANSPORT,
+// SMTP_*, SENDMAIL_PATH, LABEL_CONFIRMED, LABEL_CONFIRMED_PARTIAL,
+// LABEL_NOTIFIED). DRY_RUN implies MUTE.
 package main
 
 import (
@@ -48,6 +53,8 @@ func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report
 	// run names every bad variable, not only DOCUMENTID.
 	mcfg := paymentapp.MatcherConfig(env)
 	ncfg := paymentapp.NotifyConfig(env) // DRY_RUN implies MUTE
+	lock := paymentapp.DocumentLock(env)
+	mcfg.Lock = lock
 	client, err := connect.AbraFlexi(env, log)
 	if err == nil {
 		err = env.Err()
@@ -62,23 +69,26 @@ func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report
 	if err != nil {
 		return paymentapp.Failed(docID), err
 	}
+	deps.Lock = lock
 
-	m := payments.NewMatcher(payments.NewClientLedger(client), mcfg)
+	m := payments.NewMatcher(payments.NewClientLedger(client, payments.WithLedgerLogger(log)), mcfg)
 	res, _ := m.MatchOne(ctx, docID) // the error is in the result
 	n := notifyAfter(ctx, deps, res, log)
 	return reportOf(res, n), nil
 }
 
 // notifyAfter sends the mail the matcher's outcome calls for: the
-// confirmation of the invoice just paired (exit 0 and paired), the
-// received-payment notice (exit 2), or nothing (nil).
+// confirmation of the invoice just paired (exit 0 and paired) or already
+// paid by the payment (already_matched; label-guarded, so it is sent only
+// when an earlier run did not), the received-payment notice (exit 2), or
+// nothing (nil).
 func notifyAfter(ctx context.Context, deps notify.Deps, res payments.Result, log *slog.Logger) *notify.Result {
 	var (
 		nres notify.Result
 		err  error
 	)
 	switch {
-	case res.Matched():
+	case res.Matched(), res.Reason == payments.AlreadyMatched && !res.InvoiceID.IsZero():
 		nres, err = notify.ConfirmInvoicePayment(ctx, deps, res.InvoiceID.String())
 	case res.ExitCode == payments.ExitUnmatched:
 		nres, err = notify.NoticePaymentReceived(ctx, deps, res.PaymentID.String(), paymentapp.NotifyEvidence(res.Evidence))
@@ -127,8 +137,10 @@ func reportOf(res payments.Result, n *notify.Result) *appkit.Report {
 		}
 		r.Message += "; notification: " + n.Summary()
 		// A failed notification is a warning; it never changes the
-		// matcher's exit code.
-		if n.Severity() != notify.SeveritySuccess && r.Status == "" {
+		// matcher's exit code. A confirmation an earlier run sent
+		// (already_confirmed, the normal outcome of a redelivered event)
+		// is no failure.
+		if n.Severity() != notify.SeveritySuccess && n.Reason != notify.ReasonAlreadyConfirmed && r.Status == "" {
 			r.Status = appkit.StatusWarning
 		}
 	}

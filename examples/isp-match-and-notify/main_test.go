@@ -82,10 +82,12 @@ func TestMatchedSendsConfirmation(t *testing.T) {
 		t.Errorf("confirmation without the invoice PDF: %d attachments", len(p.Attachments))
 	}
 
-	// The webhook fires again: already matched, no second mail, nothing written.
+	// The webhook fires again: already matched, the confirmation is
+	// already recorded, no second mail, nothing written.
 	f.af.ResetRequests()
 	code, r = f.run(t, "DOCUMENTID=B1")
-	if code != 0 || r.Reason != "already_matched" || r.Notification != nil || r.Metrics["sent"] != 0 {
+	if code != 0 || r.Reason != "already_matched" || r.Status != "success" || r.Notification == nil ||
+		r.Notification.Reason != "already_confirmed" || r.Metrics["sent"] != 0 {
 		t.Fatalf("second run: exit %d, report %+v", code, r)
 	}
 	if n := f.af.RequestCount(http.MethodPost, ""); n != 0 {

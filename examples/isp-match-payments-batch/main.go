@@ -10,9 +10,10 @@
 // refused pairing).
 //
 // Environment: MATCH_SINCE (YYYY-MM-DD; default 30 days ago; "all" for no
-// date limit), PAYMENT_EVIDENCE (banka|pokladna|auto), MATCH_OVERPAY_MODE
+// date limit), PAYMENT_EVIDENCE (banka|pokladna|auto), EVENT_EVIDENCE
+// (when an event starts it: the evidence to match in), MATCH_OVERPAY_MODE
 // (settle|manual), LABEL_OVERPAY, LABEL_INVOICE_MISSING,
-// LABEL_UNIDENTIFIED, DRY_RUN, ABRAFLEXI_URL, ABRAFLEXI_LOGIN,
+// LABEL_UNIDENTIFIED, HOME_CURRENCY, DRY_RUN, ABRAFLEXI_URL, ABRAFLEXI_LOGIN,
 // ABRAFLEXI_PASSWORD, ABRAFLEXI_COMPANY, ABRAFLEXI_INSECURE, plus the
 // common RESULT_FILE, EASE_LOGGER and APP_DEBUG.
 package main
@@ -52,7 +53,7 @@ func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report
 	if err != nil {
 		return nil, err
 	}
-	m := payments.NewMatcher(payments.NewClientLedger(client), cfg)
+	m := payments.NewMatcher(payments.NewClientLedger(client, payments.WithLedgerLogger(log)), cfg)
 	results, err := m.MatchSince(ctx, since)
 	if err != nil {
 		return &appkit.Report{Extra: map[string]any{"since": sinceString(since)}}, err

@@ -9,12 +9,20 @@
 // error. The JSON report carries document, invoice, varSym, reason,
 // amount and remainder.
 //
+// Amounts are compared in the documents' own currency (HOME_CURRENCY is
+// the company's); a payment is decided by what earlier pairings left of
+// it, so a redelivered event never pays an invoice twice. Two runs on one
+// payment at once take turns (a lock per payment, RUN_LOCK_TIMEOUT).
+//
 // Environment: DOCUMENTID (record code or numeric id), PAYMENT_EVIDENCE
-// (banka|pokladna|auto), MATCH_OVERPAY_MODE (settle|manual),
-// LABEL_OVERPAY, LABEL_INVOICE_MISSING, LABEL_UNIDENTIFIED, DRY_RUN
-// (decide and report, write nothing), ABRAFLEXI_URL, ABRAFLEXI_LOGIN,
-// ABRAFLEXI_PASSWORD, ABRAFLEXI_COMPANY, ABRAFLEXI_INSECURE, plus the
-// common RESULT_FILE, EASE_LOGGER and APP_DEBUG.
+// (banka|pokladna|auto), EVENT_EVIDENCE (the event's evidence: banka,
+// pokladna or pokladni-pohyb; wins over auto), MATCH_OVERPAY_MODE
+// (settle|manual), LABEL_OVERPAY, LABEL_INVOICE_MISSING,
+// LABEL_UNIDENTIFIED, HOME_CURRENCY (default CZK), RUN_LOCK_TIMEOUT,
+// DRY_RUN (decide and report, write nothing), ABRAFLEXI_URL,
+// ABRAFLEXI_LOGIN, ABRAFLEXI_PASSWORD, ABRAFLEXI_COMPANY,
+// ABRAFLEXI_INSECURE, plus the common RESULT_FILE, EASE_LOGGER and
+// APP_DEBUG.
 package main
 
 import (
@@ -38,6 +46,7 @@ func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report
 	// The whole configuration is read before anything connects, so that a
 	// run names every bad variable, not only DOCUMENTID.
 	cfg := paymentapp.MatcherConfig(env)
+	cfg.Lock = paymentapp.DocumentLock(env)
 	client, err := connect.AbraFlexi(env, log)
 	if err == nil {
 		err = env.Err()
@@ -49,7 +58,7 @@ func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report
 	if err != nil {
 		return paymentapp.Failed(docID), err
 	}
-	m := payments.NewMatcher(payments.NewClientLedger(client), cfg)
+	m := payments.NewMatcher(payments.NewClientLedger(client, payments.WithLedgerLogger(log)), cfg)
 	res, _ := m.MatchOne(ctx, docID) // the error is in the result
 	return paymentapp.MatchReport(res), nil
 }

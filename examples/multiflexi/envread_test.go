@@ -381,6 +381,8 @@ func TestNotifyDefaults(t *testing.T) {
 		notify.EnvSendmailPath:          cfg.SendmailPath,
 		notify.EnvLabelConfirmed:        cfg.Labels.Full,
 		notify.EnvLabelConfirmedPartial: cfg.Labels.Partial,
+		notify.EnvLabelNotified:         cfg.Labels.Notified,
+		notify.EnvHomeCurrency:          cfg.HomeCurrency,
 		notify.EnvFrom:                  "",
 	}
 	n := 0

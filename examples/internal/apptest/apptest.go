@@ -124,7 +124,17 @@ type Result struct {
 // app's stderr and report with t.Logf.
 func Run(t testing.TB, bin string, env []string, args ...string) Result {
 	t.Helper()
-	dir := t.TempDir()
+	r, err := run(bin, t.TempDir(), env, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", filepath.Base(bin), err)
+	}
+	r.log(t, bin, args)
+	return r
+}
+
+// run runs bin in dir as [Run] describes; it does not touch the test, so
+// it may run on any goroutine.
+func run(bin, dir string, env []string, args ...string) (Result, error) {
 	report := filepath.Join(dir, "report.json")
 	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
 	defer cancel()
@@ -140,17 +150,24 @@ func Run(t testing.TB, bin string, env []string, args ...string) Result {
 	case errors.As(err, &ee):
 		r.Code = ee.ExitCode()
 	case err != nil:
-		t.Fatalf("%s: %v", filepath.Base(bin), err)
+		return r, err
 	}
-	t.Logf("%s %v: exit %d\nlog:\n%s", filepath.Base(bin), args, r.Code, r.Stderr)
 	if raw, err := os.ReadFile(report); err == nil {
-		t.Logf("report: %s", raw)
 		r.Raw = raw
 		if err := json.Unmarshal(raw, &r.Report); err != nil {
-			t.Fatalf("report: %v\n%s", err, raw)
+			return r, fmt.Errorf("report: %v\n%s", err, raw)
 		}
 	}
-	return r
+	return r, nil
+}
+
+// log logs the run's stderr and report with t.Logf.
+func (r Result) log(t testing.TB, bin string, args []string) {
+	t.Helper()
+	t.Logf("%s %v: exit %d\nlog:\n%s", filepath.Base(bin), args, r.Code, r.Stderr)
+	if r.Raw != nil {
+		t.Logf("report: %s", r.Raw)
+	}
 }
 
 // Decode unmarshals the report into v, failing the test when there is no

@@ -1,6 +1,8 @@
 package apptest
 
 import (
+	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/spoje-net/isptools/abraflexi/abraflexitest"
@@ -39,4 +41,41 @@ func (w *NotifyWorld) With(kv ...string) []string {
 func (w *NotifyWorld) Run(t *testing.T, env []string, args ...string) Result {
 	t.Helper()
 	return Run(t, Binary(t, w.App), env, args...)
+}
+
+// Process is one app run of [RunAtOnce]: the binary and its environment.
+type Process struct {
+	Bin string
+	Env []string
+}
+
+// RunAtOnce starts every process at the same time, as separate operating
+// system processes, each in its own empty directory like [Run], waits for
+// all of them and returns their results in order. It is how the tests
+// show what two triggers at once do.
+func RunAtOnce(t *testing.T, procs ...Process) []Result {
+	t.Helper()
+	out := make([]Result, len(procs))
+	errs := make([]error, len(procs))
+	dirs := make([]string, len(procs))
+	for i := range procs {
+		dirs[i] = t.TempDir()
+	}
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i, p := range procs {
+		wg.Go(func() {
+			<-start
+			out[i], errs[i] = run(p.Bin, dirs[i], p.Env)
+		})
+	}
+	close(start)
+	wg.Wait()
+	for i, p := range procs {
+		if errs[i] != nil {
+			t.Fatalf("%s: %v", filepath.Base(p.Bin), errs[i])
+		}
+		out[i].log(t, p.Bin, nil)
+	}
+	return out
 }

@@ -15,24 +15,26 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"strings"
 
 	"github.com/spoje-net/isptools/abraflexi"
 	"github.com/spoje-net/isptools/examples/internal/appkit"
 	"github.com/spoje-net/isptools/examples/internal/connect"
+	"github.com/spoje-net/isptools/netbackend/runlock"
 	"github.com/spoje-net/isptools/notify"
 	"github.com/spoje-net/isptools/payments"
 )
 
 // MatcherConfig reads the matcher's environment variables PAYMENT_EVIDENCE
-// (banka|pokladna|auto, default auto), MATCH_OVERPAY_MODE (settle|manual,
-// default settle), LABEL_OVERPAY, LABEL_INVOICE_MISSING,
-// LABEL_UNIDENTIFIED and DRY_RUN; bad values are recorded in env. The
-// Logger is left nil.
+// and EVENT_EVIDENCE ([PaymentEvidence]), MATCH_OVERPAY_MODE
+// (settle|manual, default settle), LABEL_OVERPAY, LABEL_INVOICE_MISSING,
+// LABEL_UNIDENTIFIED, HOME_CURRENCY ([HomeCurrency]) and DRY_RUN; bad
+// values are recorded in env. The Logger and Lock are left nil.
 func MatcherConfig(env *appkit.Env) payments.Config {
-	ev := env.Enum("PAYMENT_EVIDENCE", string(payments.EvidenceAuto), "banka", "pokladna", "auto")
+	ev := PaymentEvidence(env)
 	mode := env.Enum("MATCH_OVERPAY_MODE", string(payments.OverpaySettle), "settle", "manual")
 	return payments.Config{
-		Evidence: payments.EvidenceChoice(ev),
+		Evidence: ev,
 		Policy: payments.Policy{
 			OverpayMode: payments.OverpayMode(mode),
 			Labels: payments.Labels{
@@ -40,9 +42,58 @@ func MatcherConfig(env *appkit.Env) payments.Config {
 				InvoiceMissing: env.String("LABEL_INVOICE_MISSING", payments.DefaultLabelInvoiceMissing),
 				Unidentified:   env.String("LABEL_UNIDENTIFIED", payments.DefaultLabelUnidentified),
 			},
+			HomeCurrency: HomeCurrency(env),
 		},
 		DryRun: env.Bool("DRY_RUN", false),
 	}
+}
+
+// HomeCurrency reads HOME_CURRENCY, the company's currency (default CZK):
+// three letters, returned upper-case. A bad value is recorded in env.
+func HomeCurrency(env *appkit.Env) string {
+	v := env.String("HOME_CURRENCY", abraflexi.DefaultHomeCurrency)
+	c, err := abraflexi.ParseCurrency(v)
+	if err != nil {
+		env.Errorf("HOME_CURRENCY=%q: not a currency code (three letters such as CZK or EUR)", v)
+		return abraflexi.DefaultHomeCurrency
+	}
+	return c
+}
+
+// PaymentEvidence reads where the payment DOCUMENTID (or DOCID) lives:
+// PAYMENT_EVIDENCE (banka|pokladna|auto, default auto) and EVENT_EVIDENCE,
+// the evidence of the AbraFlexi change that triggered the run (banka,
+// pokladna or pokladni-pohyb; the MultiFlexi event processor sets it, and
+// the rules map it with "EVENT_EVIDENCE": "evidence"). Record ids are per
+// evidence, so the event's evidence wins over auto; an explicit
+// PAYMENT_EVIDENCE naming the other evidence is a configuration error.
+func PaymentEvidence(env *appkit.Env) payments.EvidenceChoice {
+	configured := payments.EvidenceChoice(env.Enum("PAYMENT_EVIDENCE", string(payments.EvidenceAuto), "banka", "pokladna", "auto"))
+	event := env.Enum("EVENT_EVIDENCE", "", abraflexi.EvidenceBank, "pokladna", abraflexi.EvidenceCash)
+	if event == "" {
+		return configured
+	}
+	ev, _ := payments.ParseEvidenceChoice(event)
+	if configured != payments.EvidenceAuto && configured != ev {
+		env.Errorf("EVENT_EVIDENCE=%s contradicts PAYMENT_EVIDENCE=%s: the event is about a record of %s", event, configured, event)
+		return configured
+	}
+	return ev
+}
+
+// DocumentLock returns the lock of one AbraFlexi document that the
+// Pipeline B apps take for a run (runlock.PerKey): one lock file per
+// document under the default lock directory (/run/lock, else the
+// temporary directory), scoped to ABRAFLEXI_URL and ABRAFLEXI_COMPANY,
+// waiting up to RUN_LOCK_TIMEOUT (seconds or a Go duration, default 2
+// minutes). RUN_LOCK_FILE, one fixed file for a Pipeline A target, does
+// not apply: a per-document lock needs a file per document.
+func DocumentLock(env *appkit.Env) func(ctx context.Context, key string) (func() error, error) {
+	def := runlock.DefaultTimeout
+	timeout := env.Duration("RUN_LOCK_TIMEOUT", def)
+	url, _ := env.Lookup(abraflexi.EnvURL)
+	company, _ := env.Lookup(abraflexi.EnvCompany)
+	return runlock.PerKey(strings.TrimRight(strings.TrimSpace(url), "/")+" "+strings.TrimSpace(company), timeout)
 }
 
 // NoDocumentID is the matcher result of a run without DOCUMENTID: reason
@@ -81,6 +132,10 @@ func MatchReport(res payments.Result) *appkit.Report {
 	if res.Evidence != "" {
 		r.Extra["amount"] = json.Number(res.Amount.StringFixed(2))
 		r.Extra["evidence"] = res.Evidence
+		r.Extra["currency"] = res.Currency
+	}
+	if res.Allocated.IsPositive() {
+		r.Extra["allocated"] = json.Number(res.Allocated.StringFixed(2))
 	}
 	if res.Remainder != "" {
 		r.Extra["remainder"] = string(res.Remainder)
@@ -107,9 +162,10 @@ func MatchReport(res payments.Result) *appkit.Report {
 
 // NotifyConfig reads the notify configuration through env (so the .env
 // file counts): EASE_FROM, NOTIFY_LANG, NOTIFY_TEMPLATE_DIR, MUTE,
-// MAIL_TRANSPORT, SMTP_*, SENDMAIL_PATH, LABEL_CONFIRMED and
-// LABEL_CONFIRMED_PARTIAL (see [notify.ConfigFromLookup]), then DRY_RUN,
-// which implies MUTE. Errors are recorded in env.
+// MAIL_TRANSPORT, SMTP_*, SENDMAIL_PATH, LABEL_CONFIRMED,
+// LABEL_CONFIRMED_PARTIAL, LABEL_NOTIFIED and HOME_CURRENCY (see
+// [notify.ConfigFromLookup]), then DRY_RUN, which implies MUTE. Errors are
+// recorded in env.
 func NotifyConfig(env *appkit.Env) notify.Config {
 	cfg, err := notify.ConfigFromLookup(env.Lookup)
 	if err != nil {
@@ -125,12 +181,14 @@ func NotifyConfig(env *appkit.Env) notify.Config {
 type SendFunc func(ctx context.Context, deps notify.Deps, docID string) (notify.Result, error)
 
 // Notify is the body of the notify apps once they have read their own
-// variables (DOCID, and PAYMENT_EVIDENCE for the payment notice): it reads
-// the notify configuration ([NotifyConfig]) and the AbraFlexi connection,
-// stops with reason error when any variable is bad, and otherwise sends
-// with send and reports the result ([NotifyReport]).
+// variables (DOCID, and the payment's evidence for the payment notice): it
+// reads the notify configuration ([NotifyConfig]), the document lock
+// ([DocumentLock]) and the AbraFlexi connection, stops with reason error
+// when any variable is bad, and otherwise sends with send and reports the
+// result ([NotifyReport]).
 func Notify(ctx context.Context, env *appkit.Env, log *slog.Logger, docID string, send SendFunc) (*appkit.Report, error) {
 	cfg := NotifyConfig(env)
+	lock := DocumentLock(env)
 	client, _ := connect.AbraFlexi(env, log) // errors are recorded in env
 	if env.Err() != nil {
 		// appkit reports the configuration errors as the message; the
@@ -145,6 +203,7 @@ func Notify(ctx context.Context, env *appkit.Env, log *slog.Logger, docID string
 	if err != nil {
 		return NotifyReport(notify.Result{Document: docID, Reason: notify.ReasonError}), err
 	}
+	deps.Lock = lock
 	res, err := send(ctx, deps, docID)
 	return NotifyReport(res), err
 }
@@ -171,6 +230,9 @@ func NotifyReport(res notify.Result) *appkit.Report {
 	}
 	if res.MessageID != "" {
 		r.Extra["message_id"] = res.MessageID
+	}
+	if res.Label != "" {
+		r.Extra["label"] = res.Label
 	}
 	if len(res.InvalidRecipients) > 0 {
 		r.Extra["invalid_recipients"] = res.InvalidRecipients

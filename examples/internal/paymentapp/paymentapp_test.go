@@ -92,3 +92,67 @@ func TestNotifyBadConfigurationLeavesTheMessageToAppkit(t *testing.T) {
 		}
 	}
 }
+
+// TestPaymentEvidence: the event's evidence wins over auto, agrees with an
+// explicit PAYMENT_EVIDENCE and contradicting it is an error.
+func TestPaymentEvidence(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want payments.EvidenceChoice
+		bad  bool
+	}{
+		{map[string]string{}, payments.EvidenceAuto, false},
+		{map[string]string{"EVENT_EVIDENCE": "pokladni-pohyb"}, payments.EvidenceCash, false},
+		{map[string]string{"EVENT_EVIDENCE": "Pokladna", "PAYMENT_EVIDENCE": "auto"}, payments.EvidenceCash, false},
+		{map[string]string{"EVENT_EVIDENCE": "banka"}, payments.EvidenceBank, false},
+		{map[string]string{"EVENT_EVIDENCE": "banka", "PAYMENT_EVIDENCE": "banka"}, payments.EvidenceBank, false},
+		{map[string]string{"EVENT_EVIDENCE": "pokladni-pohyb", "PAYMENT_EVIDENCE": "banka"}, payments.EvidenceBank, true},
+		{map[string]string{"EVENT_EVIDENCE": "faktura-vydana"}, payments.EvidenceAuto, true},
+	} {
+		env := appkit.NewEnv(nil, tc.env)
+		if got := PaymentEvidence(env); got != tc.want || (env.Err() != nil) != tc.bad {
+			t.Errorf("%v: %q, errors %v; want %q bad=%v", tc.env, got, env.Err(), tc.want, tc.bad)
+		}
+	}
+}
+
+func TestHomeCurrency(t *testing.T) {
+	env := appkit.NewEnv(nil, map[string]string{"HOME_CURRENCY": "eur"})
+	if got := MatcherConfig(env).Policy.HomeCurrency; got != "EUR" || env.Err() != nil {
+		t.Errorf("%q %v", got, env.Err())
+	}
+	env = appkit.NewEnv(nil, nil)
+	if got := HomeCurrency(env); got != "CZK" {
+		t.Errorf("default %q", got)
+	}
+	env = appkit.NewEnv(nil, map[string]string{"HOME_CURRENCY": "koruna"})
+	if HomeCurrency(env); env.Err() == nil {
+		t.Error("HOME_CURRENCY=koruna accepted")
+	}
+}
+
+// TestDocumentLock: the lock is per document and scoped to the AbraFlexi
+// company; RUN_LOCK_TIMEOUT bounds the wait.
+func TestDocumentLock(t *testing.T) {
+	ctx := context.Background()
+	env := appkit.NewEnv(nil, map[string]string{"ABRAFLEXI_URL": "https://af.example/", "ABRAFLEXI_COMPANY": t.Name(), "RUN_LOCK_TIMEOUT": "0.05s"})
+	lock := DocumentLock(env)
+	if env.Err() != nil {
+		t.Fatal(env.Err())
+	}
+	release, err := lock(ctx, "confirm faktura-vydana 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	start := time.Now()
+	if _, err := lock(ctx, "confirm faktura-vydana 1"); err == nil || time.Since(start) > 5*time.Second {
+		t.Errorf("second lock of the same document: %v after %v", err, time.Since(start))
+	}
+	other := appkit.NewEnv(nil, map[string]string{"ABRAFLEXI_URL": "https://af.example", "ABRAFLEXI_COMPANY": t.Name() + "-other"})
+	r2, err := DocumentLock(other)(ctx, "confirm faktura-vydana 1")
+	if err != nil {
+		t.Fatalf("another company's document: %v", err)
+	}
+	_ = r2()
+}
