@@ -114,12 +114,12 @@ func TestCustomerIPsScanAboveThreshold(t *testing.T) {
 
 func TestCustomerIPsTenantExact(t *testing.T) {
 	srv := netboxtest.NewServer(t)
-	srv.AddTenant("Acme Networks", "ACME.NET")  // slug is not a NetBox slug, but stored as is
-	srv.AddTenant("ACME", "acme")               // matched by name
-	srv.AddTenant("A-1", "a-1")                 // "A.1" and "A 1" share its computed slug
-	srv.AddTenant("Other", "other")             // nobody's
-	srv.AddTenant("Twin by name", "TWIN")       // TWIN names two tenants:
-	srv.AddTenant("TWIN", "twin-by-name")       // one by slug, one by name
+	srv.AddTenant("Acme Networks", "ACME.NET") // slug is not a NetBox slug, but stored as is
+	srv.AddTenant("ACME", "acme")              // matched by name
+	srv.AddTenant("A-1", "a-1")                // "A.1" and "A 1" share its computed slug
+	srv.AddTenant("Other", "other")            // nobody's
+	srv.AddTenant("Twin by name", "TWIN")      // TWIN names two tenants:
+	srv.AddTenant("TWIN", "twin-by-name")      // one by slug, one by name
 	srv.AddIP(netboxtest.IP{Address: "192.0.2.1/32", Tenant: "ACME.NET"})
 	srv.AddIP(netboxtest.IP{Address: "192.0.2.2/32", Tenant: "acme"})
 	srv.AddIP(netboxtest.IP{Address: "192.0.2.3/32", Tenant: "other"})
@@ -150,7 +150,7 @@ func TestCustomerIPsConflictingOwners(t *testing.T) {
 	srv.AddIP(netboxtest.IP{Address: "10.5.0.1/24", Description: "{code:A}"})
 	a2 := srv.AddIP(netboxtest.IP{Address: "10.5.0.2/24", Description: "{code:A}"})
 	b2 := srv.AddIP(netboxtest.IP{Address: "10.5.0.2/32", VRF: "mgmt", Description: "{code:B} re-assigned"}) // same host, B
-	srv.AddIP(netboxtest.IP{Address: "10.5.0.3/24", Description: "{code:A} {code:C}"})                // one object, two codes
+	srv.AddIP(netboxtest.IP{Address: "10.5.0.3/24", Description: "{code:A} {code:C}"})                       // one object, two codes
 	be, _ := netbox.NewBackend(srv.Client(), netbox.BackendConfig{})
 	ctx := context.Background()
 	got, err := be.CustomerIPs(ctx, []string{"A"})
@@ -191,7 +191,7 @@ func TestCustomerIPsCustomField(t *testing.T) {
 	}
 	// Without the field NetBox would ignore cf_customer and return every IP.
 	_, err = be.CustomerIPs(context.Background(), []string{"ACME"})
-	
+
 	if !errors.Is(err, netbox.ErrMissingCustomField) || !strings.Contains(err.Error(), `"customer"`) {
 		t.Fatalf("want missing custom field error, got %v", err)
 	}

@@ -141,9 +141,9 @@ var cfNameRe = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
 
 func (s *Server) createCF(base string, raw json.RawMessage) (any, *apiError) {
 	var req struct {
-		Name        string   `json:"name"`
-		Label       string   `json:"label"`
-		Type        string   `json:"type"`
+		Name         string   `json:"name"`
+		Label        string   `json:"label"`
+		Type         string   `json:"type"`
 		ObjectTypes  []string `json:"object_types"`
 		ContentTypes []string `json:"content_types"`
 		Description  string   `json:"description"`
