@@ -18,7 +18,7 @@ func Example() {
 	srv.AddCustomField(netboxtest.CustomFieldDef{Name: "speed"})
 	id := srv.AddIP(netboxtest.IP{Address: "192.0.2.1/24", Description: "{code:ACME}", CustomFields: map[string]any{"speed": 100}})
 
-	srv.FailNext(http.MethodGet, "/api/ipam/ip-addresses/2/", http.StatusServiceUnavailable, 1)
+	srv.FailNext(http.MethodGet, "/api/ipam/ip-addresses/1/", http.StatusServiceUnavailable, 1)
 	client, _ := netbox.New(srv.Config())
 	if _, err := client.IPAddress(context.Background(), id); err != nil {
 		panic(err)
@@ -36,7 +36,7 @@ func Example() {
 	}
 	// Output:
 	// 192.0.2.1/24 speed 0
-	// GET /api/ipam/ip-addresses/2/ 503
-	// GET /api/ipam/ip-addresses/2/ 200
+	// GET /api/ipam/ip-addresses/1/ 503
+	// GET /api/ipam/ip-addresses/1/ 200
 	// PATCH /api/ipam/ip-addresses/ 200
 }

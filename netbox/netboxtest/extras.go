@@ -180,8 +180,7 @@ func (s *Server) createCF(base string, raw json.RawMessage) (any, *apiError) {
 	if len(errs) > 0 {
 		return nil, &apiError{status: http.StatusBadRequest, body: errs}
 	}
-	s.nextID++
-	d := &cfObj{id: s.nextID, name: req.Name, label: req.Label, typ: req.Type, description: req.Description,
+	d := &cfObj{id: s.newID(kindCF, 0), name: req.Name, label: req.Label, typ: req.Type, description: req.Description,
 		objectTypes: models, required: req.Required, min: req.Min, max: req.Max, created: time.Now()}
 	s.cfs = append(s.cfs, d)
 	return s.renderCF(base, d), nil
@@ -257,17 +256,16 @@ func (s *Server) createJournal(base string, raw json.RawMessage) (any, *apiError
 	if req.Kind == "" {
 		req.Kind = "info"
 	} else if journalKinds[req.Kind] == "" {
-		errs["kind"] = []string{fmt.Sprintf("\"%s\" is not a valid choice.", req.Kind)}
+		errs["kind"] = []string{fmt.Sprintf("%s is not a valid choice.", req.Kind)}
 	}
 	if len(errs) > 0 {
 		return nil, &apiError{status: http.StatusBadRequest, body: errs}
 	}
 	if req.Type != "ipam.ipaddress" || s.ips[*req.ID] == nil {
 		return nil, fieldErr(http.StatusBadRequest, "non_field_errors",
-			fmt.Sprintf("Invalid assigned_object: %s ID %d", req.Type, *req.ID))
+			fmt.Sprintf("Invalid assigned_object: %s ID %d", s.modelName(req.Type), *req.ID))
 	}
-	s.nextID++
-	j := &journalObj{id: s.nextID, objType: req.Type, objID: *req.ID, kind: req.Kind, comments: *req.Comments, created: time.Now()}
+	j := &journalObj{id: s.newID(kindJournal, 0), objType: req.Type, objID: *req.ID, kind: req.Kind, comments: *req.Comments, created: time.Now()}
 	s.journals = append(s.journals, j)
 	return s.renderJournal(base, j), nil
 }
@@ -329,4 +327,16 @@ func idAfter(q url.Values) (int64, *apiError) {
 		return 0, fieldErr(http.StatusBadRequest, "id__gt", "Enter a whole number.")
 	}
 	return n, nil
+}
+
+// modelName renders a model as NetBox's messages do: "IPAM > IP Address"
+// (4.x), "ipam | IP address" (3.x).
+func (s *Server) modelName(objectType string) string {
+	if objectType != "ipam.ipaddress" {
+		return objectType
+	}
+	if s.version.major < 4 {
+		return "ipam | IP address"
+	}
+	return "IPAM > IP Address"
 }

@@ -54,17 +54,22 @@ type vrfObj struct {
 	name string
 }
 
-// sortedIPs returns the objects in NetBox's default order, ("address",
-// "pk"): PostgreSQL's inet order (IPv4 first; the network bits the two
-// masks share; the shorter mask; the whole address), then id. It is not
-// the id order, so offset paging over it shifts when objects change.
+// sortedIPs returns the objects in NetBox's default order as observed on
+// real servers: by host address (IPv4 first), objects of one host by mask
+// length, then id. Objects of one host tie in NetBox (the recorded answers
+// list them either way round, even across the pages of one listing); the
+// emulation keeps them in one order. It is not the id order, so offset
+// paging over it shifts when objects change.
 func (s *Server) sortedIPs() []*ipObj {
 	out := make([]*ipObj, 0, len(s.ips))
 	for _, o := range s.ips {
 		out = append(out, o)
 	}
 	slices.SortFunc(out, func(a, b *ipObj) int {
-		if c := inetCompare(a.prefix, b.prefix); c != 0 {
+		if c := a.prefix.Addr().Compare(b.prefix.Addr()); c != 0 {
+			return c
+		}
+		if c := cmpInt(int64(a.prefix.Bits()), int64(b.prefix.Bits())); c != 0 {
 			return c
 		}
 		return cmpInt(a.id, b.id)
@@ -80,26 +85,6 @@ func cmpInt(a, b int64) int {
 		return 1
 	}
 	return 0
-}
-
-// inetCompare orders two inet values as PostgreSQL's network_cmp does.
-func inetCompare(a, b netip.Prefix) int {
-	if a.Addr().Is4() != b.Addr().Is4() {
-		if a.Addr().Is4() {
-			return -1
-		}
-		return 1
-	}
-	bits := min(a.Bits(), b.Bits())
-	na, _ := a.Addr().Prefix(bits)
-	nb, _ := b.Addr().Prefix(bits)
-	if c := na.Addr().Compare(nb.Addr()); c != 0 {
-		return c
-	}
-	if c := cmpInt(int64(a.Bits()), int64(b.Bits())); c != 0 {
-		return c
-	}
-	return a.Addr().Compare(b.Addr())
 }
 
 // ordered sorts rendered list items by an ordering= value ("id", "-id",
@@ -172,10 +157,18 @@ func (s *Server) renderIP(base string, o *ipObj) map[string]any {
 
 var ipBrief = []string{"id", "url", "display", "family", "address", "description"}
 
+// notFound is the 404 of a missing object: 4.x names the model.
+func (s *Server) notFound() *apiError {
+	if s.version.major < 4 {
+		return detail(http.StatusNotFound, "Not found.")
+	}
+	return detail(http.StatusNotFound, "No IPAddress matches the given query.")
+}
+
 func (s *Server) getIP(base string, id int64, q url.Values) (any, *apiError) {
 	o := s.ips[id]
 	if o == nil {
-		return nil, detail(http.StatusNotFound, "No IPAddress matches the given query.")
+		return nil, s.notFound()
 	}
 	return s.restrict(q, s.renderIP(base, o), ipBrief), nil
 }
@@ -453,6 +446,8 @@ func jsonKind(raw json.RawMessage) string {
 		return "str"
 	case nil:
 		return "null"
+	case map[string]any:
+		return "dict"
 	}
 	return "value"
 }
@@ -552,7 +547,7 @@ func asInt(v any) (int64, bool) {
 func (s *Server) patchIP(base string, id int64, body []byte) (any, *apiError) {
 	o := s.ips[id]
 	if o == nil {
-		return nil, detail(http.StatusNotFound, "No IPAddress matches the given query.")
+		return nil, s.notFound()
 	}
 	c, e := s.applyPatch(o, body)
 	if e != nil {

@@ -61,19 +61,29 @@ func (s *Server) AddCustomField(d CustomFieldDef) int64 {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	id := s.newID(d.ID)
+	id := s.newID(kindCF, d.ID)
 	s.cfs = append(s.cfs, &cfObj{id: id, name: d.Name, label: d.Label, typ: d.Type, objectTypes: d.ObjectTypes,
 		required: d.Required, min: d.Min, max: d.Max, created: time.Now()})
 	return id
 }
 
-// newID returns want (and moves the id counter past it) or the next id.
-func (s *Server) newID(want int64) int64 {
+// Object kinds, each with its own id sequence as NetBox's tables have.
+const (
+	kindIP      = "ip"
+	kindCF      = "cf"
+	kindTenant  = "tenant"
+	kindVRF     = "vrf"
+	kindJournal = "journal"
+)
+
+// newID returns want (and moves the kind's id sequence past it) or the
+// kind's next id.
+func (s *Server) newID(kind string, want int64) int64 {
 	if want <= 0 {
-		s.nextID++
-		return s.nextID
+		s.nextID[kind]++
+		return s.nextID[kind]
 	}
-	s.nextID = max(s.nextID, want)
+	s.nextID[kind] = max(s.nextID[kind], want)
 	return want
 }
 
@@ -104,8 +114,7 @@ func (s *Server) addTenant(name, slug string) *tenant {
 	if t := s.tenants[slug]; t != nil {
 		return t
 	}
-	s.nextID++
-	t := &tenant{id: s.nextID, name: name, slug: slug}
+	t := &tenant{id: s.newID(kindTenant, 0), name: name, slug: slug}
 	s.tenants[slug] = t
 	return t
 }
@@ -130,15 +139,14 @@ func (s *Server) AddIP(ip IP) int64 {
 		s.fatalf("netboxtest: AddIP: id %d exists", ip.ID)
 	}
 	now := time.Now()
-	o := &ipObj{id: s.newID(ip.ID), prefix: p, status: ip.Status, dnsName: ip.DNSName, description: ip.Description,
+	o := &ipObj{id: s.newID(kindIP, ip.ID), prefix: p, status: ip.Status, dnsName: ip.DNSName, description: ip.Description,
 		comments: ip.Comments, cf: map[string]any{}, created: now, updated: now}
 	if ip.Tenant != "" {
 		o.tenant = s.addTenant(ip.Tenant, ip.Tenant)
 	}
 	if ip.VRF != "" {
 		if s.vrfs[ip.VRF] == nil {
-			s.nextID++
-			s.vrfs[ip.VRF] = &vrfObj{id: s.nextID, name: ip.VRF}
+			s.vrfs[ip.VRF] = &vrfObj{id: s.newID(kindVRF, 0), name: ip.VRF}
 		}
 		o.vrf = s.vrfs[ip.VRF]
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -98,7 +99,7 @@ type Server struct {
 	vrfs     map[string]*vrfObj // by name
 	cfs      []*cfObj
 	journals []*journalObj
-	nextID   int64
+	nextID   map[string]int64 // by object kind
 	changes  map[int64]int // applied changes per IP object
 
 	log    []Request
@@ -159,6 +160,7 @@ func NewUnstartedServer(t testing.TB) *Server {
 		tenants:       map[string]*tenant{},
 		vrfs:          map[string]*vrfObj{},
 		changes:       map[int64]int{},
+		nextID:        map[string]int64{},
 	}
 	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
 	if t != nil {
@@ -704,11 +706,11 @@ func (s *Server) createMany(body []byte, create func(json.RawMessage) (any, *api
 type snapshot struct {
 	cfs      int
 	journals int
-	nextID   int64
+	nextID   map[string]int64
 }
 
 func (s *Server) snapshot() snapshot {
-	return snapshot{cfs: len(s.cfs), journals: len(s.journals), nextID: s.nextID}
+	return snapshot{cfs: len(s.cfs), journals: len(s.journals), nextID: maps.Clone(s.nextID)}
 }
 
 func (s *Server) restore(sn snapshot) {
