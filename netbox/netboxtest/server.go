@@ -100,7 +100,7 @@ type Server struct {
 	cfs      []*cfObj
 	journals []*journalObj
 	nextID   map[string]int64 // by object kind
-	changes  map[int64]int // applied changes per IP object
+	changes  map[int64]int    // applied changes per IP object
 
 	log    []Request
 	faults []*Fault
