@@ -29,6 +29,7 @@ type outcome struct {
 	done bool       // NetBox holds the planned values
 	gone bool       // the object no longer exists
 	err  error      // the write failed for this object
+	own  bool       // err is NetBox's refusal of this object alone (a 400 for it)
 	ip   *IPAddress // the object as NetBox answered or re-read it
 }
 
@@ -66,10 +67,12 @@ const maxIsolation = 200
 // is checked too: a custom field NetBox silently ignored (NetBox 4.0 to
 // 4.5.7 drop undefined fields from a PATCH) fails the change.
 //
-// The error is non-nil when nothing could be written (bad token, missing
-// custom fields, failed reads, every write failed) or when the journal
-// entries of applied changes could not be created; the results then still
-// say which changes went through.
+// The error is non-nil when the batch as a whole failed: nothing could be
+// written (bad token, missing custom fields, failed reads, every write
+// failed or lost) other than because NetBox refused single objects, or the
+// journal entries of applied changes could not be created; the results
+// then still say which changes went through. An object NetBox refuses on
+// its own fails only its change, even when it is the only one.
 func (b *Backend) Apply(ctx context.Context, changes []netbackend.Change, opts netbackend.ApplyOptions) ([]netbackend.Result, error) {
 	if err := netbackend.Validate(changes); err != nil {
 		return nil, err
@@ -153,7 +156,7 @@ func (b *Backend) Apply(ctx context.Context, changes []netbackend.Change, opts n
 		switch {
 		case o.done:
 			written = append(written, id)
-		case o.err != nil && first == nil:
+		case o.err != nil && !o.own && first == nil:
 			first = o.err
 		}
 	}
@@ -325,7 +328,7 @@ func (w *writer) send(ctx context.Context, ids []int64) (lost bool) {
 		return true
 	case errors.As(err, &apiErr) && (apiErr.StatusCode == http.StatusBadRequest || apiErr.StatusCode == http.StatusRequestEntityTooLarge):
 		if len(ids) == 1 {
-			w.out[ids[0]] = outcome{err: fmt.Errorf("netbox: IP address id %d rejected, not changed: %w", ids[0], err)}
+			w.out[ids[0]] = outcome{own: true, err: fmt.Errorf("netbox: IP address id %d rejected, not changed: %w", ids[0], err)}
 			return false
 		}
 		if w.split+2 > maxIsolation {

@@ -458,6 +458,15 @@ func TestBulk400IsolatesTheBadObject(t *testing.T) {
 	if w := srv.Writes(); len(w) != 3 || w[0].Status != 400 || w[1].Status != 200 || w[2].Status != 400 {
 		t.Errorf("writes %+v", w)
 	}
+	// The bad object alone (the next run): its change fails, the batch
+	// does not (the run must not report everybody else as failed).
+	res, err = be.Apply(context.Background(), []netbackend.Change{
+		change("ACME", "10.0.0.2", netbackend.Block),
+		change("ACME", "10.0.0.1", netbackend.Block),
+	}, netbackend.ApplyOptions{})
+	if err != nil || res[0].Status != netbackend.Unchanged || res[1].Status != netbackend.Failed {
+		t.Fatalf("rerun with only the bad object to write: %+v, %v", res, err)
+	}
 }
 
 func TestBulkChunksFailIndependently(t *testing.T) {
