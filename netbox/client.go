@@ -52,6 +52,9 @@ func New(cfg Config) (*Client, error) {
 	newHTTP := func(timeout time.Duration, retries int) *retryablehttp.Client {
 		rc := retryablehttp.NewClient()
 		rc.HTTPClient.Timeout = timeout
+		if cfg.Transport != nil {
+			rc.HTTPClient.Transport = cfg.Transport
+		}
 		rc.RetryMax = retries
 		rc.RetryWaitMin = orDefault(cfg.RetryWaitMin, DefaultRetryWaitMin)
 		rc.RetryWaitMax = orDefault(cfg.RetryWaitMax, DefaultRetryWaitMax)

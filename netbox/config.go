@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -56,6 +57,9 @@ type Config struct {
 	RetryWaitMax time.Duration `validate:"gte=0"` // longest backoff (DefaultRetryWaitMax when zero)
 	// Logger receives debug logs of requests and retries; nil disables logging.
 	Logger *slog.Logger
+	// Transport sends the requests (nil: http.DefaultTransport), for
+	// proxies, custom TLS or counting requests.
+	Transport http.RoundTripper
 }
 
 // String describes the configuration with the token redacted.

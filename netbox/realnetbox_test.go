@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/netip"
 	"slices"
 	"strings"
@@ -311,5 +312,98 @@ func TestRealBlockedAndTenantConflict(t *testing.T) {
 	want := "[ITSOLO 10.201.60.3 10/100 ITTWIN 10.201.60.1 0/300 ITTWIN other 10.201.60.2 0/-1]"
 	if fmt.Sprint(mine) != want {
 		t.Errorf("blocked %v, want %s", mine, want)
+	}
+}
+
+// countingTransport counts the requests it sends, by kind.
+type countingTransport struct {
+	mu                  sync.Mutex
+	ipGET, write, other int
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.mu.Lock()
+	switch {
+	case r.Method != http.MethodGet:
+		c.write++
+	case r.URL.Path == "/api/ipam/ip-addresses/":
+		c.ipGET++
+	default:
+		c.other++
+	}
+	c.mu.Unlock()
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// BenchmarkRealBlockRun1000 is the backend side of a blocknet run over
+// 1,000 customers (one IP each) against a real NetBox: the lookup, the dry
+// run, the apply and the verification, as dunning makes them, with and
+// without one object NetBox refuses (an address duplicated in the global
+// table). Seeding runs outside the timer. It skips without a real NetBox;
+// run it with -run '^$' -bench RealBlockRun1000 -benchtime=1x.
+func BenchmarkRealBlockRun1000(b *testing.B) {
+	nb := netboxtest.RealFromEnv(b)
+	for _, bad := range []bool{false, true} {
+		b.Run(fmt.Sprintf("bad=%v", bad), func(b *testing.B) {
+			ctx := context.Background()
+			var reqs, writes, ipGET, applySec float64
+			for range b.N {
+				b.StopTimer()
+				fields := netbox.BackendConfig{SpeedField: "isptools_it_bench_speed", OrigSpeedField: "isptools_it_bench_speed_orig"}
+				nb.AddCustomField(netboxtest.CustomFieldDef{Name: fields.SpeedField})
+				nb.AddCustomField(netboxtest.CustomFieldDef{Name: fields.OrigSpeedField})
+				var ips []netboxtest.IP
+				var changes []netbackend.Change
+				var customers []string
+				var addrs []netip.Addr
+				for i := range 1000 {
+					addr := netip.AddrFrom4([4]byte{10, 201, byte(100 + i/250), byte(i%250 + 1)})
+					code := fmt.Sprintf("ITB%04d", i)
+					ips = append(ips, netboxtest.IP{Address: addr.String() + "/24", Description: "{code:" + code + "}",
+						CustomFields: map[string]any{fields.SpeedField: 100}})
+					changes = append(changes, netbackend.Change{Customer: code, IP: addr, Action: netbackend.Block})
+					customers = append(customers, code)
+					addrs = append(addrs, addr)
+				}
+				if bad {
+					ips = append(ips, netboxtest.IP{Address: addrs[500].String() + "/32", Description: "duplicate"})
+				}
+				nb.AddIPs(ips...)
+				ct := &countingTransport{}
+				cfg := nb.Config()
+				cfg.Transport = ct
+				c, _ := netbox.New(cfg)
+				be, _ := netbox.NewBackend(c, fields)
+				b.StartTimer()
+				if _, err := be.CustomerIPs(ctx, customers); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := be.Apply(ctx, changes, netbackend.ApplyOptions{DryRun: true}); err != nil {
+					b.Fatal(err)
+				}
+				start := time.Now()
+				res, err := be.Apply(ctx, changes, netbackend.ApplyOptions{})
+				applySec += time.Since(start).Seconds()
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := be.State(ctx, addrs); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				if s := netbackend.Summarize(res); s[netbackend.Changed] < 999 {
+					b.Fatalf("summary %v", s)
+				}
+				reqs += float64(ct.ipGET + ct.write + ct.other)
+				writes += float64(ct.write)
+				ipGET += float64(ct.ipGET)
+				b.StartTimer()
+			}
+			n := float64(b.N)
+			b.ReportMetric(reqs/n, "requests/op")
+			b.ReportMetric(writes/n, "writes/op")
+			b.ReportMetric(ipGET/n, "IP-GET/op")
+			b.ReportMetric(applySec/n/1000, "apply-s/IP")
+		})
 	}
 }
