@@ -28,9 +28,9 @@ type Client struct {
 
 	writeTimeout time.Duration
 
-	mu          sync.Mutex
-	version     *Version // nil until read
-	versionSeen bool     // /api/status/ answered without a usable version
+	mu         sync.Mutex
+	version    *Version // nil until read
+	versionErr error    // a lasting failure to learn it (no /api/status/, no version in it)
 }
 
 // New returns a client for the validated configuration.

@@ -488,3 +488,48 @@ func TestPaginationLoopStops(t *testing.T) {
 		t.Fatalf("n=%d err=%v", n, last)
 	}
 }
+
+func TestParseVersion(t *testing.T) {
+	for in, want := range map[string]string{"4.4.10": "4.4.10", "v3.1.11": "3.1.11", "4.5": "4.5.0", "4.5.0-beta1": "4.5.0"} {
+		v, err := netbox.ParseVersion(in)
+		if err != nil || fmt.Sprintf("%d.%d.%d", v.Major, v.Minor, v.Patch) != want || v.String() != in {
+			t.Errorf("ParseVersion(%q) = %+v, %v", in, v, err)
+		}
+	}
+	for _, in := range []string{"", "four", "4.x", "1.2.3.4"} {
+		if _, err := netbox.ParseVersion(in); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%q", in)) {
+			t.Errorf("ParseVersion(%q): %v", in, err)
+		}
+	}
+	v, _ := netbox.ParseVersion("4.5.7")
+	if !v.SupportsBearer() || v.RejectsUnknownCustomFields() || v.ObjectTypesField() != "object_types" {
+		t.Errorf("4.5.7: %+v", v)
+	}
+	v, _ = netbox.ParseVersion("3.7.8")
+	if v.SupportsBearer() || !v.RejectsUnknownCustomFields() || v.ObjectTypesField() != "content_types" {
+		t.Errorf("3.7.8: %+v", v)
+	}
+}
+
+func TestVersionReadOnce(t *testing.T) {
+	var status, lists int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/status/" {
+			status++
+			http.NotFound(w, r) // a proxy without the status endpoint
+			return
+		}
+		lists++
+		_, _ = w.Write([]byte(`{"count":1,"next":null,"previous":null,"results":[{"id":1,"address":"10.0.0.1/32"}]}`))
+	}))
+	defer srv.Close()
+	c, _ := netbox.New(netbox.Config{URL: srv.URL, Token: "t"})
+	for range 3 {
+		if got := collect(t, c, netbox.IPAddressFilter{}); len(got) != 1 {
+			t.Fatalf("got %d", len(got))
+		}
+	}
+	if status != 1 || lists != 3 {
+		t.Errorf("status read %d times, %d listings", status, lists)
+	}
+}

@@ -100,22 +100,35 @@ func (c *Client) Status(ctx context.Context) (Status, error) {
 }
 
 // ServerVersion returns the server's NetBox version, read from /api/status/
-// once per client (later calls answer from memory; a failed read is tried
-// again next time).
+// once per client: later calls answer from memory, and so does a server
+// without a usable version (404, no netbox-version); other failed reads
+// (authentication, the network) are tried again next time.
 func (c *Client) ServerVersion(ctx context.Context) (Version, error) {
 	c.mu.Lock()
-	if c.version != nil {
-		v := *c.version
+	if c.version != nil || c.versionErr != nil {
+		v, err := c.version, c.versionErr
 		c.mu.Unlock()
-		return v, nil
+		if err != nil {
+			return Version{}, err
+		}
+		return *v, nil
 	}
 	c.mu.Unlock()
 	st, err := c.Status(ctx)
 	if err != nil {
-		return Version{}, fmt.Errorf("netbox: read the server version: %w", err)
+		err = fmt.Errorf("netbox: read the server version: %w", err)
+		if errors.Is(err, ErrNotFound) {
+			c.mu.Lock()
+			c.versionErr = err
+			c.mu.Unlock()
+		}
+		return Version{}, err
 	}
 	v, err := ParseVersion(st.NetBoxVersion)
 	if err != nil {
+		c.mu.Lock()
+		c.versionErr = err
+		c.mu.Unlock()
 		return Version{}, err
 	}
 	c.mu.Lock()
