@@ -5,10 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/netip"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/spoje-net/isptools/netbackend"
 )
@@ -56,6 +60,19 @@ type Backend struct {
 	c   *Client
 	cfg BackendConfig
 	log *slog.Logger
+
+	mu       sync.Mutex
+	fieldsAt map[string]time.Time    // custom fields last found usable, by name
+	reads    map[netip.Addr]hostRead // every object at a host, as last read
+	total    int                     // number of IP objects in NetBox (-1 unknown)
+	totalAt  time.Time               // when total was read
+	now      func() time.Time        // clock (tests)
+}
+
+// hostRead is every IP object NetBox held at one host address when read.
+type hostRead struct {
+	objs []IPAddress
+	at   time.Time
 }
 
 var _ netbackend.Backend = (*Backend)(nil)
@@ -69,7 +86,8 @@ func NewBackend(c *Client, cfg BackendConfig) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Backend{c: c, cfg: cfg, log: c.logger}, nil
+	return &Backend{c: c, cfg: cfg, log: c.logger, fieldsAt: map[string]time.Time{},
+		reads: map[netip.Addr]hostRead{}, total: -1, now: time.Now}, nil
 }
 
 // Config returns the effective configuration (defaults filled in).
@@ -86,8 +104,34 @@ func (b *Backend) CheckCustomFields(ctx context.Context) error {
 	return err
 }
 
+// speedFields checks the speed fields, trusting a check younger than
+// ReuseReads.
+func (b *Backend) speedFields(ctx context.Context) error {
+	names := []string{b.cfg.SpeedField, b.cfg.OrigSpeedField}
+	if b.fresh(names...) {
+		return nil
+	}
+	_, err := b.checkFields(ctx, names, true)
+	return err
+}
+
+// fresh reports whether every named field was found usable within ReuseReads.
+func (b *Backend) fresh(names ...string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, n := range names {
+		at, ok := b.fieldsAt[n]
+		if !ok || b.cfg.ReuseReads <= 0 || b.now().Sub(at) > b.cfg.ReuseReads {
+			return false
+		}
+	}
+	return true
+}
+
 // checkFields returns the existing definitions of the named fields and an
-// error when some are missing (or, with integer, not integers).
+// error when some are missing (or, with integer, not integers). The
+// models of a field are "object_types" on NetBox 4.x and "content_types"
+// on 3.x; both are understood.
 func (b *Backend) checkFields(ctx context.Context, names []string, integer bool) (map[string]CustomField, error) {
 	have := map[string]CustomField{}
 	for cf, err := range b.c.CustomFields(ctx, CustomFieldFilter{Name: names, ObjectType: ObjectTypeIPAddress}) {
@@ -100,6 +144,8 @@ func (b *Backend) checkFields(ctx context.Context, names []string, integer bool)
 		}
 	}
 	var e MissingCustomFieldsError
+	now := b.now()
+	b.mu.Lock()
 	for _, n := range names {
 		cf, ok := have[n]
 		switch {
@@ -107,8 +153,11 @@ func (b *Backend) checkFields(ctx context.Context, names []string, integer bool)
 			e.Missing = append(e.Missing, n)
 		case integer && cf.Type.Value != "integer":
 			e.WrongType = append(e.WrongType, n)
+		default:
+			b.fieldsAt[n] = now
 		}
 	}
+	b.mu.Unlock()
 	if len(e.Missing)+len(e.WrongType) > 0 {
 		return have, &e
 	}
@@ -152,7 +201,9 @@ var codeToken = regexp.MustCompile(`\{code:([^}]*)\}`)
 func descriptionCodes(desc string) []string {
 	var out []string
 	for _, m := range codeToken.FindAllStringSubmatch(desc, -1) {
-		out = append(out, strings.TrimSpace(m[1]))
+		if c := strings.TrimSpace(m[1]); c != "" && !slices.Contains(out, c) {
+			out = append(out, c)
+		}
 	}
 	return out
 }
@@ -168,57 +219,191 @@ func hostAddr(s string) (netip.Addr, bool) {
 	return netip.Addr{}, false
 }
 
-// CustomerIPs returns the IP addresses of each customer, exact matches only.
+// readFields are the fields every IP read asks for: enough to know the
+// owner and the speeds of an object (NetBox 3.x ignores fields= and sends
+// whole objects).
+var readFields = []string{"id", "address", "description", "tenant", "custom_fields"}
+
+// owners returns who an IP object belongs to under the configured lookup:
+// the customer codes of its {code:X} tokens, the value of the lookup
+// custom field, or its tenant ("tenant:<id>"; see ownerName).
+func (b *Backend) owners(ip IPAddress) []string {
+	switch b.cfg.Lookup {
+	case LookupTenant:
+		if ip.Tenant == nil || ip.Tenant.ID == 0 {
+			return nil
+		}
+		return []string{tenantKey(ip.Tenant.ID)}
+	case LookupCustomField:
+		if v := strings.TrimSpace(ip.CustomFields.String(b.cfg.LookupField)); v != "" {
+			return []string{v}
+		}
+		return nil
+	default:
+		return descriptionCodes(ip.Description)
+	}
+}
+
+func tenantKey(id int64) string { return "tenant:" + strconv.FormatInt(id, 10) }
+
+// matchesTenant reports whether a tenant belongs to the customer code:
+// its slug as stored or its name is exactly the code. A slug computed
+// from the code is never used, since several codes share one ("A.1",
+// "A-1" and "A 1" all slugify to "a-1").
+func matchesTenant(t *Ref, code string) bool {
+	return t != nil && (t.Slug == code || t.Name == code)
+}
+
+// ownedBy reports whether the object belongs to the customer code.
+func (b *Backend) ownedBy(ip IPAddress, code string) bool {
+	if b.cfg.Lookup == LookupTenant {
+		return matchesTenant(ip.Tenant, code)
+	}
+	return slices.Contains(b.owners(ip), code)
+}
+
+// CustomerIPs returns the IP addresses of each customer, exact matches
+// only, and the conflicts among them: an IP whose objects belong to more
+// than one customer (two {code:X} tokens, objects of one host in two VRFs
+// or with two masks owned by different customers), and, with the tenant
+// lookup, a code that names several tenants (one by slug, another by
+// name). Conflicting IPs are left out of Lookup.IPs.
+//
 // It queries NetBox with filters on chunks of customers, or lists all IP
-// addresses once (few fields) when that takes fewer requests.
-func (b *Backend) CustomerIPs(ctx context.Context, customers []string) (map[string][]netip.Addr, error) {
+// addresses once when that takes fewer requests; either way it then knows
+// every object at the customers' hosts, and a following Apply reuses what
+// it read (see BackendConfig.ReuseReads).
+func (b *Backend) CustomerIPs(ctx context.Context, customers []string) (netbackend.Lookup, error) {
 	codes := uniqueCodes(customers)
-	out := map[string][]netip.Addr{}
+	out := netbackend.Lookup{IPs: map[string][]netip.Addr{}}
 	if len(codes) == 0 {
 		return out, nil
 	}
-	if b.cfg.Lookup == LookupCustomField {
+	if b.cfg.Lookup == LookupCustomField && !b.fresh(b.cfg.LookupField) {
 		if _, err := b.checkFields(ctx, []string{b.cfg.LookupField}, false); err != nil {
-			return nil, err
+			return out, err
 		}
 	}
-	match := b.matcher(codes)
-	seen := map[string]map[netip.Addr]bool{}
-	add := func(ip IPAddress) {
-		addr, ok := hostAddr(ip.Address)
-		if !ok {
-			return
-		}
-		for _, code := range match(ip) {
-			if seen[code] == nil {
-				seen[code] = map[netip.Addr]bool{}
-			}
-			if !seen[code][addr] {
-				seen[code][addr] = true
-				out[code] = append(out[code], addr)
-			}
+	var tenants map[string][]Tenant // code -> tenants matching it
+	if b.cfg.Lookup == LookupTenant {
+		var err error
+		if tenants, err = b.tenantsOf(ctx, codes); err != nil {
+			return out, err
 		}
 	}
-	fields := []string{"id", "address", "description", "tenant", "custom_fields"}
 	scan, err := b.shouldScan(ctx, len(codes))
 	if err != nil {
-		return nil, err
+		return out, err
 	}
+	byHost := map[netip.Addr][]IPAddress{}
 	if scan {
-		for ip, err := range b.c.IPAddresses(ctx, IPAddressFilter{Fields: fields}) {
-			if err != nil {
-				return nil, fmt.Errorf("netbox: list IP addresses: %w", err)
+		if err := b.each(ctx, IPAddressFilter{Fields: readFields}, func(ip IPAddress) {
+			if a, ok := hostAddr(ip.Address); ok {
+				byHost[a] = append(byHost[a], ip)
 			}
-			add(ip)
+		}); err != nil {
+			return out, err
 		}
-		return out, nil
-	}
-	for chunk := range slices.Chunk(codes, b.cfg.QueryChunk) {
-		if err := b.queryCustomers(ctx, chunk, fields, add); err != nil {
-			return nil, err
+		b.setTotal(countObjs(byHost))
+	} else {
+		hosts := map[netip.Addr]bool{}
+		for chunk := range slices.Chunk(codes, b.cfg.QueryChunk) {
+			if err := b.queryCustomers(ctx, chunk, tenants, func(ip IPAddress) {
+				if a, ok := hostAddr(ip.Address); ok {
+					hosts[a] = true
+				}
+			}); err != nil {
+				return out, err
+			}
+		}
+		// Every object at those hosts, whoever it belongs to: for the
+		// conflicts, and for Apply to reuse.
+		list := slices.SortedFunc(maps.Keys(hosts), netip.Addr.Compare)
+		if byHost, err = b.readHosts(ctx, list, false); err != nil {
+			return out, err
 		}
 	}
-	return out, nil
+	now := b.now()
+	b.mu.Lock()
+	for a, objs := range byHost {
+		b.reads[a] = hostRead{objs: objs, at: now}
+	}
+	b.mu.Unlock()
+	return b.resolve(codes, tenants, byHost), nil
+}
+
+func countObjs(byHost map[netip.Addr][]IPAddress) int {
+	n := 0
+	for _, objs := range byHost {
+		n += len(objs)
+	}
+	return n
+}
+
+// resolve turns the objects at the hosts into the lookup of the codes.
+func (b *Backend) resolve(codes []string, tenants map[string][]Tenant, byHost map[netip.Addr][]IPAddress) netbackend.Lookup {
+	out := netbackend.Lookup{IPs: map[string][]netip.Addr{}}
+	asked := map[string][]string{} // owner key -> asked codes it stands for
+	excluded := map[string]bool{}  // codes with an owner conflict
+	for _, code := range codes {
+		switch {
+		case b.cfg.Lookup != LookupTenant:
+			asked[code] = append(asked[code], code)
+		case len(tenants[code]) > 1:
+			excluded[code] = true
+			var where []string
+			for _, t := range tenants[code] {
+				where = append(where, fmt.Sprintf("netbox tenant %d (name %q, slug %q)", t.ID, t.Name, t.Slug))
+			}
+			out.Conflicts = append(out.Conflicts, netbackend.Conflict{Customers: []string{code}, Where: where})
+		case len(tenants[code]) == 1:
+			k := tenantKey(tenants[code][0].ID)
+			asked[k] = append(asked[k], code)
+		}
+	}
+	for _, host := range slices.SortedFunc(maps.Keys(byHost), netip.Addr.Compare) {
+		claim := map[string]bool{} // customers claiming the host
+		var where []string
+		mine := false
+		for _, ip := range byHost[host] {
+			keys := b.owners(ip)
+			if len(keys) == 0 {
+				continue
+			}
+			where = append(where, fmt.Sprintf("netbox ip-address %d", ip.ID))
+			for _, k := range keys {
+				if cs, ok := asked[k]; ok {
+					mine = true
+					for _, c := range cs {
+						claim[c] = true
+					}
+					continue
+				}
+				claim[b.ownerName(k, ip)] = true
+			}
+		}
+		if !mine {
+			continue
+		}
+		who := slices.Sorted(maps.Keys(claim))
+		if len(who) > 1 {
+			out.Conflicts = append(out.Conflicts, netbackend.Conflict{IP: host, Customers: who, Where: where})
+			continue
+		}
+		if c := who[0]; !excluded[c] {
+			out.IPs[c] = append(out.IPs[c], host)
+		}
+	}
+	return out
+}
+
+// ownerName names an owner key for a conflict report: the code itself, or
+// the tenant's name.
+func (b *Backend) ownerName(key string, ip IPAddress) string {
+	if strings.HasPrefix(key, "tenant:") && ip.Tenant != nil {
+		return ip.Tenant.Name
+	}
+	return key
 }
 
 func uniqueCodes(customers []string) []string {
@@ -234,55 +419,61 @@ func uniqueCodes(customers []string) []string {
 	return codes
 }
 
-// matcher returns the requested customer codes an IP address belongs to.
-func (b *Backend) matcher(codes []string) func(IPAddress) []string {
-	want := map[string]bool{}
-	for _, c := range codes {
-		want[c] = true
-	}
-	switch b.cfg.Lookup {
-	case LookupTenant:
-		bySlug := map[string][]string{}
-		for _, c := range codes {
-			bySlug[TenantSlug(c)] = append(bySlug[TenantSlug(c)], c)
-		}
-		return func(ip IPAddress) []string {
-			if ip.Tenant == nil {
-				return nil
+// tenantsOf finds the tenants each code names exactly (by slug or name):
+// by filtered queries for a few codes, or by listing all tenants.
+func (b *Backend) tenantsOf(ctx context.Context, codes []string) (map[string][]Tenant, error) {
+	out := map[string][]Tenant{}
+	seen := map[string]map[int64]bool{}
+	add := func(t Tenant) {
+		for _, code := range []string{t.Slug, t.Name} {
+			if !slices.Contains(codes, code) || seen[code][t.ID] {
+				continue
 			}
-			return bySlug[ip.Tenant.Slug]
-		}
-	case LookupCustomField:
-		return func(ip IPAddress) []string {
-			if v := strings.TrimSpace(ip.CustomFields.String(b.cfg.LookupField)); want[v] {
-				return []string{v}
+			if seen[code] == nil {
+				seen[code] = map[int64]bool{}
 			}
-			return nil
-		}
-	default:
-		return func(ip IPAddress) []string {
-			var out []string
-			for _, c := range descriptionCodes(ip.Description) {
-				if want[c] && !slices.Contains(out, c) {
-					out = append(out, c)
-				}
-			}
-			return out
+			seen[code][t.ID] = true
+			out[code] = append(out[code], t)
 		}
 	}
+	each := func(f TenantFilter) error {
+		for t, err := range b.c.Tenants(ctx, f) {
+			if err != nil {
+				return fmt.Errorf("netbox: list tenants: %w", err)
+			}
+			add(t)
+		}
+		return nil
+	}
+	if b.cfg.ScanThreshold >= 0 && len(codes) > b.cfg.ScanThreshold {
+		return out, each(TenantFilter{})
+	}
+	for chunk := range slices.Chunk(codes, b.cfg.QueryChunk) {
+		if err := each(TenantFilter{Slug: chunk}); err != nil {
+			return nil, err
+		}
+		if err := each(TenantFilter{Name: chunk}); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
-// queryCustomers runs the filtered queries of one chunk of customer codes.
-func (b *Backend) queryCustomers(ctx context.Context, codes, fields []string, add func(IPAddress)) error {
-	f := IPAddressFilter{Fields: fields}
+// queryCustomers runs the filtered query of one chunk of customer codes.
+// The server-side filters are loose (description__ic contains, text custom
+// fields match case-insensitively); the exact match is made on the answer.
+func (b *Backend) queryCustomers(ctx context.Context, codes []string, tenants map[string][]Tenant, add func(IPAddress)) error {
+	f := IPAddressFilter{Fields: readFields}
 	switch b.cfg.Lookup {
 	case LookupTenant:
 		for _, c := range codes {
-			if s := TenantSlug(c); s != "" && !slices.Contains(f.Tenant, s) {
-				f.Tenant = append(f.Tenant, s)
+			for _, t := range tenants[c] {
+				if !slices.Contains(f.TenantID, t.ID) {
+					f.TenantID = append(f.TenantID, t.ID)
+				}
 			}
 		}
-		if len(f.Tenant) == 0 {
+		if len(f.TenantID) == 0 {
 			return nil
 		}
 	case LookupCustomField:
@@ -292,28 +483,14 @@ func (b *Backend) queryCustomers(ctx context.Context, codes, fields []string, ad
 			f.DescriptionIC = append(f.DescriptionIC, "{code:"+c+"}")
 		}
 	}
-	err := b.each(ctx, f, add)
-	var apiErr *APIError
-	if b.cfg.Lookup == LookupTenant && errors.As(err, &apiErr) && apiErr.StatusCode == 400 && apiErr.Fields["tenant"] != nil {
-		// NetBox rejects the whole query when one slug is unknown: ask per
-		// slug and treat an unknown slug as a customer without IPs.
-		if len(f.Tenant) == 1 {
-			return nil
-		}
-		for _, s := range f.Tenant {
-			one := f
-			one.Tenant = []string{s}
-			err := b.each(ctx, one, add)
-			if errors.As(err, &apiErr) && apiErr.StatusCode == 400 && apiErr.Fields["tenant"] != nil {
-				continue
-			}
-			if err != nil {
-				return err
+	return b.each(ctx, f, func(ip IPAddress) {
+		for _, c := range codes {
+			if b.ownedBy(ip, c) {
+				add(ip)
+				return
 			}
 		}
-		return nil
-	}
-	return err
+	})
 }
 
 func (b *Backend) each(ctx context.Context, f IPAddressFilter, fn func(IPAddress)) error {
@@ -326,15 +503,32 @@ func (b *Backend) each(ctx context.Context, f IPAddressFilter, fn func(IPAddress
 	return nil
 }
 
+func (b *Backend) setTotal(n int) {
+	b.mu.Lock()
+	b.total, b.totalAt = n, b.now()
+	b.mu.Unlock()
+}
+
 // shouldScan reports whether listing all IP addresses takes fewer requests
-// than n filter values in chunks of QueryChunk.
+// than n filter values in chunks of QueryChunk. The number of IP objects
+// comes from the last full listing when younger than ReuseReads, else from
+// a one-row count request.
 func (b *Backend) shouldScan(ctx context.Context, n int) (bool, error) {
 	if b.cfg.ScanThreshold < 0 || n <= b.cfg.ScanThreshold {
 		return false, nil
 	}
-	total, err := b.c.CountIPAddresses(ctx, IPAddressFilter{})
-	if err != nil {
-		return false, fmt.Errorf("netbox: count IP addresses: %w", err)
+	b.mu.Lock()
+	total := b.total
+	if b.cfg.ReuseReads <= 0 || b.now().Sub(b.totalAt) > b.cfg.ReuseReads {
+		total = -1
+	}
+	b.mu.Unlock()
+	if total < 0 {
+		var err error
+		if total, err = b.c.CountIPAddresses(ctx, IPAddressFilter{}); err != nil {
+			return false, fmt.Errorf("netbox: count IP addresses: %w", err)
+		}
+		b.setTotal(total)
 	}
 	pages := (total + 999) / 1000
 	queries := (n + b.cfg.QueryChunk - 1) / b.cfg.QueryChunk
@@ -342,40 +536,63 @@ func (b *Backend) shouldScan(ctx context.Context, n int) (bool, error) {
 	return pages < queries, nil
 }
 
-// readAddrs reads the IP address objects of the given hosts (every object
-// whose host part matches, whatever its mask or VRF).
-func (b *Backend) readAddrs(ctx context.Context, addrs []netip.Addr) (map[netip.Addr][]IPAddress, error) {
+// readHosts reads every IP object at the given hosts (whatever its mask
+// or VRF), by address filters in chunks or by listing all IP addresses
+// when that takes fewer requests. With reuse, hosts read within
+// ReuseReads are answered from memory. What it reads is remembered.
+func (b *Backend) readHosts(ctx context.Context, hosts []netip.Addr, reuse bool) (map[netip.Addr][]IPAddress, error) {
 	out := map[netip.Addr][]IPAddress{}
 	want := map[netip.Addr]bool{}
-	var list []string
-	for _, a := range addrs {
+	var missing []string
+	now := b.now()
+	b.mu.Lock()
+	for _, a := range hosts {
 		a = a.Unmap()
-		if !want[a] {
-			want[a] = true
-			list = append(list, a.String())
+		if want[a] {
+			continue
 		}
+		want[a] = true
+		if r, ok := b.reads[a]; reuse && ok && b.cfg.ReuseReads > 0 && now.Sub(r.at) <= b.cfg.ReuseReads {
+			out[a] = r.objs
+			continue
+		}
+		missing = append(missing, a.String())
 	}
-	if len(list) == 0 {
+	b.mu.Unlock()
+	if len(missing) == 0 {
 		return out, nil
 	}
+	got := map[netip.Addr][]IPAddress{}
 	add := func(ip IPAddress) {
 		if a, ok := hostAddr(ip.Address); ok && want[a] {
-			out[a] = append(out[a], ip)
+			got[a] = append(got[a], ip)
 		}
 	}
-	fields := []string{"id", "address", "custom_fields"}
-	scan, err := b.shouldScan(ctx, len(list))
+	scan, err := b.shouldScan(ctx, len(missing))
 	if err != nil {
 		return nil, err
 	}
 	if scan {
-		return out, b.each(ctx, IPAddressFilter{Fields: fields}, add)
-	}
-	for chunk := range slices.Chunk(list, b.cfg.QueryChunk) {
-		if err := b.each(ctx, IPAddressFilter{Address: chunk, Fields: fields}, add); err != nil {
+		n := 0
+		if err := b.each(ctx, IPAddressFilter{Fields: readFields}, func(ip IPAddress) { n++; add(ip) }); err != nil {
 			return nil, err
 		}
+		b.setTotal(n)
+	} else {
+		for chunk := range slices.Chunk(missing, b.cfg.QueryChunk) {
+			if err := b.each(ctx, IPAddressFilter{Address: chunk, Fields: readFields}, add); err != nil {
+				return nil, err
+			}
+		}
 	}
+	at := b.now()
+	b.mu.Lock()
+	for _, s := range missing {
+		a := netip.MustParseAddr(s)
+		out[a] = got[a]
+		b.reads[a] = hostRead{objs: got[a], at: at}
+	}
+	b.mu.Unlock()
 	return out, nil
 }
 
@@ -395,10 +612,11 @@ func (b *Backend) speeds(ip IPAddress) (speed, orig int, err error) {
 	return speed, orig, nil
 }
 
-// State reads the current state of the given IPs. When NetBox holds several
-// objects for one IP (for example in different VRFs), the first one counts.
+// State reads the current state of the given IPs from NetBox (never from
+// memory: it is the verification pass). When NetBox holds several objects
+// for one IP (for example in different VRFs), the first one counts.
 func (b *Backend) State(ctx context.Context, ips []netip.Addr) (map[netip.Addr]netbackend.IPState, error) {
-	objs, err := b.readAddrs(ctx, ips)
+	objs, err := b.readHosts(ctx, ips, false)
 	if err != nil {
 		return nil, err
 	}
@@ -414,5 +632,73 @@ func (b *Backend) State(ctx context.Context, ips []netip.Addr) (map[netip.Addr]n
 		}
 		out[a] = st
 	}
+	return out, nil
+}
+
+// Blocked lists the IP objects NetBox holds as blocked: every object with
+// a kept original speed (whatever its speed: cut to 0 or throttled), and
+// every object at speed 0 without one (blocked by hand). It makes two
+// filtered listings, cf_<orig>__gte=0 and cf_<speed>=0, paged by id, and
+// checks every answer itself (NetBox 3.x ignores some custom-field
+// lookups). An object is listed once per customer it belongs to (none:
+// Customer is empty); with the tenant lookup the customer is the tenant's
+// name.
+func (b *Backend) Blocked(ctx context.Context) ([]netbackend.BlockedEntry, error) {
+	if err := b.speedFields(ctx); err != nil {
+		return nil, err
+	}
+	seen := map[int64]bool{}
+	var out []netbackend.BlockedEntry
+	var bad error
+	add := func(ip IPAddress) {
+		if seen[ip.ID] {
+			return
+		}
+		seen[ip.ID] = true
+		a, ok := hostAddr(ip.Address)
+		if !ok {
+			return
+		}
+		speed, orig, err := b.speeds(ip)
+		if err != nil {
+			bad = errors.Join(bad, fmt.Errorf("netbox: IP %s (id %d): %w", a, ip.ID, err))
+			return
+		}
+		if orig < 0 && speed != 0 {
+			return
+		}
+		who := []string{""}
+		if b.cfg.Lookup == LookupTenant {
+			if ip.Tenant != nil {
+				who = []string{ip.Tenant.Name}
+			}
+		} else if keys := b.owners(ip); len(keys) > 0 {
+			who = keys
+		}
+		for _, c := range who {
+			out = append(out, netbackend.BlockedEntry{Customer: c, IP: a, Speed: speed, OriginalSpeed: orig,
+				Where: fmt.Sprintf("netbox ip-address %d", ip.ID)})
+		}
+	}
+	for _, cf := range []map[string][]string{
+		{b.cfg.OrigSpeedField + "__gte": {"0"}},
+		{b.cfg.SpeedField: {"0"}},
+	} {
+		if err := b.each(ctx, IPAddressFilter{Fields: readFields, CustomFields: cf}, add); err != nil {
+			return nil, err
+		}
+	}
+	if bad != nil {
+		return nil, bad
+	}
+	slices.SortFunc(out, func(x, y netbackend.BlockedEntry) int {
+		if c := strings.Compare(x.Customer, y.Customer); c != 0 {
+			return c
+		}
+		if c := x.IP.Compare(y.IP); c != 0 {
+			return c
+		}
+		return strings.Compare(x.Where, y.Where)
+	})
 	return out, nil
 }

@@ -74,8 +74,8 @@ func BenchmarkBlock1000IPs(b *testing.B) {
 		if len(state) != benchIPs {
 			b.Fatalf("state of %d IPs, want %d", len(state), benchIPs)
 		}
-		if len(ips) != benchIPs {
-			b.Fatalf("%d customers with IPs, want %d", len(ips), benchIPs)
+		if len(ips.IPs) != benchIPs {
+			b.Fatalf("%d customers with IPs, want %d", len(ips.IPs), benchIPs)
 		}
 		if s := netbackend.Summarize(res); s[netbackend.Changed] != benchIPs {
 			b.Fatalf("summary %v", s)

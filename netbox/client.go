@@ -10,7 +10,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
 )
@@ -19,8 +22,15 @@ import (
 type Client struct {
 	base   *url.URL // NetBox root, without /api
 	auth   string
-	http   *retryablehttp.Client
+	http   *retryablehttp.Client // reads: retried, Timeout per attempt
+	write  *retryablehttp.Client // writes: never retried, WriteTimeout
 	logger *slog.Logger
+
+	writeTimeout time.Duration
+
+	mu         sync.Mutex
+	version    *Version // nil until read
+	versionErr error    // a lasting failure to learn it (no /api/status/, no version in it)
 }
 
 // New returns a client for the validated configuration.
@@ -35,31 +45,47 @@ func New(cfg Config) (*Client, error) {
 	base.Path = strings.TrimSuffix(strings.TrimSuffix(base.Path, "/"), "/api")
 	base.RawQuery, base.Fragment = "", ""
 
-	rc := retryablehttp.NewClient()
-	rc.HTTPClient.Timeout = orDefault(cfg.Timeout, DefaultTimeout)
-	rc.RetryMax = cfg.RetryMax
-	if cfg.RetryMax == 0 {
-		rc.RetryMax = DefaultRetryMax
-	} else if cfg.RetryMax < 0 {
-		rc.RetryMax = 0
-	}
-	rc.RetryWaitMin = orDefault(cfg.RetryWaitMin, DefaultRetryWaitMin)
-	rc.RetryWaitMax = orDefault(cfg.RetryWaitMax, DefaultRetryWaitMax)
-	if rc.RetryWaitMax < rc.RetryWaitMin {
-		rc.RetryWaitMax = rc.RetryWaitMin
-	}
-	rc.CheckRetry = checkRetry
-	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
-	rc.Logger = nil // never the library's stderr logger
-	if cfg.Logger != nil {
-		rc.Logger = retryablehttp.LeveledLogger(cfg.Logger)
-	}
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Client{base: base, auth: authorization(cfg.Token), http: rc, logger: logger}, nil
+	newHTTP := func(timeout time.Duration, retries int) *retryablehttp.Client {
+		rc := retryablehttp.NewClient()
+		rc.HTTPClient.Timeout = timeout
+		if cfg.Transport != nil {
+			rc.HTTPClient.Transport = cfg.Transport
+		}
+		rc.RetryMax = retries
+		rc.RetryWaitMin = orDefault(cfg.RetryWaitMin, DefaultRetryWaitMin)
+		rc.RetryWaitMax = orDefault(cfg.RetryWaitMax, DefaultRetryWaitMax)
+		if rc.RetryWaitMax < rc.RetryWaitMin {
+			rc.RetryWaitMax = rc.RetryWaitMin
+		}
+		rc.CheckRetry = checkRetry
+		rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
+		rc.Logger = nil // never the library's stderr logger
+		if cfg.Logger != nil {
+			rc.Logger = retryablehttp.LeveledLogger(cfg.Logger)
+		}
+		return rc
+	}
+	retries := cfg.RetryMax
+	if retries == 0 {
+		retries = DefaultRetryMax
+	} else if retries < 0 {
+		retries = 0
+	}
+	writeTimeout := orDefault(cfg.WriteTimeout, DefaultWriteTimeout)
+	return &Client{
+		base: base, auth: authorization(cfg.Token), logger: logger, writeTimeout: writeTimeout,
+		http:  newHTTP(orDefault(cfg.Timeout, DefaultTimeout), retries),
+		write: newHTTP(writeTimeout, 0),
+	}, nil
 }
+
+// WriteTimeout is the time one write request may take (Config.WriteTimeout
+// or DefaultWriteTimeout).
+func (c *Client) WriteTimeout() time.Duration { return c.writeTimeout }
 
 func orDefault[T comparable](v, def T) T {
 	var zero T
@@ -71,7 +97,7 @@ func orDefault[T comparable](v, def T) T {
 
 type retryKey struct{}
 
-// withRetry marks a request as safe to repeat (reads, PATCH with explicit values).
+// withRetry marks a request as safe to repeat (reads only).
 func withRetry(ctx context.Context) context.Context {
 	return context.WithValue(ctx, retryKey{}, true)
 }
@@ -119,8 +145,9 @@ func (c *Client) do(ctx context.Context, method, rawURL string, body, out any) e
 			return fmt.Errorf("netbox: encode %s body: %w", method, err)
 		}
 	}
-	if method == http.MethodGet || method == http.MethodPatch {
-		ctx = withRetry(ctx)
+	hc := c.write
+	if method == http.MethodGet {
+		ctx, hc = withRetry(ctx), c.http
 	}
 	var reqBody any
 	if payload != nil {
@@ -136,7 +163,7 @@ func (c *Client) do(ctx context.Context, method, rawURL string, body, out any) e
 		req.Header.Set("Content-Type", "application/json")
 	}
 	path := req.URL.Path
-	resp, err := c.http.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return fmt.Errorf("netbox: %s %s: %w", method, path, err)
 	}
@@ -147,7 +174,11 @@ func (c *Client) do(ctx context.Context, method, rawURL string, body, out any) e
 	}
 	c.logger.DebugContext(ctx, "netbox request", "method", method, "path", path, "status", resp.StatusCode)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return newAPIError(resp.StatusCode, method, path, c.scrub(data))
+		apiErr := newAPIError(resp.StatusCode, method, path, c.scrub(data))
+		if resp.StatusCode == http.StatusForbidden && strings.HasPrefix(c.auth, "Bearer ") {
+			return bearerError(resp.Header.Get("API-Version"), apiErr)
+		}
+		return apiErr
 	}
 	if out == nil || len(bytes.TrimSpace(data)) == 0 {
 		return nil
@@ -179,11 +210,49 @@ type Page[T any] struct {
 	Results  []T     `json:"results"`  // objects of this page
 }
 
-// list iterates over all pages of a list endpoint, de-duplicating by id.
+// ErrInconsistentListing matches the error of a listing whose pages are
+// not in the order the client asked for (ordering=id), so that paging by
+// id could skip or repeat objects. The listing stops rather than return a
+// partial result.
+var ErrInconsistentListing = errors.New("netbox: inconsistent listing")
+
+// keyset reports whether listings can page by id on this server: NetBox
+// 4.x honours ordering=id and id__gt. A server whose version cannot be
+// read (no /api/status/, an unparsable answer) is paged by offset, as are
+// NetBox 3.x servers. Authentication errors are returned.
+func (c *Client) keyset(ctx context.Context) (bool, error) {
+	v, err := c.ServerVersion(ctx)
+	if err == nil {
+		return v.Major >= 4, nil
+	}
+	if errors.Is(err, ErrForbidden) || errors.Is(err, ErrUnauthorized) || ctx.Err() != nil {
+		return false, err
+	}
+	return false, nil
+}
+
+// list iterates over all objects of a list endpoint. On NetBox 4.x it pages
+// by id: every page is asked with ordering=id, the next one with id__gt set
+// to the last id seen, so objects that change, appear or disappear between
+// two pages never shift the others (offset paging over NetBox's default
+// order by address skips or repeats rows then). A page out of id order
+// stops the listing with [ErrInconsistentListing]. Other servers are paged
+// by their next links; objects already seen are dropped.
 func list[T any](ctx context.Context, c *Client, path string, q url.Values, id func(T) int64, yield func(T, error) bool) {
+	byID, err := c.keyset(ctx)
+	if err != nil {
+		yield(*new(T), err)
+		return
+	}
+	q = cloneValues(q)
+	if byID {
+		q.Set("ordering", "id")
+		q.Del("offset")
+	}
 	next := c.apiURL(path, q)
 	seen := map[int64]bool{}
 	fetched := map[string]bool{}
+	var last int64
 	for next != "" {
 		if fetched[next] {
 			yield(*new(T), fmt.Errorf("netbox: GET %s: pagination loop: next link repeats", path))
@@ -196,25 +265,47 @@ func list[T any](ctx context.Context, c *Client, path string, q url.Values, id f
 			return
 		}
 		for _, item := range page.Results {
-			if k := id(item); seen[k] {
-				continue
-			} else {
-				seen[k] = true
+			k := id(item)
+			if byID {
+				if k <= last {
+					yield(*new(T), fmt.Errorf("%w: GET %s: id %d after id %d although ordering=id was asked", ErrInconsistentListing, path, k, last))
+					return
+				}
+				last = k
 			}
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
 			if !yield(item, nil) {
 				return
 			}
 		}
 		next = ""
-		if page.Next != nil && *page.Next != "" && len(page.Results) > 0 {
-			n, err := c.rebase(*page.Next)
-			if err != nil {
-				yield(*new(T), err)
-				return
-			}
-			next = n
+		if page.Next == nil || *page.Next == "" || len(page.Results) == 0 {
+			break
 		}
+		if byID {
+			nq := cloneValues(q)
+			nq.Set("id__gt", strconv.FormatInt(last, 10))
+			next = c.apiURL(path, nq)
+			continue
+		}
+		n, err := c.rebase(*page.Next)
+		if err != nil {
+			yield(*new(T), err)
+			return
+		}
+		next = n
 	}
+}
+
+func cloneValues(q url.Values) url.Values {
+	out := make(url.Values, len(q))
+	for k, vs := range q {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
 }
 
 // scrub removes the token (and the whole Authorization value) from an error

@@ -96,6 +96,14 @@ func TestV2TokenAgainstEmulator(t *testing.T) {
 	cfg := srv.Config()
 	cfg.Token = srv.TokenV2
 	c, _ := netbox.New(cfg)
+	// NetBox 4.4 (the default) has no v2 tokens: the error says so.
+	_, err := c.IPAddress(context.Background(), 1)
+	if !errors.Is(err, netbox.ErrBearerUnsupported) || !errors.Is(err, netbox.ErrForbidden) ||
+		!strings.Contains(err.Error(), "NetBox 4.4") || strings.Contains(err.Error(), srv.TokenV2) {
+		t.Fatalf("v2 token on 4.4: %v", err)
+	}
+	srv.SetVersion("4.5.0")
+	c, _ = netbox.New(cfg)
 	if got := collect(t, c, netbox.IPAddressFilter{}); len(got) != 1 {
 		t.Fatalf("got %d", len(got))
 	}
@@ -111,9 +119,19 @@ func TestPagingFollowsNextAndCaps(t *testing.T) {
 	if len(got) != 20 || got[19].Address != "10.0.0.20/24" {
 		t.Fatalf("got %d IPs", len(got))
 	}
-	reqs := srv.Requests()
-	if len(reqs) != 3 || reqs[0].Query.Get("limit") != "1000" || reqs[1].Query.Get("offset") != "7" {
+	reqs := apiRequests(srv)
+	// NetBox 4.x: keyset paging, ordered by id, next page after the last id
+	if len(reqs) != 3 || reqs[0].Query.Get("limit") != "1000" || reqs[0].Query.Get("ordering") != "id" ||
+		reqs[1].Query.Get("id__gt") != "7" || reqs[1].Query.Get("offset") != "" || reqs[2].Query.Get("id__gt") != "14" {
 		t.Fatalf("requests %+v", reqs)
+	}
+	// NetBox 3.x: offset paging along the next links
+	srv.SetVersion("3.1.11")
+	srv.ResetRequests()
+	got = collect(t, srv.Client(), netbox.IPAddressFilter{Limit: 1000})
+	reqs = apiRequests(srv)
+	if len(got) != 20 || len(reqs) != 3 || reqs[1].Query.Get("offset") != "7" || reqs[1].Query.Get("ordering") != "" {
+		t.Fatalf("3.x: %d IPs, requests %+v", len(got), reqs)
 	}
 }
 
@@ -149,7 +167,7 @@ func TestIteratorStopsEarly(t *testing.T) {
 			break
 		}
 	}
-	if r := len(srv.Requests()); r != 2 {
+	if r := len(apiRequests(srv)); r != 2 {
 		t.Fatalf("breaking after 3 items made %d requests, want 2", r)
 	}
 }
@@ -201,10 +219,27 @@ func TestGetAndPatchCustomFields(t *testing.T) {
 		apiErr.Fields["__all__"][0] != "Invalid value for custom field 'speed': Value must be an integer." {
 		t.Fatalf("400: %v", err)
 	}
+	// NetBox 4.4 drops an undefined field silently (recorded); 4.5.8 refuses it.
+	ip, err = c.UpdateIPAddressCustomFields(ctx, id, map[string]any{"spede": 1})
+	if _, stored := ip.CustomFields["spede"]; err != nil || stored {
+		t.Fatalf("unknown field on 4.4: %+v %v", ip.CustomFields, err)
+	}
+	srv.SetVersion("4.5.8")
 	_, err = c.UpdateIPAddressCustomFields(ctx, id, map[string]any{"spede": 1})
 	if !errors.As(err, &apiErr) || len(apiErr.Fields["custom_fields.spede"]) != 1 {
-		t.Fatalf("unknown field: %v", err)
+		t.Fatalf("unknown field on 4.5.8: %v", err)
 	}
+}
+
+// apiRequests returns the logged requests other than the version check.
+func apiRequests(srv *netboxtest.Server) []netboxtest.Request {
+	var out []netboxtest.Request
+	for _, r := range srv.Requests() {
+		if r.Path != "/api/status/" {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func TestBulkUpdate(t *testing.T) {
@@ -282,11 +317,16 @@ func TestRetryPolicy(t *testing.T) {
 				_, err := c.CountIPAddresses(context.Background(), netbox.IPAddressFilter{})
 				return err
 			}, 1, true},
-		{"PATCH retried on 504", netboxtest.Fault{Method: "PATCH", Path: path, Status: 504},
+		{"PATCH never retried on 504", netboxtest.Fault{Method: "PATCH", Path: path, Status: 504},
 			func(c *netbox.Client) error {
 				_, err := c.BulkUpdateIPAddresses(context.Background(), []netbox.IPAddressUpdate{{ID: 1}})
 				return err
-			}, 2, false},
+			}, 1, true},
+		{"PATCH never retried on dropped connection", netboxtest.Fault{Method: "PATCH", Drop: true},
+			func(c *netbox.Client) error {
+				_, err := c.UpdateIPAddressCustomFields(context.Background(), 1, map[string]any{"speed": 1})
+				return err
+			}, 1, true},
 		{"POST not retried on 503", netboxtest.Fault{Method: "POST", Status: 503},
 			func(c *netbox.Client) error {
 				_, err := c.CreateCustomField(context.Background(), netbox.CustomFieldRequest{Name: "x", Type: "integer", ObjectTypes: []string{"ipam.ipaddress"}})
@@ -307,7 +347,7 @@ func TestRetryPolicy(t *testing.T) {
 			if (err != nil) != tc.wantError {
 				t.Fatalf("err = %v", err)
 			}
-			if n := len(srv.Requests()); n != tc.wantReqs {
+			if n := len(apiRequests(srv)); n != tc.wantReqs {
 				t.Fatalf("%d requests, want %d", n, tc.wantReqs)
 			}
 		})
@@ -446,5 +486,50 @@ func TestPaginationLoopStops(t *testing.T) {
 	}
 	if last == nil || !strings.Contains(last.Error(), "pagination loop") || n != 2 {
 		t.Fatalf("n=%d err=%v", n, last)
+	}
+}
+
+func TestParseVersion(t *testing.T) {
+	for in, want := range map[string]string{"4.4.10": "4.4.10", "v3.1.11": "3.1.11", "4.5": "4.5.0", "4.5.0-beta1": "4.5.0"} {
+		v, err := netbox.ParseVersion(in)
+		if err != nil || fmt.Sprintf("%d.%d.%d", v.Major, v.Minor, v.Patch) != want || v.String() != in {
+			t.Errorf("ParseVersion(%q) = %+v, %v", in, v, err)
+		}
+	}
+	for _, in := range []string{"", "four", "4.x", "1.2.3.4"} {
+		if _, err := netbox.ParseVersion(in); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%q", in)) {
+			t.Errorf("ParseVersion(%q): %v", in, err)
+		}
+	}
+	v, _ := netbox.ParseVersion("4.5.7")
+	if !v.SupportsBearer() || v.RejectsUnknownCustomFields() || v.ObjectTypesField() != "object_types" {
+		t.Errorf("4.5.7: %+v", v)
+	}
+	v, _ = netbox.ParseVersion("3.7.8")
+	if v.SupportsBearer() || !v.RejectsUnknownCustomFields() || v.ObjectTypesField() != "content_types" {
+		t.Errorf("3.7.8: %+v", v)
+	}
+}
+
+func TestVersionReadOnce(t *testing.T) {
+	var status, lists int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/status/" {
+			status++
+			http.NotFound(w, r) // a proxy without the status endpoint
+			return
+		}
+		lists++
+		_, _ = w.Write([]byte(`{"count":1,"next":null,"previous":null,"results":[{"id":1,"address":"10.0.0.1/32"}]}`))
+	}))
+	defer srv.Close()
+	c, _ := netbox.New(netbox.Config{URL: srv.URL, Token: "t"})
+	for range 3 {
+		if got := collect(t, c, netbox.IPAddressFilter{}); len(got) != 1 {
+			t.Fatalf("got %d", len(got))
+		}
+	}
+	if status != 1 || lists != 3 {
+		t.Errorf("status read %d times, %d listings", status, lists)
 	}
 }

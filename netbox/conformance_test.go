@@ -35,6 +35,8 @@ func TestConformance(t *testing.T) {
 					}
 					switch lookup {
 					case netbox.LookupTenant:
+						// the tenant's name is the code (matched exactly)
+						srv.AddTenant(h.Customer, netbox.TenantSlug(h.Customer))
 						ip.Description, ip.Tenant = "", netbox.TenantSlug(h.Customer)
 					case netbox.LookupCustomField:
 						ip.Description, cf["customer"] = "", h.Customer

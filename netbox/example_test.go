@@ -35,10 +35,10 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println("ACME:", ips["ACME"])
+	fmt.Println("ACME:", ips.IPs["ACME"], "conflicts:", len(ips.Conflicts))
 
 	var changes []netbackend.Change
-	for _, ip := range ips["ACME"] {
+	for _, ip := range ips.IPs["ACME"] {
 		changes = append(changes, netbackend.Change{Customer: "ACME", IP: ip, Action: netbackend.Block, Reason: "unpaid"})
 	}
 	res, err := backend.Apply(ctx, changes, netbackend.ApplyOptions{})
@@ -54,7 +54,7 @@ func Example() {
 	st, _ := backend.State(ctx, []netip.Addr{netip.MustParseAddr("192.0.2.10")})
 	fmt.Printf("%+v\n", st[netip.MustParseAddr("192.0.2.10")])
 	// Output:
-	// ACME: [192.0.2.10]
+	// ACME: [192.0.2.10] conflicts: 0
 	// block 192.0.2.10 (ACME) changed 100 -> 0
 	// unblock 192.0.2.10 (ACME) changed 0 -> 100
 	// {IP:192.0.2.10 Found:true Blocked:false Speed:100 OriginalSpeed:-1}

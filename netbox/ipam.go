@@ -23,6 +23,8 @@ type IPAddressFilter struct {
 	Parent []string
 	// Tenant matches tenant slugs (NetBox answers 400 for an unknown slug).
 	Tenant []string
+	// TenantID matches tenant ids (NetBox answers 400 for an unknown id).
+	TenantID []int64
 	// ID matches object ids.
 	ID []int64
 	// Q is NetBox's free-text search (dns_name, description, address prefix).
@@ -52,6 +54,9 @@ func (f IPAddressFilter) Values() url.Values {
 	for _, id := range f.ID {
 		q.Add("id", strconv.FormatInt(id, 10))
 	}
+	for _, id := range f.TenantID {
+		q.Add("tenant_id", strconv.FormatInt(id, 10))
+	}
 	if f.Q != "" {
 		q.Set("q", f.Q)
 	}
@@ -75,9 +80,10 @@ func (f IPAddressFilter) Values() url.Values {
 	return q
 }
 
-// IPAddresses lists the IP addresses matching the filter, following next
-// links and skipping objects already seen. Iteration stops after the first
-// error.
+// IPAddresses lists the IP addresses matching the filter. On NetBox 4.x
+// it pages by id (ordering=id, then id__gt), so no object is skipped or
+// seen twice while others change; elsewhere it follows the next links and
+// skips objects already seen. Iteration stops after the first error.
 func (c *Client) IPAddresses(ctx context.Context, f IPAddressFilter) iter.Seq2[IPAddress, error] {
 	return func(yield func(IPAddress, error) bool) {
 		list(ctx, c, ipAddressesPath, f.Values(), func(ip IPAddress) int64 { return ip.ID }, yield)
@@ -107,7 +113,8 @@ func (c *Client) IPAddress(ctx context.Context, id int64) (IPAddress, error) {
 }
 
 // UpdateIPAddressCustomFields PATCHes custom fields of one IP address.
-// NetBox merges the values into the existing ones; a nil value clears a field.
+// NetBox merges the values into the existing ones; a nil value clears a
+// field. Like every write it is never retried.
 func (c *Client) UpdateIPAddressCustomFields(ctx context.Context, id int64, fields map[string]any) (IPAddress, error) {
 	var ip IPAddress
 	body := map[string]any{"custom_fields": fields}
@@ -118,6 +125,14 @@ func (c *Client) UpdateIPAddressCustomFields(ctx context.Context, id int64, fiel
 // BulkUpdateIPAddresses PATCHes several IP addresses in one request. NetBox
 // applies the list in one transaction: all objects change or none does. Ids
 // that do not exist are skipped by NetBox and are absent from the answer.
+// NetBox validates every object as a whole, so one object that is invalid
+// for another reason (an address duplicated in the global table) fails the
+// request with a 400 that does not say which object it was.
+//
+// The request is never retried and runs under Config.WriteTimeout: NetBox
+// keeps applying a bulk PATCH after the client gave up waiting, so after a
+// timeout or a lost answer the caller must read the objects back to learn
+// what happened.
 func (c *Client) BulkUpdateIPAddresses(ctx context.Context, updates []IPAddressUpdate) ([]IPAddress, error) {
 	if len(updates) == 0 {
 		return nil, nil

@@ -213,25 +213,56 @@ type JournalEntryRequest struct {
 
 // CustomField is a custom field definition.
 type CustomField struct {
-	ID          int64    `json:"id"`           // object id
-	URL         string   `json:"url"`          // API URL
-	Display     string   `json:"display"`      // display string
-	ObjectTypes []string `json:"object_types"` // object types, e.g. ["ipam.ipaddress"]
-	Type        Choice   `json:"type"`         // field type (integer, text, ...)
-	Name        string   `json:"name"`         // name used in custom_fields and cf_ filters
-	Label       string   `json:"label"`        // UI label
-	Description string   `json:"description"`  // description
-	Required    bool     `json:"required"`     // whether objects must set it
+	ID      int64  `json:"id"`      // object id
+	URL     string `json:"url"`     // API URL
+	Display string `json:"display"` // display string
+	// ObjectTypes are the models the field applies to, e.g.
+	// ["ipam.ipaddress"]: "object_types" in NetBox 4.x, "content_types" in
+	// 3.x (decoded from either).
+	ObjectTypes []string `json:"object_types"`
+	Type        Choice   `json:"type"`        // field type (integer, text, ...)
+	Name        string   `json:"name"`        // name used in custom_fields and cf_ filters
+	Label       string   `json:"label"`       // UI label
+	Description string   `json:"description"` // description
+	Required    bool     `json:"required"`    // whether objects must set it
+}
+
+// UnmarshalJSON decodes a custom field of NetBox 4.x (object_types) or 3.x
+// (content_types).
+func (cf *CustomField) UnmarshalJSON(b []byte) error {
+	type plain CustomField
+	var v struct {
+		plain
+		ContentTypes []string `json:"content_types"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*cf = CustomField(v.plain)
+	if len(cf.ObjectTypes) == 0 {
+		cf.ObjectTypes = v.ContentTypes
+	}
+	return nil
 }
 
 // CustomFieldRequest creates a custom field definition.
 type CustomFieldRequest struct {
-	Name        string   `json:"name"`                  // letters, digits and underscores
-	Label       string   `json:"label,omitempty"`       // UI label
-	Type        string   `json:"type"`                  // "integer", "text", ...
-	ObjectTypes []string `json:"object_types"`          // e.g. []string{ObjectTypeIPAddress}
+	Name  string `json:"name"`            // letters, digits and underscores
+	Label string `json:"label,omitempty"` // UI label
+	Type  string `json:"type"`            // "integer", "text", ...
+	// ObjectTypes are the models, e.g. []string{ObjectTypeIPAddress}; sent
+	// as "content_types" to NetBox 3.x.
+	ObjectTypes []string `json:"object_types"`
 	Description string   `json:"description,omitempty"` // description
 	Required    bool     `json:"required"`              // whether objects must set it
+}
+
+// Tenant is a NetBox tenant (the fields the backend reads).
+type Tenant struct {
+	ID   int64  `json:"id"`   // object id
+	URL  string `json:"url"`  // API URL
+	Name string `json:"name"` // name, unique
+	Slug string `json:"slug"` // slug, unique
 }
 
 // ObjectTypeIPAddress is the object type of IP addresses.

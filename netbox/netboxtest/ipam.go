@@ -2,7 +2,10 @@ package netboxtest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -22,6 +25,7 @@ type ipObj struct {
 	id          int64
 	prefix      netip.Prefix // address with mask, host bits kept
 	status      string
+	vrf         *vrfObj // nil: the global table
 	tenant      *tenant
 	dnsName     string
 	description string
@@ -45,13 +49,59 @@ type tenant struct {
 	name, slug string
 }
 
+type vrfObj struct {
+	id   int64
+	name string
+}
+
+// sortedIPs returns the objects in NetBox's default order as observed on
+// real servers: by host address (IPv4 first), objects of one host by mask
+// length, then id. Objects of one host tie in NetBox (the recorded answers
+// list them either way round, even across the pages of one listing); the
+// emulation keeps them in one order. It is not the id order, so offset
+// paging over it shifts when objects change.
 func (s *Server) sortedIPs() []*ipObj {
 	out := make([]*ipObj, 0, len(s.ips))
 	for _, o := range s.ips {
 		out = append(out, o)
 	}
-	slices.SortFunc(out, func(a, b *ipObj) int { return int(a.id - b.id) })
+	slices.SortFunc(out, func(a, b *ipObj) int {
+		if c := a.prefix.Addr().Compare(b.prefix.Addr()); c != 0 {
+			return c
+		}
+		if c := cmpInt(int64(a.prefix.Bits()), int64(b.prefix.Bits())); c != 0 {
+			return c
+		}
+		return cmpInt(a.id, b.id)
+	})
 	return out
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// ordered sorts rendered list items by an ordering= value ("id", "-id",
+// "address", "-address"); NetBox 3.x and unknown values keep the default.
+func (s *Server) ordered(q url.Values, objs []*ipObj) []*ipObj {
+	if s.version.major < 4 {
+		return objs
+	}
+	switch q.Get("ordering") {
+	case "id":
+		slices.SortFunc(objs, func(a, b *ipObj) int { return cmpInt(a.id, b.id) })
+	case "-id":
+		slices.SortFunc(objs, func(a, b *ipObj) int { return cmpInt(b.id, a.id) })
+	case "-address":
+		slices.Reverse(objs)
+	}
+	return objs
 }
 
 // renderIP renders the 4.x representation.
@@ -60,7 +110,13 @@ func (s *Server) renderIP(base string, o *ipObj) map[string]any {
 	if o.prefix.Addr().Is6() {
 		fam = map[string]any{"value": 6, "label": "IPv6"}
 	}
-	var ten any
+	var ten, vrf any
+	if o.vrf != nil {
+		vrf = map[string]any{
+			"id": o.vrf.id, "url": fmt.Sprintf("%s/api/ipam/vrfs/%d/", base, o.vrf.id),
+			"display": o.vrf.name, "name": o.vrf.name, "rd": nil, "description": "",
+		}
+	}
 	if o.tenant != nil {
 		ten = map[string]any{
 			"id": o.tenant.id, "url": fmt.Sprintf("%s/api/tenancy/tenants/%d/", base, o.tenant.id),
@@ -80,7 +136,7 @@ func (s *Server) renderIP(base string, o *ipObj) map[string]any {
 		"display":              o.prefix.String(),
 		"family":               fam,
 		"address":              o.prefix.String(),
-		"vrf":                  nil,
+		"vrf":                  vrf,
 		"tenant":               ten,
 		"status":               map[string]any{"value": o.status, "label": ipStatuses[o.status]},
 		"role":                 nil,
@@ -101,12 +157,20 @@ func (s *Server) renderIP(base string, o *ipObj) map[string]any {
 
 var ipBrief = []string{"id", "url", "display", "family", "address", "description"}
 
+// notFound is the 404 of a missing object: 4.x names the model.
+func (s *Server) notFound() *apiError {
+	if s.version.major < 4 {
+		return detail(http.StatusNotFound, "Not found.")
+	}
+	return detail(http.StatusNotFound, "No IPAddress matches the given query.")
+}
+
 func (s *Server) getIP(base string, id int64, q url.Values) (any, *apiError) {
 	o := s.ips[id]
 	if o == nil {
-		return nil, detail(http.StatusNotFound, "No IPAddress matches the given query.")
+		return nil, s.notFound()
 	}
-	return restrict(q, s.renderIP(base, o), ipBrief), nil
+	return s.restrict(q, s.renderIP(base, o), ipBrief), nil
 }
 
 func (s *Server) listIPs(base string, u *url.URL) (any, *apiError) {
@@ -116,9 +180,9 @@ func (s *Server) listIPs(base string, u *url.URL) (any, *apiError) {
 		return nil, e
 	}
 	var items []map[string]any
-	for _, o := range s.sortedIPs() {
+	for _, o := range s.ordered(q, s.sortedIPs()) {
 		if match(o) {
-			items = append(items, restrict(q, s.renderIP(base, o), ipBrief))
+			items = append(items, s.restrict(q, s.renderIP(base, o), ipBrief))
 		}
 	}
 	return s.page(base, u, items)
@@ -127,16 +191,42 @@ func (s *Server) listIPs(base string, u *url.URL) (any, *apiError) {
 // ipFilter builds the filter of a list request; unknown parameters are ignored.
 func (s *Server) ipFilter(q url.Values) (func(*ipObj) bool, *apiError) {
 	var preds []func(*ipObj) bool
-	if vs := q["id"]; len(vs) > 0 {
+	for _, lk := range []string{"", "n", "gt", "gte", "lt", "lte"} {
+		key := "id"
+		if lk != "" {
+			key += "__" + lk
+		}
+		vs := q[key]
+		if len(vs) == 0 {
+			continue
+		}
 		var ids []int64
 		for _, v := range vs {
 			id, err := strconv.ParseInt(v, 10, 64)
 			if err != nil {
-				return nil, fieldErr(http.StatusBadRequest, "id", "Enter a number.")
+				return nil, fieldErr(http.StatusBadRequest, key, "Enter a whole number.")
 			}
 			ids = append(ids, id)
 		}
-		preds = append(preds, func(o *ipObj) bool { return slices.Contains(ids, o.id) })
+		cmp := intLookups[lk]
+		preds = append(preds, func(o *ipObj) bool {
+			if lk == "n" {
+				return !slices.Contains(ids, o.id)
+			}
+			return slices.ContainsFunc(ids, func(n int64) bool { return cmp(o.id, n) })
+		})
+	}
+	if vs := q["tenant_id"]; len(vs) > 0 {
+		var ids []int64
+		for _, v := range vs {
+			id, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || !slices.ContainsFunc(slices.Collect(maps.Values(s.tenants)), func(t *tenant) bool { return t.id == id }) {
+				return nil, fieldErr(http.StatusBadRequest, "tenant_id",
+					fmt.Sprintf("Select a valid choice. %s is not one of the available choices.", v))
+			}
+			ids = append(ids, id)
+		}
+		preds = append(preds, func(o *ipObj) bool { return o.tenant != nil && slices.Contains(ids, o.tenant.id) })
 	}
 	if vs := q["address"]; len(vs) > 0 {
 		var exact []netip.Prefix
@@ -198,7 +288,7 @@ func (s *Server) ipFilter(q url.Values) (func(*ipObj) bool, *apiError) {
 		if def == nil {
 			continue // NetBox ignores filters on undefined custom fields
 		}
-		p, e := cfPredicate(def, key, lookup, vs)
+		p, e := cfPredicate(def, key, lookup, vs, s.version.major >= 4)
 		if e != nil {
 			return nil, e
 		}
@@ -216,7 +306,16 @@ func (s *Server) ipFilter(q url.Values) (func(*ipObj) bool, *apiError) {
 	}, nil
 }
 
-func cfPredicate(def *cfObj, key, lookup string, vs []string) (func(*ipObj) bool, *apiError) {
+var intLookups = map[string]func(a, b int64) bool{
+	"":    func(a, b int64) bool { return a == b },
+	"n":   func(a, b int64) bool { return a != b },
+	"lt":  func(a, b int64) bool { return a < b },
+	"lte": func(a, b int64) bool { return a <= b },
+	"gt":  func(a, b int64) bool { return a > b },
+	"gte": func(a, b int64) bool { return a >= b },
+}
+
+func cfPredicate(def *cfObj, key, lookup string, vs []string, v4 bool) (func(*ipObj) bool, *apiError) {
 	if def.typ != "integer" {
 		if lookup != "" {
 			return nil, nil // other lookups are not emulated: ignored
@@ -230,6 +329,9 @@ func cfPredicate(def *cfObj, key, lookup string, vs []string) (func(*ipObj) bool
 		}, nil
 	}
 	if lookup == "empty" {
+		if !v4 {
+			return nil, nil // NetBox 3.x ignores the lookup
+		}
 		want, err := strconv.ParseBool(vs[0])
 		if err != nil {
 			return nil, nil
@@ -240,18 +342,11 @@ func cfPredicate(def *cfObj, key, lookup string, vs []string) (func(*ipObj) bool
 	for _, v := range vs {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			return nil, fieldErr(http.StatusBadRequest, key, "Enter a number.")
+			return nil, fieldErr(http.StatusBadRequest, key, "Enter a whole number.")
 		}
 		nums = append(nums, n)
 	}
-	cmp := map[string]func(a, b int64) bool{
-		"":    func(a, b int64) bool { return a == b },
-		"n":   func(a, b int64) bool { return a != b },
-		"lt":  func(a, b int64) bool { return a < b },
-		"lte": func(a, b int64) bool { return a <= b },
-		"gt":  func(a, b int64) bool { return a > b },
-		"gte": func(a, b int64) bool { return a >= b },
-	}[lookup]
+	cmp := intLookups[lookup]
 	if cmp == nil {
 		return nil, nil
 	}
@@ -315,8 +410,30 @@ func (s *Server) applyPatch(o *ipObj, raw json.RawMessage) (*ipObj, *apiError) {
 	if e := s.validateCF(c); e != nil {
 		return nil, e
 	}
+	if e := s.validateUnique(c); e != nil {
+		return nil, e
+	}
 	c.updated = time.Now()
 	return c, nil
+}
+
+// validateUnique refuses an object whose host is held by another object
+// of the same table, as NetBox's IPAddress.clean() does on every save
+// (ENFORCE_GLOBAL_UNIQUE and VRF enforce_unique are on by default). So an
+// address duplicated in the global table makes every PATCH of either
+// object fail, whatever the PATCH changes.
+func (s *Server) validateUnique(c *ipObj) *apiError {
+	for _, o := range s.sortedIPs() {
+		if o.id == c.id || o.vrf != c.vrf || o.prefix.Addr() != c.prefix.Addr() {
+			continue
+		}
+		table := "global table"
+		if c.vrf != nil {
+			table = "VRF " + c.vrf.name
+		}
+		return fieldErr(http.StatusBadRequest, "address", fmt.Sprintf("Duplicate IP address found in %s: %s", table, o.prefix))
+	}
+	return nil
 }
 
 func jsonKind(raw json.RawMessage) string {
@@ -329,6 +446,8 @@ func jsonKind(raw json.RawMessage) string {
 		return "str"
 	case nil:
 		return "null"
+	case map[string]any:
+		return "dict"
 	}
 	return "value"
 }
@@ -341,9 +460,15 @@ func (s *Server) mergeCF(c *ipObj, raw json.RawMessage) *apiError {
 	}
 	for name, v := range m {
 		if s.cfDef(name, "ipam.ipaddress") == nil {
-			return &apiError{status: http.StatusBadRequest, body: map[string]any{"custom_fields": map[string]any{
-				name: []string{fmt.Sprintf("Custom field '%s' does not exist for this object type.", name)},
-			}}}
+			switch {
+			case s.version.major < 4:
+				return fieldErr(http.StatusBadRequest, "__all__", fmt.Sprintf("Unknown field name '%s' in custom field data.", name))
+			case s.version.atLeast(4, 5, 8):
+				return &apiError{status: http.StatusBadRequest, body: map[string]any{"custom_fields": map[string]any{
+					name: []string{fmt.Sprintf("Custom field '%s' does not exist for this object type.", name)},
+				}}}
+			}
+			continue // NetBox 4.0 to 4.5.7 drop it silently
 		}
 		c.cf[name] = v
 	}
@@ -371,9 +496,9 @@ func (s *Server) validateCF(c *ipObj) *apiError {
 			case !ok:
 				msg = "Value must be an integer."
 			case d.min != nil && n < *d.min:
-				msg = fmt.Sprintf("Value must be at least %d", *d.min)
+				msg = fmt.Sprintf("Value must be at least %s", s.limitText(*d.min))
 			case d.max != nil && n > *d.max:
-				msg = fmt.Sprintf("Value must not exceed %d", *d.max)
+				msg = fmt.Sprintf("Value must not exceed %s", s.limitText(*d.max))
 			default:
 				c.cf[d.name] = n
 			}
@@ -391,6 +516,15 @@ func (s *Server) validateCF(c *ipObj) *apiError {
 		}
 	}
 	return nil
+}
+
+// limitText renders a validation limit: NetBox 4.4 stores limits as
+// decimals ("60.0000").
+func (s *Server) limitText(n int64) string {
+	if s.version.atLeast(4, 4, 0) {
+		return fmt.Sprintf("%d.0000", n)
+	}
+	return strconv.FormatInt(n, 10)
 }
 
 // asInt accepts JSON integers only (Python's type(value) is int).
@@ -413,36 +547,56 @@ func asInt(v any) (int64, bool) {
 func (s *Server) patchIP(base string, id int64, body []byte) (any, *apiError) {
 	o := s.ips[id]
 	if o == nil {
-		return nil, detail(http.StatusNotFound, "No IPAddress matches the given query.")
+		return nil, s.notFound()
 	}
 	c, e := s.applyPatch(o, body)
 	if e != nil {
 		return nil, e
 	}
 	s.ips[id] = c
+	s.changes[id]++
 	return s.renderIP(base, c), nil
 }
 
-// bulkPatchIPs updates a list of objects in one transaction.
+// bulkPatchIPs updates a list of objects in one transaction, as NetBox's
+// bulk_update does: items are keyed by id (the last item of a repeated id
+// wins, applied to the stored object), unknown ids are skipped, every
+// object is validated as a whole and one failure stores nothing; the
+// answer lists the objects in the default (address) order.
 func (s *Server) bulkPatchIPs(base string, body []byte) (any, *apiError) {
 	var items []json.RawMessage
 	if err := decode(body, &items); err != nil {
+		var syntax *json.SyntaxError
+		if errors.As(err, &syntax) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, detail(http.StatusBadRequest, "JSON parse error - "+err.Error())
+		}
 		return nil, fieldErr(http.StatusBadRequest, "non_field_errors",
 			fmt.Sprintf("Expected a list of items but got type \"%s\".", jsonKind(body)))
 	}
 	ids := make([]int64, len(items))
 	errs := make([]any, len(items))
-	bad := false
+	bad, stringID := false, false
 	for i, raw := range items {
 		errs[i] = map[string]any{}
 		var head struct {
-			ID json.Number `json:"id"`
+			ID json.RawMessage `json:"id"`
 		}
-		if err := decode(raw, &head); err != nil || head.ID == "" {
+		if err := decode(raw, &head); err != nil || len(head.ID) == 0 || string(head.ID) == "null" {
 			errs[i], bad = map[string]any{"id": []string{"This field is required."}}, true
 			continue
 		}
-		id, ok := asInt(head.ID)
+		var str string
+		if json.Unmarshal(head.ID, &str) == nil {
+			// DRF accepts "36" as an integer, but NetBox then looks the
+			// data up by the string and finds none.
+			if id, err := strconv.ParseInt(str, 10, 64); err == nil {
+				ids[i], stringID = id, stringID || s.ips[id] != nil
+				continue
+			}
+			errs[i], bad = map[string]any{"id": []string{"A valid integer is required."}}, true
+			continue
+		}
+		id, ok := asInt(json.Number(head.ID))
 		if !ok {
 			errs[i], bad = map[string]any{"id": []string{"A valid integer is required."}}, true
 			continue
@@ -452,29 +606,36 @@ func (s *Server) bulkPatchIPs(base string, body []byte) (any, *apiError) {
 	if bad {
 		return nil, &apiError{status: http.StatusBadRequest, body: errs}
 	}
-	updated := map[int64]*ipObj{}
-	var order []int64
+	if stringID {
+		return nil, fieldErr(http.StatusBadRequest, "non_field_errors", "No data provided")
+	}
+	last := map[int64]json.RawMessage{}
 	for i, raw := range items {
-		o := updated[ids[i]]
-		if o == nil {
-			o = s.ips[ids[i]]
-		}
-		if o == nil {
-			continue // unknown ids are skipped
+		last[ids[i]] = raw
+	}
+	updated := map[int64]*ipObj{}
+	stored := map[int64]*ipObj{}
+	for _, o := range s.sortedIPs() {
+		raw, ok := last[o.id]
+		if !ok {
+			continue
 		}
 		c, e := s.applyPatch(o, raw)
 		if e != nil {
-			return nil, e // nothing was stored
+			for id, orig := range stored { // the transaction rolls back
+				s.ips[id] = orig
+			}
+			return nil, e
 		}
-		if updated[ids[i]] == nil {
-			order = append(order, ids[i])
-		}
-		updated[ids[i]] = c
+		updated[o.id], stored[o.id] = c, o
+		s.ips[o.id] = c // later objects are validated against it, as in the transaction
 	}
 	out := []any{}
-	for _, id := range order {
-		s.ips[id] = updated[id]
-		out = append(out, s.renderIP(base, updated[id]))
+	for _, o := range s.sortedIPs() {
+		if c, ok := updated[o.id]; ok {
+			s.changes[o.id]++
+			out = append(out, s.renderIP(base, c))
+		}
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -23,6 +24,9 @@ import (
 const (
 	DefaultMaxPageSize = 1000
 	DefaultPageSize    = 50
+	// DefaultVersion is the NetBox release a new server behaves like: the
+	// one whose answers are recorded in the reference and run in CI.
+	DefaultVersion = "4.4.10"
 )
 
 // Request is one entry of the request log.
@@ -56,8 +60,13 @@ type Fault struct {
 	Status int
 	// Body is the answer body ({"detail": "Injected fault."} when empty).
 	Body string
-	// Drop closes the connection without an answer instead.
+	// Drop closes the connection without an answer instead; the request
+	// is not served.
 	Drop bool
+	// DropAfter serves the request (a write is applied) and then closes
+	// the connection without an answer: a lost answer, as when a proxy or
+	// the client's timeout cuts a slow write that NetBox still finishes.
+	DropAfter bool
 	// Latency delays matching requests (before answering or dropping). A
 	// fault with only Latency set delays and then serves the request.
 	Latency time.Duration
@@ -66,26 +75,57 @@ type Fault struct {
 // Server is an in-memory NetBox. Create it with [NewServer] or [NewUnstartedServer].
 type Server struct {
 	*httptest.Server
-	// Token is a valid classic (v1) token, used by Config.
+	// Token is a valid classic (v1) token with write permission, used by Config.
 	Token string
-	// TokenV2 is a valid v2 token ("nbt_<key>.<secret>").
+	// ReadOnlyToken is a valid v1 token without write permission: writes
+	// with it answer 403 "You do not have permission to perform this action.".
+	ReadOnlyToken string
+	// TokenV2 is a v2 token ("nbt_<key>.<secret>"), valid with "Bearer"
+	// from version 4.5 on (see SetVersion).
 	TokenV2 string
 
 	t  testing.TB
 	mu sync.Mutex
 
+	version               version
 	maxPageSize, pageSize int
 	latency               time.Duration
+	writeLatency          time.Duration // per object of a bulk PATCH
+	hook                  func(n int, r Request)
+	served                int
 
 	ips      map[int64]*ipObj
 	tenants  map[string]*tenant // by slug
+	vrfs     map[string]*vrfObj // by name
 	cfs      []*cfObj
 	journals []*journalObj
-	nextID   int64
+	nextID   map[string]int64 // by object kind
+	changes  map[int64]int    // applied changes per IP object
 
 	log    []Request
 	faults []*Fault
 }
+
+// version is the emulated NetBox release.
+type version struct{ major, minor, patch int }
+
+func parseVersion(v string) (version, bool) {
+	var out version
+	n, _ := fmt.Sscanf(strings.TrimPrefix(v, "v"), "%d.%d.%d", &out.major, &out.minor, &out.patch)
+	return out, n >= 2
+}
+
+func (v version) atLeast(major, minor, patch int) bool {
+	if v.major != major {
+		return v.major > major
+	}
+	if v.minor != minor {
+		return v.minor > minor
+	}
+	return v.patch >= patch
+}
+
+func (v version) String() string { return fmt.Sprintf("%d.%d.%d", v.major, v.minor, v.patch) }
 
 // NewServer starts an empty NetBox and closes it when the test ends.
 //
@@ -107,14 +147,20 @@ func NewUnstartedServer(t testing.TB) *Server {
 	if t != nil {
 		t.Helper()
 	}
+	v, _ := parseVersion(DefaultVersion)
 	s := &Server{
-		t:           t,
-		Token:       randomToken(40),
-		TokenV2:     "nbt_" + randomToken(12)[:12] + "." + randomToken(40),
-		maxPageSize: DefaultMaxPageSize,
-		pageSize:    DefaultPageSize,
-		ips:         map[int64]*ipObj{},
-		tenants:     map[string]*tenant{},
+		t:             t,
+		Token:         randomToken(40),
+		ReadOnlyToken: randomToken(40),
+		TokenV2:       "nbt_" + randomToken(12)[:12] + "." + randomToken(40),
+		version:       v,
+		maxPageSize:   DefaultMaxPageSize,
+		pageSize:      DefaultPageSize,
+		ips:           map[int64]*ipObj{},
+		tenants:       map[string]*tenant{},
+		vrfs:          map[string]*vrfObj{},
+		changes:       map[int64]int{},
+		nextID:        map[string]int64{},
 	}
 	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
 	if t != nil {
@@ -149,9 +195,67 @@ func randomToken(n int) string {
 // retries (1 ms to 5 ms backoff, 2 retries) so tests stay quick.
 func (s *Server) Config() netbox.Config {
 	return netbox.Config{
-		URL: s.URL, Token: s.Token, Timeout: 10 * time.Second,
+		URL: s.URL, Token: s.Token, Timeout: 10 * time.Second, WriteTimeout: 10 * time.Second,
 		RetryMax: 2, RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond,
 	}
+}
+
+// SetVersion makes the server behave like the given NetBox release
+// ("4.4.10" by default; "3.1.11", "4.5.8", ...). What changes with it, as
+// recorded from real servers:
+//
+//   - /api/status/ and the API-Version header report it;
+//   - "Bearer" authentication exists from 4.5 on (older servers answer 403
+//     "Authentication credentials were not provided.");
+//   - a PATCH naming an undefined custom field is silently ignored by 4.0
+//     to 4.5.7 (200, nothing stored) and refused by 3.x and 4.5.8+ (400);
+//   - 3.x names a custom field's models content_types (4.x object_types),
+//     filters custom fields by content_types (object_type is ignored),
+//     ignores fields= and the __empty lookup of custom-field filters, and
+//     ignores ordering=.
+func (s *Server) SetVersion(v string) {
+	s.helper()
+	pv, ok := parseVersion(v)
+	if !ok {
+		s.fatalf("netboxtest: SetVersion(%q): not major.minor[.patch]", v)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.version = pv
+}
+
+// Version returns the emulated NetBox release.
+func (s *Server) Version() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.version.String()
+}
+
+// SetWriteLatency makes a bulk PATCH take d per object it carries before
+// it is applied, like a real NetBox (about 0.04 s per object idle on 2
+// cores, 0.12 s loaded). As there, the write is applied even when the
+// client gave up waiting; reads made meanwhile see the old values.
+func (s *Server) SetWriteLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.writeLatency = d
+}
+
+// OnRequest calls fn before serving every request, with its 1-based
+// number; fn may change the server's data (AddIP, SetCustomFields, ...),
+// for example between two pages of a listing.
+func (s *Server) OnRequest(fn func(n int, r Request)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hook = fn
+}
+
+// ChangeCount returns how many times a write changed the IP object with
+// the given id (NetBox keeps one change record per applied write).
+func (s *Server) ChangeCount(id int64) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.changes[id]
 }
 
 // Client returns a client for the running server using Config.
@@ -287,6 +391,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	defer record()
 
 	s.mu.Lock()
+	s.served++
+	n, hook := s.served, s.hook
+	s.mu.Unlock()
+	if hook != nil {
+		hook(n, entry)
+	}
+	s.mu.Lock()
 	delay := s.latency
 	var fault *Fault
 	for _, f := range s.faults {
@@ -306,6 +417,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		}
+	}
+	if fault != nil && fault.DropAfter {
+		s.route(r, body)
+		fault = &Fault{Drop: true}
 	}
 	if fault != nil && fault.Drop {
 		record() // before the client sees the connection close
@@ -328,10 +443,24 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	sw.Header().Set("API-Version", "4.2")
-	if e := s.authenticate(r); e != nil {
+	s.mu.Lock()
+	v := s.version
+	perObject := s.writeLatency
+	s.mu.Unlock()
+	if v.major >= 4 {
+		sw.Header().Set("API-Version", fmt.Sprintf("%d.%d", v.major, v.minor))
+	}
+	if e := s.authenticate(r, v); e != nil {
 		writeJSON(sw, e.status, e.body)
 		return
+	}
+	if perObject > 0 && r.Method == http.MethodPatch && r.URL.Path == ipListPath {
+		var items []json.RawMessage
+		if json.Unmarshal(body, &items) == nil {
+			// Like NetBox: the write goes on (and is applied) even when
+			// the client has gone.
+			time.Sleep(time.Duration(len(items)) * perObject)
+		}
 	}
 	status, out := s.route(r, body)
 	writeJSON(sw, status, out)
@@ -345,15 +474,27 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	}
 }
 
-// authenticate checks the Authorization header like NetBox 4.5+.
-func (s *Server) authenticate(r *http.Request) *apiError {
+// authenticate checks the Authorization header like the emulated version:
+// "Token <key>" always; "Bearer <token>" from 4.5 on (before, NetBox does
+// not know the keyword); writes need a token with write permission.
+func (s *Server) authenticate(r *http.Request, v version) *apiError {
 	h := strings.TrimSpace(r.Header.Get("Authorization"))
 	keyword, token, ok := strings.Cut(h, " ")
-	if !ok || (!strings.EqualFold(keyword, "token") && !strings.EqualFold(keyword, "bearer")) {
+	bearer := v.atLeast(4, 5, 0)
+	switch {
+	case strings.EqualFold(h, "token"):
+		return detail(http.StatusForbidden, "Invalid token header. No credentials provided.")
+	case !ok || (!strings.EqualFold(keyword, "token") && !(bearer && strings.EqualFold(keyword, "bearer"))):
 		return detail(http.StatusForbidden, "Authentication credentials were not provided.")
 	}
 	token = strings.TrimSpace(token)
-	if token != s.Token && token != s.TokenV2 {
+	switch {
+	case token == s.Token, bearer && token == s.TokenV2:
+	case token == s.ReadOnlyToken:
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions {
+			return detail(http.StatusForbidden, "You do not have permission to perform this action.")
+		}
+	default:
 		return detail(http.StatusForbidden, "Invalid token")
 	}
 	return nil
@@ -369,7 +510,9 @@ func (s *Server) route(r *http.Request, body []byte) (int, any) {
 	status := http.StatusOK
 	switch {
 	case path == "/api/status/" && r.Method == http.MethodGet:
-		res = map[string]any{"netbox-version": "4.2.2", "netbox-full-version": "4.2.2"}
+		res = s.status()
+	case path == tenantListPath && r.Method == http.MethodGet:
+		res, e = s.listTenants(base, r.URL)
 	case path == ipListPath:
 		switch r.Method {
 		case http.MethodGet:
@@ -498,10 +641,23 @@ func (s *Server) page(base string, u *url.URL, items []map[string]any) (map[stri
 	return out, nil
 }
 
-// restrict applies fields= (and brief=) to rendered objects.
-func restrict(q url.Values, obj map[string]any, brief []string) map[string]any {
+// status renders /api/status/ as the emulated version does.
+func (s *Server) status() map[string]any {
+	v := s.version.String()
+	if s.version.major < 4 {
+		return map[string]any{"django-version": "3.2.25", "installed-apps": map[string]any{}, "netbox-version": v,
+			"plugins": map[string]any{}, "python-version": "3.11.2", "rq-workers-running": 0}
+	}
+	return map[string]any{"django-version": "5.2.19", "hostname": "netboxtest", "installed_apps": map[string]any{},
+		"netbox-full-version": v, "netbox-version": v, "plugins": map[string]any{}, "python-version": "3.11.2",
+		"rq-workers-running": 0}
+}
+
+// restrict applies fields= (NetBox 4.0+; 3.x ignores it) and brief= to
+// rendered objects.
+func (s *Server) restrict(q url.Values, obj map[string]any, brief []string) map[string]any {
 	var keep []string
-	if f := q.Get("fields"); f != "" {
+	if f := q.Get("fields"); f != "" && s.version.major >= 4 {
 		for _, k := range strings.Split(f, ",") {
 			keep = append(keep, strings.TrimSpace(k))
 		}
@@ -550,11 +706,11 @@ func (s *Server) createMany(body []byte, create func(json.RawMessage) (any, *api
 type snapshot struct {
 	cfs      int
 	journals int
-	nextID   int64
+	nextID   map[string]int64
 }
 
 func (s *Server) snapshot() snapshot {
-	return snapshot{cfs: len(s.cfs), journals: len(s.journals), nextID: s.nextID}
+	return snapshot{cfs: len(s.cfs), journals: len(s.journals), nextID: maps.Clone(s.nextID)}
 }
 
 func (s *Server) restore(sn snapshot) {
