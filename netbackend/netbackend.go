@@ -43,7 +43,7 @@ type Change struct {
 	// lowered to it and keeps its original.
 	//
 	// An Unblock restores every entry held as blocked ([IsBlocked]: at
-	// speed 0, or carrying a kept original whatever its speed) and leaves
+	// speed 0, or with a kept original at or above its speed) and leaves
 	// any other entry alone, so a paying customer's speed is never
 	// replaced.
 	BlockSpeed int
@@ -116,11 +116,16 @@ func (s IPState) BlockedAt(blockSpeed int) bool {
 
 // IsBlocked reports whether an entry at speed with the kept original orig
 // (both -1 when not set) is held as blocked: at speed 0 (by these tools or
-// by hand), or carrying a kept original whatever its speed (blocked, or
-// throttled with BLOCK_SPEED, by these tools). The rule is the same for
-// every backend, so blocking, unblocking, verification and self-healing
-// agree for any BLOCK_SPEED.
-func IsBlocked(speed, orig int) bool { return speed == 0 || orig >= 0 }
+// by hand), or carrying a kept original at or above its speed (blocked or
+// throttled with BLOCK_SPEED by these tools). An entry whose kept original
+// is below its speed is not: its speed was raised since (by hand or by
+// another tool), and restoring the original would lower it. So restoring
+// an entry held as blocked never lowers its speed. The rule is the same
+// for every backend, so blocking, unblocking, verification and
+// self-healing agree for any BLOCK_SPEED.
+func IsBlocked(speed, orig int) bool {
+	return speed == 0 || (orig >= 0 && speed >= 0 && speed <= orig)
+}
 
 // ErrConflict is wrapped by the error of a Failed [Result] whose IP is
 // also held by an entry of another customer: the change was refused, so
@@ -171,12 +176,13 @@ type Backend interface {
 	Apply(ctx context.Context, changes []Change, opts ApplyOptions) ([]Result, error)
 	// State reads the current state of the given IPs, for verification.
 	State(ctx context.Context, ips []netip.Addr) (map[netip.Addr]IPState, error)
-	// Blocked lists what the backend holds as blocked, in one pass over its
-	// data: every entry that carries a kept original speed (blocked by these
-	// tools, whatever its current speed), and every entry at speed 0 without
-	// one (blocked by hand; OriginalSpeed is -1). Unblocking runs use it to
-	// converge on the truth instead of on the AbraFlexi label. Sorted by
-	// customer, then IP.
+	// Blocked lists what the backend holds as blocked ([IsBlocked]), in one
+	// pass over its data: every entry that carries a kept original speed at
+	// or above its current speed (blocked or throttled by these tools), and
+	// every entry at speed 0 without one (blocked by hand; OriginalSpeed is
+	// -1). Unblocking runs use it to converge on the truth instead of on the
+	// AbraFlexi label. An entry naming several customers is listed once per
+	// customer. Sorted by customer, then IP.
 	Blocked(ctx context.Context) ([]BlockedEntry, error)
 }
 

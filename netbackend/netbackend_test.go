@@ -163,12 +163,14 @@ func TestIsBlocked(t *testing.T) {
 		speed, orig int
 		want        bool
 	}{
-		{0, -1, true},    // by hand
-		{0, 512, true},   // by these tools
-		{64, 512, true},  // throttled
-		{-1, 0, true},    // kept "none", speed removed by hand: still ours
-		{512, -1, false}, // paying
-		{-1, -1, false},  // no speed at all
+		{0, -1, true},     // by hand
+		{0, 512, true},    // by these tools
+		{64, 512, true},   // throttled
+		{-1, 0, false},    // speed removed by hand since: unlimited
+		{256, 128, false}, // raised since the block: restoring would lower it
+		{100, 100, true},  // throttled at its own speed
+		{512, -1, false},  // paying
+		{-1, -1, false},   // no speed at all
 	} {
 		if got := netbackend.IsBlocked(tc.speed, tc.orig); got != tc.want {
 			t.Errorf("IsBlocked(%d, %d) = %v, want %v", tc.speed, tc.orig, got, tc.want)

@@ -148,7 +148,7 @@ func (b *Backend) Blocked(ctx context.Context) ([]netbackend.BlockedEntry, error
 	b.calls = append(b.calls, Call{Method: "Blocked"})
 	var out []netbackend.BlockedEntry
 	for i, h := range b.hosts {
-		if h.OriginalSpeed >= 0 || h.Speed == 0 {
+		if netbackend.IsBlocked(h.Speed, h.OriginalSpeed) {
 			out = append(out, netbackend.BlockedEntry{Customer: h.Customer, IP: h.IP, Speed: h.Speed, OriginalSpeed: h.OriginalSpeed, Where: where(i)})
 		}
 	}
@@ -257,6 +257,7 @@ func change(h *Host, c netbackend.Change) bool {
 	h.OriginalSpeed = -1
 	return true
 }
+
 // State implements [netbackend.Backend].
 func (b *Backend) State(ctx context.Context, ips []netip.Addr) (map[netip.Addr]netbackend.IPState, error) {
 	if err := ctx.Err(); err != nil {
