@@ -67,7 +67,20 @@ func (b *Backend) Apply(ctx context.Context, changes []netbackend.Change, opts n
 		}
 		var failed error
 		changed := false
-		for j, ip := range list {
+		var mine []IPAddress
+		for _, ip := range list {
+			// an object of another owner is never changed for this customer
+			if len(b.owners(ip)) > 0 && !b.owns(ip, c.Customer) {
+				failed = fmt.Errorf("netbox: %s of %s is also ip-address %d of %s: %w",
+					c.IP, c.Customer, ip.ID, strings.Join(b.owners(ip), ", "), netbackend.ErrConflict)
+				break
+			}
+			mine = append(mine, ip)
+		}
+		for j, ip := range mine {
+			if failed != nil {
+				break
+			}
 			st := states[ip.ID]
 			if st == nil {
 				speed, orig, err := b.speeds(ip)
@@ -181,26 +194,29 @@ func (b *Backend) plan(st *objState, c netbackend.Change, note string) bool {
 	}
 	switch c.Action {
 	case netbackend.Block:
-		if st.speed == 0 {
+		held := netbackend.IsBlocked(st.speed, st.orig)
+		if held && st.speed >= 0 && st.speed <= c.BlockSpeed {
 			return false
 		}
 		before := st.speed
-		// keep the previous speed; an IP without a speed keeps no original
-		// (a stale one would be restored by the next unblock)
-		st.orig = st.speed
-		if st.orig < 0 {
-			st.orig = -1
+		// keep the previous speed (0 for an IP without one); a kept
+		// original of an IP held as blocked stays
+		if !held {
+			st.orig = max(st.speed, 0)
 		}
-		st.speed = 0
+		if held || st.speed < 0 || st.speed > c.BlockSpeed {
+			st.speed = c.BlockSpeed
+		}
 		st.dirty = true
 		st.kind = KindWarning
-		st.notes = append(st.notes, fmt.Sprintf("Blocked %s for customer %s%s. %s %s -> 0, kept in %s.",
-			c.IP, c.Customer, why, b.cfg.SpeedField, speedText(before), b.cfg.OrigSpeedField))
+		st.notes = append(st.notes, fmt.Sprintf("Blocked %s for customer %s%s. %s %s -> %d, kept in %s.",
+			c.IP, c.Customer, why, b.cfg.SpeedField, speedText(before), st.speed, b.cfg.OrigSpeedField))
 		return true
 	case netbackend.Unblock:
-		if st.speed != 0 {
+		if !netbackend.IsBlocked(st.speed, st.orig) {
 			return false
 		}
+		before := st.speed
 		switch {
 		case st.orig > 0:
 			st.speed = st.orig
@@ -212,8 +228,8 @@ func (b *Backend) plan(st *objState, c netbackend.Change, note string) bool {
 		st.orig = -1
 		st.dirty = true
 		st.kind = KindSuccess
-		st.notes = append(st.notes, fmt.Sprintf("Unblocked %s for customer %s%s. %s 0 -> %s.",
-			c.IP, c.Customer, why, b.cfg.SpeedField, speedText(st.speed)))
+		st.notes = append(st.notes, fmt.Sprintf("Unblocked %s for customer %s%s. %s %s -> %s.",
+			c.IP, c.Customer, why, b.cfg.SpeedField, speedText(before), speedText(st.speed)))
 		return true
 	}
 	return false

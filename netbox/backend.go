@@ -168,10 +168,137 @@ func hostAddr(s string) (netip.Addr, bool) {
 	return netip.Addr{}, false
 }
 
+// Target implements [netbackend.Targeter]: the NetBox URL.
+func (b *Backend) Target() string { return b.c.base.Redacted() }
+
 // CustomerIPs returns the IP addresses of each customer, exact matches only.
 // It queries NetBox with filters on chunks of customers, or lists all IP
-// addresses once (few fields) when that takes fewer requests.
-func (b *Backend) CustomerIPs(ctx context.Context, customers []string) (map[string][]netip.Addr, error) {
+// addresses once (few fields) when that takes fewer requests. An address
+// that NetBox also holds as an object of another owner (another {code:X},
+// tenant or customer field) is a conflict: left out, and reported.
+func (b *Backend) CustomerIPs(ctx context.Context, customers []string) (netbackend.Lookup, error) {
+	ips, err := b.customerIPs(ctx, customers)
+	if err != nil {
+		return netbackend.Lookup{}, err
+	}
+	out := netbackend.Lookup{IPs: map[string][]netip.Addr{}}
+	var all []netip.Addr
+	for _, list := range ips {
+		all = append(all, list...)
+	}
+	objs, err := b.readAddrs(ctx, all)
+	if err != nil {
+		return netbackend.Lookup{}, err
+	}
+	contested := map[netip.Addr]*netbackend.Conflict{}
+	for a, list := range objs {
+		var owners, at []string
+		for _, o := range list {
+			own := b.owners(o)
+			if len(own) > 0 {
+				at = append(at, fmt.Sprintf("netbox ip-address %d", o.ID))
+			}
+			for _, w := range own {
+				if !slices.Contains(owners, w) {
+					owners = append(owners, w)
+				}
+			}
+		}
+		if len(owners) > 1 {
+			slices.Sort(owners)
+			contested[a] = &netbackend.Conflict{IP: a, Customers: owners, Where: at}
+		}
+	}
+	codes := uniqueCodes(customers)
+	reported := map[netip.Addr]bool{}
+	for _, c := range codes {
+		for _, a := range ips[c] {
+			if conf := contested[a]; conf != nil {
+				if !reported[a] {
+					reported[a] = true
+					out.Conflicts = append(out.Conflicts, *conf)
+				}
+				continue
+			}
+			out.IPs[c] = append(out.IPs[c], a)
+		}
+	}
+	return out, nil
+}
+
+// owners returns the owners an IP address object names: the codes of its
+// {code:X} tokens, its tenant (name, else slug) or its customer field.
+func (b *Backend) owners(ip IPAddress) []string {
+	switch b.cfg.Lookup {
+	case LookupTenant:
+		if ip.Tenant == nil {
+			return nil
+		}
+		if ip.Tenant.Name != "" {
+			return []string{ip.Tenant.Name}
+		}
+		return []string{ip.Tenant.Slug}
+	case LookupCustomField:
+		if v := strings.TrimSpace(ip.CustomFields.String(b.cfg.LookupField)); v != "" {
+			return []string{v}
+		}
+		return nil
+	default:
+		var out []string
+		for _, c := range descriptionCodes(ip.Description) {
+			if c != "" && !slices.Contains(out, c) {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+}
+
+// owns reports whether the IP address object belongs to customer code.
+func (b *Backend) owns(ip IPAddress, code string) bool {
+	if b.cfg.Lookup == LookupTenant {
+		return ip.Tenant != nil && ip.Tenant.Slug == TenantSlug(code)
+	}
+	return slices.Contains(b.owners(ip), strings.TrimSpace(code))
+}
+
+// Blocked implements [netbackend.Backend]: one listing of every IP address
+// object, keeping those held as blocked ([netbackend.IsBlocked]).
+func (b *Backend) Blocked(ctx context.Context) ([]netbackend.BlockedEntry, error) {
+	var out []netbackend.BlockedEntry
+	err := b.each(ctx, IPAddressFilter{Fields: []string{"id", "address", "description", "tenant", "custom_fields"}}, func(ip IPAddress) {
+		a, ok := hostAddr(ip.Address)
+		if !ok {
+			return
+		}
+		speed, orig, err := b.speeds(ip)
+		if err != nil || !netbackend.IsBlocked(speed, orig) {
+			return
+		}
+		e := netbackend.BlockedEntry{IP: a, Speed: speed, OriginalSpeed: orig, Where: fmt.Sprintf("netbox ip-address %d", ip.ID)}
+		owners := b.owners(ip)
+		if len(owners) == 0 {
+			out = append(out, e)
+		}
+		for _, w := range owners {
+			e.Customer = w
+			out = append(out, e)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(out, func(x, y netbackend.BlockedEntry) int {
+		if c := strings.Compare(x.Customer, y.Customer); c != 0 {
+			return c
+		}
+		return x.IP.Compare(y.IP)
+	})
+	return out, nil
+}
+
+// customerIPs is the lookup of [Backend.CustomerIPs] before conflicts.
+func (b *Backend) customerIPs(ctx context.Context, customers []string) (map[string][]netip.Addr, error) {
 	codes := uniqueCodes(customers)
 	out := map[string][]netip.Addr{}
 	if len(codes) == 0 {
@@ -363,7 +490,7 @@ func (b *Backend) readAddrs(ctx context.Context, addrs []netip.Addr) (map[netip.
 			out[a] = append(out[a], ip)
 		}
 	}
-	fields := []string{"id", "address", "custom_fields"}
+	fields := []string{"id", "address", "description", "tenant", "custom_fields"}
 	scan, err := b.shouldScan(ctx, len(list))
 	if err != nil {
 		return nil, err

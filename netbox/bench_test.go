@@ -55,7 +55,8 @@ func BenchmarkBlock1000IPs(b *testing.B) {
 		}
 		srv.ResetRequests()
 		b.StartTimer()
-		ips, err := be.CustomerIPs(ctx, customers)
+		look, err := be.CustomerIPs(ctx, customers)
+		ips := look.IPs
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -21,6 +21,7 @@ func TestConformance(t *testing.T) {
 				srv.AddCustomField(netboxtest.CustomFieldDef{Name: "customer", Type: "text"})
 				// an unrelated object that must never match
 				srv.AddIP(netboxtest.IP{Address: "10.0.0.99/24", Description: "mentions CUSTA", CustomFields: map[string]any{"speed": 1}})
+				tenants := map[string]bool{}
 				for _, h := range hosts {
 					cf := map[string]any{}
 					if h.Speed >= 0 {
@@ -35,6 +36,10 @@ func TestConformance(t *testing.T) {
 					}
 					switch lookup {
 					case netbox.LookupTenant:
+						if !tenants[h.Customer] {
+							tenants[h.Customer] = true
+							srv.AddTenant(h.Customer, netbox.TenantSlug(h.Customer))
+						}
 						ip.Description, ip.Tenant = "", netbox.TenantSlug(h.Customer)
 					case netbox.LookupCustomField:
 						ip.Description, cf["customer"] = "", h.Customer

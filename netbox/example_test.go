@@ -31,7 +31,8 @@ func Example() {
 		panic(err)
 	}
 
-	ips, err := backend.CustomerIPs(ctx, []string{"ACME"})
+	look, err := backend.CustomerIPs(ctx, []string{"ACME"})
+	ips := look.IPs
 	if err != nil {
 		panic(err)
 	}

@@ -10,8 +10,9 @@ import (
 )
 
 // TestBlockWithoutSpeedDropsStaleOriginal: blocking an IP that has no speed
-// must not keep a stale original speed (the hosts-file rewrite drops every
-// orig= token too), so the next unblock uses the fallback speed.
+// must not keep a stale original speed: it keeps the original 0 ("none"),
+// as the hosts-file rewrite does, so the next unblock uses the fallback
+// speed.
 func TestBlockWithoutSpeedDropsStaleOriginal(t *testing.T) {
 	ctx := context.Background()
 	srv := netboxtest.NewServer(t)
@@ -27,8 +28,8 @@ func TestBlockWithoutSpeedDropsStaleOriginal(t *testing.T) {
 		t.Fatalf("block: %v %v", res, err)
 	}
 	ip, _ := srv.IP(id)
-	if got := string(ip.CustomFields["speed_orig"]); got != "null" && got != "" {
-		t.Errorf("speed_orig after block = %s, want null", got)
+	if got := string(ip.CustomFields["speed_orig"]); got != "0" {
+		t.Errorf("speed_orig after block = %s, want 0", got)
 	}
 	c.Action, c.FallbackSpeed = netbackend.Unblock, 42
 	res, err := be.Apply(ctx, []netbackend.Change{c}, netbackend.ApplyOptions{})
