@@ -253,7 +253,7 @@ func TestRequestsFor1000Customers(t *testing.T) {
 		invoices = append(invoices, ids[i+1])
 	}
 	policy := dunning.DefaultPolicy()
-	policy.MaxBlocks = 0
+	policy.MaxBlocks = dunning.Unlimited
 	opts := dunning.Options{Today: wednesday}
 
 	commits := func() int {

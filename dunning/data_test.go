@@ -117,7 +117,6 @@ func TestPolicyValidate(t *testing.T) {
 	}
 	bad := []Policy{
 		{MinDebt: decimal.NewFromInt(-1)},
-		{MaxBlocks: -1},
 		{DefaultSpeed: -5},
 		{CutDays: "sometimes"},
 	}
@@ -125,6 +124,9 @@ func TestPolicyValidate(t *testing.T) {
 		if err := p.Validate(); err == nil {
 			t.Errorf("%+v accepted", p)
 		}
+	}
+	if err := (Policy{MaxBlocks: Unlimited}).Validate(); err != nil {
+		t.Errorf("an unlimited breaker is a valid choice: %v", err)
 	}
 	p := DefaultPolicy()
 	if p.MaxBlocks != 100 || p.Labels.Disconnected != "ODPOJENO" || p.Labels.ThirdReminder != "UPOMINKA3" ||
