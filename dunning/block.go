@@ -7,7 +7,6 @@ import (
 	"net/netip"
 	"slices"
 
-
 	"github.com/spoje-net/isptools/abraflexi"
 	"github.com/spoje-net/isptools/netbackend"
 )
