@@ -1,6 +1,7 @@
 package dunning
 
 import (
+	"fmt"
 	"errors"
 	"net/netip"
 	"slices"
@@ -258,7 +259,8 @@ func TestCheckBlocks(t *testing.T) {
 	}{
 		{"under limit", workday, newly, Policy{MaxBlocks: 3}, ""},
 		{"over limit", workday, newly, Policy{MaxBlocks: 2}, RefusedCircuitBreaker},
-		{"no limit", workday, newly, Policy{MaxBlocks: 0}, ""},
+		{"unlimited", workday, newly, Policy{MaxBlocks: Unlimited}, ""},
+		{"any negative is unlimited", workday, newly, Policy{MaxBlocks: -7}, ""},
 		{"holiday with workdays", holiday, newly, Policy{CutDays: CutWorkdays}, RefusedNotCutDay},
 		{"holiday with any", holiday, newly, Policy{CutDays: CutAnyDay}, ""},
 		{"nothing new on a holiday", holiday, nil, Policy{CutDays: CutWorkdays, MaxBlocks: 1}, ""},
@@ -276,6 +278,17 @@ func TestCheckBlocks(t *testing.T) {
 				t.Errorf("refusal = %+v", r)
 			}
 		})
+	}
+	// The zero value is safe: the default breaker.
+	many := make([]string, DefaultMaxBlocks+1)
+	for i := range many {
+		many[i] = fmt.Sprintf("C%d", i)
+	}
+	if r := CheckBlocks(workday, many, Policy{}); r == nil || r.Kind != RefusedCircuitBreaker || !strings.Contains(r.Message, "MAX_BLOCKS=100") {
+		t.Errorf("Policy{} with %d newly: %+v, want the default breaker", len(many), r)
+	}
+	if r := CheckBlocks(workday, many[:DefaultMaxBlocks], Policy{}); r != nil {
+		t.Errorf("Policy{} at the limit: %+v", r)
 	}
 	r := CheckBlocks(workday, newly, Policy{MaxBlocks: 2})
 	if !strings.Contains(r.Message, "3 customers would be newly blocked, more than MAX_BLOCKS=2") {
