@@ -28,8 +28,8 @@ func Run[R any](ctx context.Context, env *appkit.Env, log *slog.Logger, app stri
 }
 
 // NetRun is [Run] for the apps that also change the network: it connects
-// the network backend ([backends.FromEnv]) after AbraFlexi and passes it
-// to step.
+// the network backend ([backends.FromEnv]) after AbraFlexi, sets the run
+// lock of that backend ([RunLock]) in the options and passes both to step.
 func NetRun[R any](ctx context.Context, env *appkit.Env, log *slog.Logger, app string,
 	step func(ctx context.Context, af *dunning.AbraFlexi, nb netbackend.Backend, opts dunning.Options) (*R, error),
 	report func(*R) *appkit.Report) (*appkit.Report, error) {
@@ -37,6 +37,9 @@ func NetRun[R any](ctx context.Context, env *appkit.Env, log *slog.Logger, app s
 		nb, err := backends.FromEnv(env, log)
 		if err != nil {
 			return nil, err
+		}
+		if opts.Lock = RunLock(env, nb); env.Err() != nil {
+			return nil, env.Err()
 		}
 		return step(ctx, af, nb, opts)
 	}, report)
