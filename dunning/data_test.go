@@ -99,7 +99,7 @@ func TestCreditNotesReduceTheDebt(t *testing.T) {
 	p := Policy{}
 	plan := PlanUnblock(today, UnblockInput{Customers: []abraflexi.Address{cust("A", "ODPOJENO"), cust("B", "ODPOJENO")}, Invoices: invoices}, p)
 	if plan.Decisions[0].Reason != ReasonNoIPLabelCleared || plan.Decisions[1].Reason != ReasonStillOwes ||
-		plan.Decisions[1].Why != "owes 500 CZK on 1 invoice less a 200 CZK credit note" {
+		plan.Decisions[1].Debt.String() != "owes 500 CZK on 1 invoice less a 200 CZK credit note" {
 		t.Errorf("unblock decisions %+v", plan.Decisions)
 	}
 	if (Debt{}).String() != "owes nothing" {

@@ -231,7 +231,6 @@ func PlanUnblock(today abraflexi.Date, in UnblockInput, p Policy) UnblockPlan {
 			continue // a kept original of a labelled-since customer: next run
 		case p.owes(d.Debt.Amount):
 			d.Reason = ReasonStillOwes
-			d.Why = d.Debt.String()
 		default:
 			c := change
 			c.Reason = "debt paid"
