@@ -306,8 +306,9 @@ func committedRev(out []byte) string {
 // killed in the middle: a working copy left locked is cleaned up (svn
 // cleanup), and a local modification of the hosts file (the rewrite of a
 // run killed before its commit) is reverted. Both are logged at warning
-// level; the run then goes on from the repository's state. Changes of
-// other files of the working copy are not ours and are left alone.
+// level; the run then goes on from the repository's state: the hosts file
+// is updated. Changes of other files of the working copy are not ours and
+// are left alone.
 func (r *Repo) recover(ctx context.Context, s *session, wcFile string) error {
 	cleaned := false
 	// run runs one svn command; when svn says the working copy is locked, it
