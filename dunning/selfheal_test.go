@@ -422,3 +422,35 @@ func TestConflictsInRuns(t *testing.T) {
 		t.Error("a label was removed from a customer with a contested IP")
 	}
 }
+
+// noLookup finds no IP for anybody.
+type noLookup struct{ *netbackendtest.Backend }
+
+func (noLookup) CustomerIPs(context.Context, []string) (netbackend.Lookup, error) {
+	return netbackend.Lookup{}, nil
+}
+
+func TestOrphanSpelling(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t, wednesday)
+	w.customer("ALICE", "INTERNET", "", "ODPOJENO")
+	w.customer("BOB", "INTERNET", "")
+	// A hand-written lower-case token: the labelled ALICE is decided once,
+	// and the orphan bob is looked up as the backend spells it.
+	nb := netbackendtest.New(host("alice", "10.0.0.1", 0, 100), host("ALICE", "10.0.0.2", 0, 100), host("bob", "10.0.0.3", 0, 300))
+	res, err := dunning.Unblock(ctx, w.af, w.af, nb, dunning.Policy{}, lockIn(t, dunning.Options{Today: wednesday}))
+	if err != nil || res.Err() != nil {
+		t.Fatal(err, res.Err())
+	}
+	if len(res.Decisions) != 2 || res.Decisions[0].Customer.Code != "ALICE" || res.Decisions[1].Customer.Code != "bob" ||
+		res.Decisions[1].Reason != dunning.ReasonOrphanUnblocked || speedOf(t, nb, "10.0.0.3") != 300 {
+		t.Errorf("decisions %+v", res.Decisions)
+	}
+	// A blocked entry whose customer the lookup cannot find is a warning,
+	// not a decision that claims to unblock.
+	nb2 := noLookup{netbackendtest.New(host("CAROL", "10.0.0.4", 0, 100))}
+	res, err = dunning.Unblock(ctx, w.af, w.af, nb2, dunning.Policy{}, lockIn(t, dunning.Options{Today: wednesday}))
+	if err != nil || len(res.Decisions) != 0 || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "finds no IP") {
+		t.Errorf("decisions %+v warnings %v err %v", res.Decisions, res.Warnings, err)
+	}
+}

@@ -101,24 +101,27 @@ type unblockState struct {
 // other customers of entries with a kept original.
 func unblockStates(today abraflexi.Date, in UnblockInput, p Policy) ([]unblockState, []string) {
 	labelled := withLabel(in.Customers, p.Labels.Disconnected)
+	// keyed by the upper-case code: AbraFlexi codes are upper-case, a
+	// hand-written {code:x} token may not be
 	byCode := map[string]*unblockState{}
 	var order []string
 	for _, c := range labelled {
-		code := backendKey(c)
+		code := customerCode(c)
 		byCode[code] = &unblockState{customer: c, labelled: true, known: true}
 		order = append(order, code)
 	}
 	others := map[string]abraflexi.Address{}
 	for _, c := range in.Others {
-		if code := backendKey(c); code != "" {
-			others[strings.ToUpper(code)] = c
+		if code := customerCode(c); code != "" {
+			others[code] = c
 		}
 	}
 	var warnings []string
 	for _, e := range in.Blocked {
-		st := byCode[e.Customer]
+		key := strings.ToUpper(strings.TrimSpace(e.Customer))
+		st := byCode[key]
 		switch {
-		case e.Customer == "" && e.KeptOriginal():
+		case key == "" && e.KeptOriginal():
 			warnings = append(warnings, e.String()+": names no customer, left alone")
 			continue
 		case !e.KeptOriginal() && (st == nil || !st.labelled):
@@ -128,14 +131,13 @@ func unblockStates(today abraflexi.Date, in UnblockInput, p Policy) ([]unblockSt
 			continue // blocked by hand, but the label covers it
 		}
 		if st == nil {
-			c, known := others[strings.ToUpper(e.Customer)]
-			if !known {
-				c = abraflexi.Address{Code: e.Customer}
-			}
+			c, known := others[key]
+			// the backend's spelling of the code, for the lookup
+			c.Code = e.Customer
 			// a customer labelled since the listing is decided like the others
 			st = &unblockState{customer: c, known: known, labelled: known && c.Labels.Has(p.Labels.Disconnected)}
-			byCode[e.Customer] = st
-			order = append(order, e.Customer)
+			byCode[key] = st
+			order = append(order, key)
 		}
 		st.kept = true
 	}
@@ -223,7 +225,13 @@ func PlanUnblock(today abraflexi.Date, in UnblockInput, p Policy) UnblockPlan {
 		case orphan != "":
 			c := change
 			c.Reason = "self-healing: " + orphan
-			plan.Changes = append(plan.Changes, planIPs(&d, in.Lookup, ReasonOrphanUnblocked, ReasonOrphanUnblocked, c)...)
+			changes := planIPs(&d, in.Lookup, ReasonOrphanUnblocked, ReasonNoIPFound, c)
+			if d.Reason == ReasonNoIPFound {
+				plan.Warnings = append(plan.Warnings, fmt.Sprintf("customer %s: %s, yet looking %s up finds no IP (check the code's spelling): left alone",
+					backendKey(d.Customer), orphan, backendKey(d.Customer)))
+				continue
+			}
+			plan.Changes = append(plan.Changes, changes...)
 			if d.Reason == ReasonOrphanUnblocked {
 				d.Why = orphan
 			}
@@ -394,12 +402,13 @@ func Unblock(ctx context.Context, src Source, w LabelWriter, nb netbackend.Backe
 func otherCodes(customers []abraflexi.Address, blocked []netbackend.BlockedEntry, p Policy) []string {
 	labelled := map[string]bool{}
 	for _, c := range withLabel(customers, p.Labels.Disconnected) {
-		labelled[backendKey(c)] = true
+		labelled[customerCode(c)] = true
 	}
 	var out []string
 	for _, e := range blocked {
-		if e.Customer != "" && e.KeptOriginal() && !labelled[e.Customer] {
-			out = append(out, e.Customer)
+		code := strings.ToUpper(strings.TrimSpace(e.Customer))
+		if code != "" && e.KeptOriginal() && !labelled[code] {
+			out = append(out, code)
 		}
 	}
 	slices.Sort(out)
