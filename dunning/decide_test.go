@@ -1,8 +1,8 @@
 package dunning
 
 import (
-	"fmt"
 	"errors"
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
