@@ -178,16 +178,20 @@ func TestServerFilters(t *testing.T) {
 		ValidFrom: wednesday.AddDays(1)})
 	w.srv.AddContract(abraflexi.Contract{Code: "SML-ENDS", Customer: abraflexi.RefTo(abraflexi.CodeID("A")), Type: abraflexi.RefTo(abraflexi.CodeID("INTERNET")),
 		ValidFrom: abraflexi.NewDate(2020, time.January, 1), ValidTo: wednesday})
+	w.srv.AddContract(abraflexi.Contract{Code: "SML-GIVEN-NOTICE", Customer: abraflexi.RefTo(abraflexi.CodeID("A")), Type: abraflexi.RefTo(abraflexi.CodeID("INTERNET")),
+		ValidFrom: abraflexi.NewDate(2020, time.January, 1), TerminatedOn: wednesday.AddDays(-1)})
+	w.srv.AddContract(abraflexi.Contract{Code: "SML-ENDED-STATE", Customer: abraflexi.RefTo(abraflexi.CodeID("A")), Type: abraflexi.RefTo(abraflexi.CodeID("INTERNET")),
+		ValidFrom: abraflexi.NewDate(2020, time.January, 1), State: abraflexi.RefTo(abraflexi.CodeID("UKONCENA"))})
 	contracts, err := w.af.ActiveContracts(ctx, wednesday)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var codes []string
 	for _, c := range contracts {
-		codes = append(codes, c.Code)
-		if !dunning.IsActiveContract(c, wednesday, "INTERNET") {
-			t.Errorf("%s listed but not active: %+v", c.Code, c)
+		if !dunning.IsActiveContract(c, wednesday, "INTERNET", "UKONCENA") {
+			continue
 		}
+		codes = append(codes, c.Code)
 	}
 	slices.Sort(codes)
 	if !slices.Equal(codes, []string{"SML-A", "SML-ENDS"}) {
@@ -202,6 +206,7 @@ func TestServerFilters(t *testing.T) {
 	mk("DUE-TODAY", "", wednesday, "FAKTURA")
 	mk("ADVANCE", "", wednesday.AddDays(-1), "ZALOHA")
 	mk("CREDIT", "", wednesday.AddDays(-1), "DOBROPIS")
+	mk("CREDIT-NOT-DUE", "", wednesday.AddDays(20), "DOBROPIS")
 	invoices, err := w.af.OpenDebts(ctx, wednesday)
 	if err != nil {
 		t.Fatal(err)
@@ -215,6 +220,16 @@ func TestServerFilters(t *testing.T) {
 	slices.Sort(debts)
 	if !slices.Equal(debts, []string{"ADVANCE", "FV-A"}) {
 		t.Errorf("debts %v", debts)
+	}
+	var credits []string
+	for _, inv := range invoices {
+		if _, ok := dunning.OpenCredit(inv); ok {
+			credits = append(credits, inv.Code)
+		}
+	}
+	slices.Sort(credits)
+	if !slices.Equal(credits, []string{"CREDIT", "CREDIT-NOT-DUE"}) {
+		t.Errorf("open credit notes %v: a credit note counts whatever its due date", credits)
 	}
 	for _, inv := range invoices {
 		if inv.Code == "PAID" || inv.Code == "DUE-TODAY" {
@@ -253,7 +268,7 @@ func TestRequestsFor1000Customers(t *testing.T) {
 		invoices = append(invoices, ids[i+1])
 	}
 	policy := dunning.DefaultPolicy()
-	policy.MaxBlocks = 0
+	policy.MaxBlocks = dunning.Unlimited
 	opts := dunning.Options{Today: wednesday}
 
 	commits := func() int {

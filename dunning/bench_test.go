@@ -39,7 +39,7 @@ func benchIP(i int) netip.Addr {
 // run may block all 1,000 customers.
 func benchPolicy() dunning.Policy {
 	p := dunning.DefaultPolicy()
-	p.MaxBlocks = 0
+	p.MaxBlocks = dunning.Unlimited
 	return p
 }
 

@@ -24,6 +24,9 @@ type BlockDecision struct {
 	Newly []netip.Addr
 	// Err says why blocking failed ([ReasonErrorBlocking]).
 	Err error
+	// Why explains the decision beyond its reason (the entries of an
+	// [ReasonIPConflict]); empty otherwise.
+	Why string
 }
 
 // BlockPlan is the planned part of a block run: a decision per customer and
@@ -53,10 +56,13 @@ func BlockCandidates(customers []abraflexi.Address, p Policy) []abraflexi.Addres
 // PlanBlock decides, for every customer carrying the disconnected label,
 // whether to block: VIP ([ReasonVIPSkipped]) and NEODPOJOVAT
 // ([ReasonNoDisconnectSkipped]) customers are never blocked, customers
-// without an IP in ips (keyed by customer code as the backend returned it)
-// get [ReasonNoIPFound], everyone else gets [ReasonBlocked] and one Block
-// change per IP. Customers without the label are ignored.
-func PlanBlock(customers []abraflexi.Address, ips map[string][]netip.Addr, p Policy) BlockPlan {
+// without an IP in the lookup (keyed by customer code as the backend
+// returned it) get [ReasonNoIPFound], customers named in a conflict of the
+// lookup [ReasonIPConflict] (their other IPs are blocked), everyone else
+// gets [ReasonBlocked] and one Block change per IP. Customers without the
+// label are ignored; the other customers of a conflict get a decision
+// with [ReasonIPConflict] too, after the labelled ones.
+func PlanBlock(customers []abraflexi.Address, look netbackend.Lookup, p Policy) BlockPlan {
 	p = p.normalized()
 	var plan BlockPlan
 	for _, c := range withLabel(customers, p.Labels.Disconnected) {
@@ -67,12 +73,19 @@ func PlanBlock(customers []abraflexi.Address, ips map[string][]netip.Addr, p Pol
 		case c.Labels.Has(p.Labels.NoDisconnect):
 			d.Reason = ReasonNoDisconnectSkipped
 		default:
-			plan.Changes = append(plan.Changes, planIPs(&d, ips, ReasonBlocked, ReasonNoIPFound, netbackend.Change{
+			plan.Changes = append(plan.Changes, planIPs(&d, look, ReasonBlocked, ReasonNoIPFound, netbackend.Change{
 				Action: netbackend.Block, Reason: fmt.Sprintf("label %s", p.Labels.Disconnected),
 			})...)
 		}
 		plan.Decisions = append(plan.Decisions, d)
 	}
+	decided := map[string]bool{}
+	for _, d := range plan.Decisions {
+		decided[backendKey(d.Customer)] = true
+	}
+	plan.Decisions = append(plan.Decisions, conflictDecisions(look, decided, func(c abraflexi.Address) BlockDecision {
+		return BlockDecision{Customer: c}
+	})...)
 	return plan
 }
 
@@ -81,7 +94,7 @@ func PlanBlock(customers []abraflexi.Address, ips map[string][]netip.Addr, p Pol
 // and becomes [ReasonErrorBlocking] when any IP failed, was not found or
 // has no result. Newly lists the Changed IPs.
 func ResolveBlock(plan BlockPlan, results []netbackend.Result) []BlockDecision {
-	return resolve(plan.Decisions, results, ReasonBlocked, ReasonErrorBlocking, "blocking")
+	return resolve(plan.Decisions, results, []Reason{ReasonBlocked}, ReasonErrorBlocking, "blocking")
 }
 
 // NewlyBlocked returns the codes of the customers with at least one Block
@@ -137,9 +150,9 @@ func CheckBlocks(today abraflexi.Date, newly []string, p Policy) *Refusal {
 		return &Refusal{Kind: RefusedNotCutDay, Customers: slices.Clone(newly),
 			Message: fmt.Sprintf("no new blocks today (CUT_DAYS=%s): %s; %d customer(s) deferred", p.CutDays, why, len(newly))}
 	}
-	if p.MaxBlocks > 0 && len(newly) > p.MaxBlocks {
+	if limit := p.breakerLimit(); limit > 0 && len(newly) > limit {
 		return &Refusal{Kind: RefusedCircuitBreaker, Customers: slices.Clone(newly),
-			Message: fmt.Sprintf("circuit breaker: %d customers would be newly blocked, more than MAX_BLOCKS=%d; nothing was blocked", len(newly), p.MaxBlocks)}
+			Message: fmt.Sprintf("circuit breaker: %d customers would be newly blocked, more than MAX_BLOCKS=%d; nothing was blocked", len(newly), limit)}
 	}
 	return nil
 }
@@ -159,6 +172,9 @@ type BlockResult struct {
 	Refusal *Refusal
 	// Mismatches are the changed IPs whose re-read state is not as planned.
 	Mismatches []Mismatch
+	// Warnings are what an operator should look at besides the decisions:
+	// the backend's findings about its data (the hosts file's sanity check).
+	Warnings []string
 }
 
 // Counts tallies the decisions by reason.
@@ -187,31 +203,40 @@ func (r *BlockResult) Err() error {
 	return joinErrs(r.Decisions, breaker)
 }
 
-// Block is the blocknet run: it reads the customers with the disconnected
-// label (one paged listing), looks up the IPs of those that may be blocked
-// (one backend call), plans with [PlanBlock], asks the backend what would
-// change (a dry-run Apply), applies the safety checks ([CheckBlocks]) and,
-// unless refused or in a dry run, applies all changes in one
-// [netbackend.Backend.Apply] (one Subversion commit) and re-reads the state
-// of every changed IP ([Verify]). The safety checks apply under
-// opts.DryRun too, so a dry run shows whether the breaker would trip.
+// Block is the blocknet run: under the run lock ([Options].Lock) it reads
+// the customers with the disconnected label (one paged listing), looks up
+// the IPs of those that may be blocked (one backend call), plans with
+// [PlanBlock], asks the backend what would change (a dry-run Apply),
+// applies the safety checks ([CheckBlocks]) and, unless refused or in a dry
+// run, applies all changes in one [netbackend.Backend.Apply] (one
+// Subversion commit) and re-reads the state of every changed IP
+// ([Verify]). The safety checks apply under opts.DryRun too, so a dry run
+// shows whether the breaker would trip.
 //
-// The error is non-nil when the run could not be carried out (reading,
-// looking up, applying or verifying failed as a whole); per-customer
-// failures, a tripped circuit breaker and mismatches are in the result (see
-// [BlockResult.Err]).
+// The error is non-nil when the run could not be carried out (the lock,
+// reading, looking up, planning, applying or verifying failed as a whole);
+// per-customer failures, a tripped circuit breaker and mismatches are in
+// the result (see [BlockResult.Err]). When planning or applying failed,
+// every customer that was to be blocked is reported as
+// [ReasonErrorBlocking]: nothing was blocked.
 func Block(ctx context.Context, src Source, nb netbackend.Backend, p Policy, opts Options) (*BlockResult, error) {
+	unlock, err := opts.lock(ctx, nb)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	p, customers, err := start(ctx, src, p, opts, func(l Labels) string { return l.Disconnected })
 	if err != nil {
 		return nil, err
 	}
 	log := opts.logger()
 	res := &BlockResult{Today: opts.Today, DryRun: opts.DryRun}
-	ips, err := lookupIPs(ctx, nb, BlockCandidates(customers, p))
+	look, err := lookupIPs(ctx, nb, codesOf(BlockCandidates(customers, p)))
 	if err != nil {
 		return nil, err
 	}
-	plan := PlanBlock(customers, ips, p)
+	res.Warnings = look.Warnings
+	plan := PlanBlock(customers, look, p)
 	res.Decisions = plan.Decisions
 	if len(plan.Changes) == 0 {
 		return res, nil
@@ -219,6 +244,7 @@ func Block(ctx context.Context, src Source, nb netbackend.Backend, p Policy, opt
 	note := opts.Note
 	dry, err := nb.Apply(ctx, plan.Changes, netbackend.ApplyOptions{DryRun: true, Note: note})
 	if err != nil {
+		failPending(res.Decisions, []Reason{ReasonBlocked}, ReasonErrorBlocking, true, "planning the blocks failed, nothing was blocked: %v", err)
 		return res, fmt.Errorf("dunning: plan blocks in %s backend: %w", nb.Name(), err)
 	}
 	res.Results = dry
@@ -227,8 +253,8 @@ func Block(ctx context.Context, src Source, nb netbackend.Backend, p Policy, opt
 	if res.Refusal = CheckBlocks(opts.Today, newly, p); res.Refusal != nil {
 		log.Warn("block refused", "kind", string(res.Refusal.Kind), "message", res.Refusal.Message)
 		for i := range res.Decisions {
-			if len(res.Decisions[i].Newly) > 0 && res.Decisions[i].Reason == ReasonBlocked {
-				res.Decisions[i].Reason = ReasonWouldBlock
+			if d := &res.Decisions[i]; len(d.Newly) > 0 && d.Reason == ReasonBlocked {
+				d.Reason = ReasonWouldBlock
 			}
 		}
 		return res, nil
@@ -240,7 +266,7 @@ func Block(ctx context.Context, src Source, nb netbackend.Backend, p Policy, opt
 	}
 	results, err := nb.Apply(ctx, plan.Changes, netbackend.ApplyOptions{Note: note})
 	if err != nil {
-		failPending(res.Decisions, ReasonBlocked, ReasonErrorBlocking, true, "blocking failed: %v", err)
+		failPending(res.Decisions, []Reason{ReasonBlocked}, ReasonErrorBlocking, true, "blocking failed: %v", err)
 		return res, fmt.Errorf("dunning: apply blocks in %s backend: %w", nb.Name(), err)
 	}
 	res.Results = results

@@ -3,6 +3,7 @@ package dunning
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -31,13 +32,96 @@ func TestIsActiveContract(t *testing.T) {
 		{"no type with filter", contract("A", "", "2020-01-01", ""), "INTERNET", false},
 		{"no type without filter", contract("A", "", "2020-01-01", ""), "", true},
 		{"type from showAs", abraflexi.Contract{ValidFrom: today, Type: abraflexi.Ref{ID: abraflexi.NumericID(3), ShowAs: "INTERNET: Internet"}}, "INTERNET", true},
+		{"notice date passed", terminated(contract("A", "INTERNET", "2020-01-01", ""), today.AddDays(-1)), "", false},
+		{"notice date today", terminated(contract("A", "INTERNET", "2020-01-01", ""), today), "", true},
+		{"notice date ahead", terminated(contract("A", "INTERNET", "2020-01-01", ""), today.AddDays(30)), "", true},
+		{"inactive state", inState(contract("A", "INTERNET", "2020-01-01", ""), "code:UKONCENA"), "", false},
+		{"active state", inState(contract("A", "INTERNET", "2020-01-01", ""), "code:PLATNA"), "", true},
+		{"state from showAs", abraflexi.Contract{ValidFrom: today, State: abraflexi.Ref{ID: abraflexi.NumericID(2), ShowAs: "UKONCENA: Ukončená"}}, "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := IsActiveContract(tt.c, today, tt.typ); got != tt.isActive {
+			if got := IsActiveContract(tt.c, today, tt.typ, "UKONCENA", "ZRUSENA"); got != tt.isActive {
 				t.Errorf("IsActiveContract = %v, want %v", got, tt.isActive)
 			}
 		})
+	}
+}
+
+func terminated(c abraflexi.Contract, on abraflexi.Date) abraflexi.Contract {
+	c.TerminatedOn = on
+	return c
+}
+
+func inState(c abraflexi.Contract, state string) abraflexi.Contract {
+	id, _ := abraflexi.ParseID(state)
+	c.State = abraflexi.RefTo(id)
+	return c
+}
+
+func TestContractStatesIgnoredWhenNotConfigured(t *testing.T) {
+	c := inState(contract("A", "INTERNET", "2020-01-01", ""), "code:UKONCENA")
+	if !IsActiveContract(c, today, "") {
+		t.Error("without CONTRACT_INACTIVE_STATES the state must not matter")
+	}
+	if got := ParseContractStates(" ukoncena, code:ZRUSENA ,,stavSmlouvy.X "); !slices.Equal(got, []string{"UKONCENA", "ZRUSENA", "X"}) {
+		t.Errorf("ParseContractStates = %v", got)
+	}
+	m := DecideMark(today, MarkInput{Customers: []abraflexi.Address{cust("A", "UPOMINKA3")}, Contracts: []abraflexi.Contract{c},
+		Invoices: []abraflexi.IssuedInvoice{invoice("F", "A", "100")}}, Policy{InactiveContractStates: []string{"UKONCENA"}})
+	if m[0].Reason != ReasonNoContractSkipped {
+		t.Errorf("mark with an inactive contract state: %s", m[0].Reason)
+	}
+}
+
+func TestCreditNotesReduceTheDebt(t *testing.T) {
+	customers := []abraflexi.Address{cust("A"), cust("B"), cust("C")}
+	invoices := []abraflexi.IssuedInvoice{
+		invoice("F1", "A", "400"), invoice("F2", "A", "200"),
+		invoice("D1", "A", "-600", kind(abraflexi.KindCreditNote), due(today.AddDays(10))), // negative, not due: counts
+		invoice("F3", "B", "500"),
+		invoice("D2", "B", "200", kind(abraflexi.KindCreditNote)), // positive sign: the same
+		invoice("D3", "B", "900", kind(abraflexi.KindCreditNote), state(abraflexi.PaymentStatePaid)),
+		invoice("D4", "B", "900", kind(abraflexi.KindCreditNote), cancelled()),
+		invoice("D5", "C", "50", kind(abraflexi.KindCreditNote)),
+	}
+	d := Debts(invoices, customers, today)
+	if a := d["A"]; !a.Amount.IsZero() || !a.Invoiced.Equal(decimal.NewFromInt(600)) || !a.Credit.Equal(decimal.NewFromInt(600)) ||
+		a.String() != "owes 600 CZK on 2 invoices less a 600 CZK credit note" {
+		t.Errorf("A = %+v %q", a, a.String())
+	}
+	if b := d["B"]; !b.Amount.Equal(decimal.NewFromInt(300)) || b.String() != "owes 500 CZK on 1 invoice less a 200 CZK credit note" || !slices.Equal(b.CreditNotes, []string{"D2"}) {
+		t.Errorf("B = %+v %q", b, b.String())
+	}
+	if c := d["C"]; !c.Amount.IsZero() || c.String() != "owes nothing less a 50 CZK credit note" {
+		t.Errorf("C = %+v %q", c, c.String())
+	}
+	p := Policy{}
+	plan := PlanUnblock(today, UnblockInput{Customers: []abraflexi.Address{cust("A", "ODPOJENO"), cust("B", "ODPOJENO")}, Invoices: invoices}, p)
+	if plan.Decisions[0].Reason != ReasonNoIPLabelCleared || plan.Decisions[1].Reason != ReasonStillOwes ||
+		plan.Decisions[1].Debt.String() != "owes 500 CZK on 1 invoice less a 200 CZK credit note" {
+		t.Errorf("unblock decisions %+v", plan.Decisions)
+	}
+	if (Debt{}).String() != "owes nothing" {
+		t.Errorf("no debt: %q", Debt{}.String())
+	}
+	eur := Debts([]abraflexi.IssuedInvoice{invoice("F", "A", "10", func(i *abraflexi.IssuedInvoice) { i.Currency = abraflexi.RefTo(abraflexi.CodeID("EUR")) })}, customers, today)
+	if s := eur["A"].String(); s != "owes 10 EUR on 1 invoice" {
+		t.Errorf("EUR debt %q", s)
+	}
+}
+
+func TestDateInPrague(t *testing.T) {
+	// 23:30 UTC on 9 March is 00:30 on 10 March in Prague (CET), and 22:30
+	// UTC on 30 June is 00:30 on 1 July (CEST).
+	for in, want := range map[string]string{"2026-03-09T23:30:00Z": "2026-03-10", "2026-06-30T22:30:00Z": "2026-07-01", "2026-06-30T21:30:00Z": "2026-06-30"} {
+		ts, _ := time.Parse(time.RFC3339, in)
+		if got := DateInPrague(ts).String(); got != want {
+			t.Errorf("DateInPrague(%s) = %s, want %s", in, got, want)
+		}
+	}
+	if TodayInPrague().IsZero() {
+		t.Error("TodayInPrague is zero")
 	}
 }
 
@@ -117,7 +201,6 @@ func TestPolicyValidate(t *testing.T) {
 	}
 	bad := []Policy{
 		{MinDebt: decimal.NewFromInt(-1)},
-		{MaxBlocks: -1},
 		{DefaultSpeed: -5},
 		{CutDays: "sometimes"},
 	}
@@ -125,6 +208,9 @@ func TestPolicyValidate(t *testing.T) {
 		if err := p.Validate(); err == nil {
 			t.Errorf("%+v accepted", p)
 		}
+	}
+	if err := (Policy{MaxBlocks: Unlimited}).Validate(); err != nil {
+		t.Errorf("an unlimited breaker is a valid choice: %v", err)
 	}
 	p := DefaultPolicy()
 	if p.MaxBlocks != 100 || p.Labels.Disconnected != "ODPOJENO" || p.Labels.ThirdReminder != "UPOMINKA3" ||

@@ -2,6 +2,7 @@ package dunning
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -97,7 +98,7 @@ func TestPlanAndResolveBlock(t *testing.T) {
 		"FAIL": ips("10.0.3.1", "10.0.3.2"), "GONE": ips("10.0.4.1"), "LOST": ips("10.0.5.1"),
 		"NOTLABELLED": ips("10.0.9.9"),
 	}
-	plan := PlanBlock(customers, lookup, Policy{})
+	plan := PlanBlock(customers, netbackend.Lookup{IPs: lookup}, Policy{})
 	want := map[string]Reason{"VIPCO": ReasonVIPSkipped, "KEEP": ReasonNoDisconnectSkipped, "NOIP": ReasonNoIPFound,
 		"ONE": ReasonBlocked, "TWO": ReasonBlocked, "FAIL": ReasonBlocked, "GONE": ReasonBlocked, "LOST": ReasonBlocked}
 	checkReasons(t, "plan", blockReasons(plan.Decisions), want)
@@ -180,16 +181,13 @@ func TestPlanAndResolveUnblock(t *testing.T) {
 	lookup := map[string][]netip.Addr{"OWES": ips("10.0.0.1"), "PAID": ips("10.0.1.2", "10.0.1.1"), "CRUMBS": ips("10.0.2.1"), "FAIL": ips("10.0.3.1")}
 	p := Policy{MinDebt: decimal.RequireFromString("0.50"), DefaultSpeed: 20}
 
-	cand := UnblockCandidates(today, customers, invoices, p)
-	var candCodes []string
-	for _, c := range cand {
-		candCodes = append(candCodes, c.Code)
-	}
-	if !slices.Equal(candCodes, []string{"CRUMBS", "FAIL", "NOIP", "PAID"}) {
-		t.Errorf("candidates = %v", candCodes)
+	in := UnblockInput{Customers: customers, Invoices: invoices}
+	if cand := UnblockCandidates(today, in, p); !slices.Equal(cand, []string{"CRUMBS", "FAIL", "NOIP", "PAID"}) {
+		t.Errorf("candidates = %v", cand)
 	}
 
-	plan := PlanUnblock(today, customers, invoices, lookup, p)
+	in.Lookup = netbackend.Lookup{IPs: lookup}
+	plan := PlanUnblock(today, in, p)
 	want := map[string]Reason{"OWES": ReasonStillOwes, "PAID": ReasonUnblocked, "NOIP": ReasonNoIPLabelCleared, "CRUMBS": ReasonUnblocked, "FAIL": ReasonUnblocked}
 	checkReasons(t, "plan", unblockReasons(plan.Decisions), want)
 	for _, d := range plan.Decisions {
@@ -240,7 +238,7 @@ func TestMarkAndUnblockAgree(t *testing.T) {
 		for _, amount := range []string{"0.01", "0.99", "1", "1.01", "99.99", "100", "100.01", "5000"} {
 			in := MarkInput{Customers: []abraflexi.Address{cust("A", "UPOMINKA3")}, Contracts: []abraflexi.Contract{inet("A")}, Invoices: []abraflexi.IssuedInvoice{invoice("F", "A", amount)}}
 			marked := DecideMark(today, in, p)[0].Reason == ReasonMarked
-			owes := PlanUnblock(today, []abraflexi.Address{cust("A", "ODPOJENO")}, in.Invoices, nil, p).Decisions[0].Reason == ReasonStillOwes
+			owes := PlanUnblock(today, UnblockInput{Customers: []abraflexi.Address{cust("A", "ODPOJENO")}, Invoices: in.Invoices}, p).Decisions[0].Reason == ReasonStillOwes
 			if marked != owes {
 				t.Errorf("MIN_DEBT=%s debt=%s: marked=%v still owes=%v", min, amount, marked, owes)
 			}
@@ -261,7 +259,8 @@ func TestCheckBlocks(t *testing.T) {
 	}{
 		{"under limit", workday, newly, Policy{MaxBlocks: 3}, ""},
 		{"over limit", workday, newly, Policy{MaxBlocks: 2}, RefusedCircuitBreaker},
-		{"no limit", workday, newly, Policy{MaxBlocks: 0}, ""},
+		{"unlimited", workday, newly, Policy{MaxBlocks: Unlimited}, ""},
+		{"any negative is unlimited", workday, newly, Policy{MaxBlocks: -7}, ""},
 		{"holiday with workdays", holiday, newly, Policy{CutDays: CutWorkdays}, RefusedNotCutDay},
 		{"holiday with any", holiday, newly, Policy{CutDays: CutAnyDay}, ""},
 		{"nothing new on a holiday", holiday, nil, Policy{CutDays: CutWorkdays, MaxBlocks: 1}, ""},
@@ -279,6 +278,17 @@ func TestCheckBlocks(t *testing.T) {
 				t.Errorf("refusal = %+v", r)
 			}
 		})
+	}
+	// The zero value is safe: the default breaker.
+	many := make([]string, DefaultMaxBlocks+1)
+	for i := range many {
+		many[i] = fmt.Sprintf("C%d", i)
+	}
+	if r := CheckBlocks(workday, many, Policy{}); r == nil || r.Kind != RefusedCircuitBreaker || !strings.Contains(r.Message, "MAX_BLOCKS=100") {
+		t.Errorf("Policy{} with %d newly: %+v, want the default breaker", len(many), r)
+	}
+	if r := CheckBlocks(workday, many[:DefaultMaxBlocks], Policy{}); r != nil {
+		t.Errorf("Policy{} at the limit: %+v", r)
 	}
 	r := CheckBlocks(workday, newly, Policy{MaxBlocks: 2})
 	if !strings.Contains(r.Message, "3 customers would be newly blocked, more than MAX_BLOCKS=2") {

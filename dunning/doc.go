@@ -16,9 +16,12 @@
 //
 // A customer owes when the sum of zbyvaUhradit of their debts — issued
 // invoices and advance invoices that are unpaid or partly paid, not
-// cancelled and due before today — is strictly more than [Policy].MinDebt
-// (default 0: any positive amount). Marking and unblocking use the same
-// rule, so a customer is never marked and unblocked in turn.
+// cancelled and due before today — less the open amounts of their open
+// credit notes is strictly more than [Policy].MinDebt (default 0: any
+// positive amount). Marking and unblocking use the same rule, so a customer
+// is never marked and unblocked in turn. A contract is active from
+// smlouvaOd to smlouvaDo, not after its notice date datVypoz and not in a
+// state of [Policy].InactiveContractStates.
 //
 // # Runs
 //
@@ -30,7 +33,8 @@
 // network through one netbackend.Backend.Apply call per run, which the
 // Subversion backend turns into one commit. Every read is one paged
 // listing, so the number of requests grows with the number of pages, not
-// of customers; labels are added in batches.
+// of customers; labels are added in batches. Pass [TodayInPrague] as
+// [Options].Today.
 //
 // # Safety
 //
@@ -47,4 +51,20 @@
 //     unblocked (or who have none), re-reading their labels right before
 //     the write; whatever failed stays for the next run. Running any run
 //     twice in a row changes nothing the second time.
+//   - Self-healing: Unblock also reads what the backend holds as blocked by
+//     these tools (netbackend.Backend.Blocked) and unblocks every such
+//     customer who does not carry the disconnected label, is not in
+//     AbraFlexi, or is VIP or NEODPOJOVAT ([ReasonOrphanUnblocked], the
+//     decision's Why says which), so a customer left cut off by a race or
+//     by another tool removing the label is restored by the next run.
+//     Entries blocked by hand are left alone and reported as warnings.
+//   - Block and Unblock hold a run lock ([Options].Lock, package
+//     netbackend/runlock) for the whole run, keyed by the backend target,
+//     so two runs on one machine never interleave on one backend. Runs on
+//     several machines rely on the self-healing instead.
+//   - An IP on the entries of several customers is never changed: every
+//     customer involved gets [ReasonIPConflict] and the rest of the run
+//     goes on.
+//   - The zero [Policy] has the default circuit breaker; turning it off is
+//     the explicit [Unlimited].
 package dunning

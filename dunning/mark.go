@@ -45,7 +45,7 @@ func DecideMark(today abraflexi.Date, in MarkInput, p Policy) []MarkDecision {
 	p = p.normalized()
 	customers := withLabel(in.Customers, p.Labels.ThirdReminder)
 	debts := Debts(in.Invoices, customers, today)
-	contracts := CustomersWithContract(in.Contracts, customers, today, p.ContractType)
+	contracts := CustomersWithContract(in.Contracts, customers, today, p.ContractType, p.InactiveContractStates...)
 	out := make([]MarkDecision, 0, len(customers))
 	for _, c := range customers {
 		code := customerCode(c)

@@ -19,6 +19,10 @@ const (
 // DefaultMaxBlocks is the circuit breaker's default limit (MAX_BLOCKS).
 const DefaultMaxBlocks = 100
 
+// Unlimited as [Policy].MaxBlocks turns the circuit breaker off: an explicit
+// choice (MAX_BLOCKS=0 in the apps), never the zero value.
+const Unlimited = -1
+
 // Labels names the AbraFlexi labels (stitky codes) the runs read and write.
 // Empty fields mean the defaults.
 type Labels struct {
@@ -52,10 +56,11 @@ func (l Labels) withDefaults() Labels {
 	}
 }
 
-// Policy holds the business rules of the runs. The zero Policy is valid: the
-// default labels, every active contract counts, any positive debt counts, no
-// circuit breaker, blocking on any day and no fallback speed. Use
-// [DefaultPolicy] for the apps' defaults (circuit breaker at 100).
+// Policy holds the business rules of the runs. The zero Policy is valid and
+// safe: the default labels, every active contract counts, any positive debt
+// counts, the default circuit breaker ([DefaultMaxBlocks]), blocking on any
+// day and no fallback speed. It is the same as [DefaultPolicy], the apps'
+// defaults.
 type Policy struct {
 	// Labels are the label codes; empty fields mean the defaults.
 	Labels Labels
@@ -72,8 +77,15 @@ type Policy struct {
 	MinDebt decimal.Decimal
 	// MaxBlocks is the circuit breaker: a blocknet run that would newly
 	// block more customers than this blocks nothing and fails (MAX_BLOCKS).
-	// 0 means no limit.
+	// 0 means [DefaultMaxBlocks]; [Unlimited] (any negative value) turns the
+	// breaker off.
 	MaxBlocks int
+	// InactiveContractStates are stav-smlouvy codes (stavSml) of contracts
+	// that are not in force whatever their dates, e.g. "UKONCENO"
+	// (CONTRACT_INACTIVE_STATES, comma-separated). "code:" and
+	// "stavSmlouvy." prefixes are ignored and the codes compared
+	// upper-cased. Empty means the state does not matter.
+	InactiveContractStates []string
 	// CutDays restricts the days on which customers are newly blocked
 	// (CUT_DAYS); empty means [CutAnyDay].
 	CutDays CutDays
@@ -93,9 +105,6 @@ func (p Policy) Validate() error {
 	if p.MinDebt.IsNegative() {
 		errs = append(errs, fmt.Errorf("dunning: minimum debt %s is negative", p.MinDebt))
 	}
-	if p.MaxBlocks < 0 {
-		errs = append(errs, fmt.Errorf("dunning: max blocks %d is negative", p.MaxBlocks))
-	}
 	if p.DefaultSpeed < 0 {
 		errs = append(errs, fmt.Errorf("dunning: default speed %d is negative", p.DefaultSpeed))
 	}
@@ -112,7 +121,45 @@ func (p Policy) normalized() Policy {
 		p.CutDays = CutAnyDay
 	}
 	p.ContractType = NormalizeContractType(p.ContractType)
+	if p.MaxBlocks == 0 {
+		p.MaxBlocks = DefaultMaxBlocks
+	}
 	return p
+}
+
+// breakerLimit returns the circuit breaker's limit, 0 for none.
+func (p Policy) breakerLimit() int {
+	switch {
+	case p.MaxBlocks < 0:
+		return 0
+	case p.MaxBlocks == 0:
+		return DefaultMaxBlocks
+	}
+	return p.MaxBlocks
+}
+
+// ParseContractStates splits a CONTRACT_INACTIVE_STATES value into state
+// codes (comma-separated, blanks ignored), normalised as
+// [NormalizeContractState] does.
+func ParseContractStates(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if c := NormalizeContractState(f); c != "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// NormalizeContractState returns the code of a stav-smlouvy reference or
+// CONTRACT_INACTIVE_STATES entry: "code:" and "stavSmlouvy." prefixes
+// dropped, upper-cased.
+func NormalizeContractState(s string) string {
+	s = strings.TrimPrefix(strings.TrimSpace(s), "code:")
+	if len(s) > len("stavSmlouvy.") && strings.EqualFold(s[:len("stavSmlouvy.")], "stavSmlouvy.") {
+		s = s[len("stavSmlouvy."):]
+	}
+	return strings.ToUpper(strings.TrimSpace(s))
 }
 
 // NormalizeContractType returns the contract type code of an

@@ -59,6 +59,22 @@ const (
 	// ReasonErrorRemovingLabel: the IPs are unblocked but removing the label
 	// failed; the next run retries.
 	ReasonErrorRemovingLabel Reason = "error_removing_label"
+	// ReasonOrphanUnblocked: the backend holds the customer's entries as
+	// blocked by these tools (with a kept original), but the customer does
+	// not carry the disconnected label, or is VIP or NEODPOJOVAT: the IPs
+	// are unblocked (self-healing; the decision's Why says which). No label
+	// changes. (Not in the PHP tool.)
+	ReasonOrphanUnblocked Reason = "orphan_unblocked"
+)
+
+// Reasons of both network runs.
+const (
+	// ReasonIPConflict: an IP of the customer is also on an entry of
+	// another customer (see netbackend.Conflict); that IP is not changed,
+	// the customer's other IPs are, and the decision's Why names the
+	// entries. Every customer of a conflict gets it. The run's status is
+	// warning; an unblock keeps the label. (Not in the PHP tool.)
+	ReasonIPConflict Reason = "ip_conflict"
 )
 
 // IsError reports whether r records a failure (the run exits 1).
@@ -71,9 +87,11 @@ func (r Reason) IsError() bool {
 }
 
 // IsProblem reports whether r is a skip that an operator should look at (the
-// run's status is warning): a customer to block without any IP, or a block
-// refused by a safety check.
-func (r Reason) IsProblem() bool { return r == ReasonNoIPFound || r == ReasonWouldBlock }
+// run's status is warning): a customer to block without any IP, a block
+// refused by a safety check, or an IP on the entries of several customers.
+func (r Reason) IsProblem() bool {
+	return r == ReasonNoIPFound || r == ReasonWouldBlock || r == ReasonIPConflict
+}
 
 // String returns the reason as reported.
 func (r Reason) String() string { return string(r) }

@@ -8,14 +8,20 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"time"
+	_ "time/tzdata" // Europe/Prague without the host's zoneinfo
 
 	"github.com/spoje-net/isptools/abraflexi"
+	"github.com/spoje-net/isptools/netbackend"
+	"github.com/spoje-net/isptools/netbackend/runlock"
 )
 
 // Options are the per-run settings of [Mark], [Block] and [Unblock].
 type Options struct {
-	// Today is the day the run decides for; required. Apps pass the local
-	// calendar date, abraflexi.DateOf(time.Now()).
+	// Today is the day the run decides for; required. Pass the calendar
+	// date in Prague, [TodayInPrague]() (AbraFlexi's dates and the Czech
+	// holidays are Prague days; time.Now() in UTC is yesterday between
+	// midnight and 1 or 2 a.m.).
 	Today abraflexi.Date
 	// DryRun computes and reports the plan but writes nothing to AbraFlexi
 	// or the network backend (the backend is asked with
@@ -26,6 +32,53 @@ type Options struct {
 	// Logger receives progress at debug level and problems at warn level;
 	// nil discards.
 	Logger *slog.Logger
+	// Lock is the run lock [Block] and [Unblock] hold for the whole run
+	// (read AbraFlexi, decide, apply, verify, write labels), so two runs
+	// against one backend never interleave: blocknet and unblocknet are
+	// started by the same AbraFlexi change and do start together. Empty
+	// Path and Key mean the default lock of the backend,
+	// runlock.DefaultPath(netbackend.LockKey(nb)), the same for every run
+	// against that backend target on this machine; a zero Timeout waits
+	// runlock.DefaultTimeout. A lock held longer fails the run with a
+	// *runlock.HeldError naming the lock file and the holder's pid. The
+	// apps read it with runlock.ConfigFromEnv (RUN_LOCK_FILE,
+	// RUN_LOCK_TIMEOUT). Runs on several machines are not serialised by
+	// it; they rely on the self-healing of [Unblock].
+	Lock runlock.Config
+	// NoLock runs without the run lock, for callers that serialise their
+	// runs themselves.
+	NoLock bool
+}
+
+// lock takes the run lock of a network run against nb and returns its
+// release.
+func (o Options) lock(ctx context.Context, nb netbackend.Backend) (func(), error) {
+	if o.NoLock {
+		return func() {}, nil
+	}
+	cfg := o.Lock
+	if cfg.Path == "" && cfg.Key == "" {
+		cfg.Key = netbackend.LockKey(nb)
+	}
+	l, err := runlock.Acquire(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("dunning: run lock of the %s backend: %w", nb.Name(), err)
+	}
+	o.logger().Debug("run lock taken", "lock", l.Path())
+	return func() { _ = l.Release() }, nil
+}
+
+// TodayInPrague returns the current calendar date in Prague, where
+// AbraFlexi's dates and the Czech holidays are, whatever the host's time
+// zone: the value for [Options].Today.
+func TodayInPrague() abraflexi.Date { return DateInPrague(time.Now()) }
+
+// DateInPrague returns the calendar date in Prague at t.
+func DateInPrague(t time.Time) abraflexi.Date {
+	if loc, err := time.LoadLocation("Europe/Prague"); err == nil {
+		t = t.In(loc)
+	}
+	return abraflexi.DateOf(t)
 }
 
 func (o Options) check() error {

@@ -170,7 +170,7 @@ func TestMarkRunErrors(t *testing.T) {
 	})
 	t.Run("bad policy", func(t *testing.T) {
 		ctrl := gomock.NewController(t)
-		if _, err := dunning.Mark(context.Background(), dunningmock.NewMockSource(ctrl), dunningmock.NewMockLabelWriter(ctrl), dunning.Policy{MaxBlocks: -1}, dunning.Options{Today: wednesday}); err == nil {
+		if _, err := dunning.Mark(context.Background(), dunningmock.NewMockSource(ctrl), dunningmock.NewMockLabelWriter(ctrl), dunning.Policy{DefaultSpeed: -1}, dunning.Options{Today: wednesday}); err == nil {
 			t.Error("accepted a bad policy")
 		}
 	})
@@ -336,7 +336,7 @@ func aliceMocks(t *testing.T) (*gomock.Controller, *dunningmock.MockSource, *net
 	nb := netbackendmock.NewMockBackend(ctrl)
 	ip := netip.MustParseAddr("10.0.0.1")
 	nb.EXPECT().Name().Return("mock").AnyTimes()
-	nb.EXPECT().CustomerIPs(gomock.Any(), []string{"ALICE"}).Return(map[string][]netip.Addr{"ALICE": {ip}}, nil)
+	nb.EXPECT().CustomerIPs(gomock.Any(), []string{"ALICE"}).Return(netbackend.Lookup{IPs: map[string][]netip.Addr{"ALICE": {ip}}}, nil)
 	return ctrl, src, nb, ip
 }
 
@@ -487,6 +487,7 @@ func TestUnblockRunDryRun(t *testing.T) {
 
 func TestUnblockRunVerificationKeepsLabel(t *testing.T) {
 	ctrl, src, nb, ip := aliceMocks(t)
+	nb.EXPECT().Blocked(gomock.Any()).Return([]netbackend.BlockedEntry{{Customer: "ALICE", IP: ip, Speed: 0, OriginalSpeed: 100, Where: "mock"}}, nil)
 	src.EXPECT().OpenDebts(gomock.Any(), gomock.Any()).Return(nil, nil)
 	w := dunningmock.NewMockLabelWriter(ctrl) // the label must stay
 	nb.EXPECT().Apply(gomock.Any(), gomock.Any(), netbackend.ApplyOptions{}).DoAndReturn(
@@ -507,7 +508,9 @@ func TestUnblockRunNobodyDisconnected(t *testing.T) {
 	ctrl := gomock.NewController(t)
 	src := dunningmock.NewMockSource(ctrl)
 	src.EXPECT().CustomersWithLabel(gomock.Any(), "ODPOJENO").Return(nil, nil)
-	nb := netbackendmock.NewMockBackend(ctrl) // no calls
+	nb := netbackendmock.NewMockBackend(ctrl)
+	nb.EXPECT().Name().Return("mock").AnyTimes()
+	nb.EXPECT().Blocked(gomock.Any()).Return(nil, nil) // nothing else: no debts read, no lookup
 	res, err := dunning.Unblock(context.Background(), src, dunningmock.NewMockLabelWriter(ctrl), nb, dunning.DefaultPolicy(), dunning.Options{Today: wednesday})
 	if err != nil || len(res.Decisions) != 0 {
 		t.Fatalf("res %+v err %v", res, err)

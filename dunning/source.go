@@ -3,6 +3,7 @@ package dunning
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/spoje-net/isptools/abraflexi"
 )
@@ -20,10 +21,20 @@ type Source interface {
 	// runs re-check every contract with [IsActiveContract]).
 	ActiveContracts(ctx context.Context, today abraflexi.Date) ([]abraflexi.Contract, error)
 	// OpenDebts lists the unpaid or partly paid, not cancelled issued
-	// invoices due before today, with typDokl expanded (at least; the runs
-	// re-check every invoice with [IsDebt]).
+	// invoices due before today and the open credit notes, with typDokl
+	// expanded (at least; the runs re-check every invoice with [IsDebt] and
+	// [OpenCredit]).
 	OpenDebts(ctx context.Context, today abraflexi.Date) ([]abraflexi.IssuedInvoice, error)
+	// CustomersByCode reads the address-book records with these codes, with
+	// their labels, in batched listings (one per [CodeBatch] codes). Codes
+	// without a record are absent from the answer.
+	CustomersByCode(ctx context.Context, codes []string) ([]abraflexi.Address, error)
 }
+
+// CodeBatch is how many customer codes one listing of
+// [AbraFlexi.CustomersByCode] asks for (kod in (...)), so the URL stays
+// short.
+const CodeBatch = 100
 
 // LabelWriter changes customers' labels in AbraFlexi.
 // [AbraFlexi] implements it over an [abraflexi.Client].
@@ -67,7 +78,7 @@ var (
 // Fields read by the adapter: only what the decisions use.
 var (
 	customerListFields = []string{"id", "kod", "nazev", "stitky"}
-	contractListFields = []string{"id", "kod", "firma", "typSml", "smlouvaOd", "smlouvaDo"}
+	contractListFields = []string{"id", "kod", "firma", "typSml", "stavSml", "smlouvaOd", "smlouvaDo", "datVypoz"}
 )
 
 // CustomersWithLabel implements [Source].
@@ -94,12 +105,14 @@ func ActiveContractsFilter(today abraflexi.Date) abraflexi.Filter {
 
 // OpenDebtsFilter is the server filter of [AbraFlexi.OpenDebts]:
 // (stavUhrK is null or stavUhrK eq 'stavUhr.castUhr') and storno eq false
-// and datSplat lt today. The document kind is checked client-side.
+// and (datSplat lt today or typDokl.typDoklK eq 'typDokladu.dobropis'):
+// the overdue documents and the open credit notes. The document kind is
+// checked client-side.
 func OpenDebtsFilter(today abraflexi.Date) abraflexi.Filter {
 	return abraflexi.And(
 		abraflexi.Or(abraflexi.IsNull("stavUhrK"), abraflexi.Eq("stavUhrK", abraflexi.PaymentStatePartial)),
 		abraflexi.Eq("storno", false),
-		abraflexi.Lt("datSplat", today),
+		abraflexi.Or(abraflexi.Lt("datSplat", today), abraflexi.Eq("typDokl.typDoklK", abraflexi.KindCreditNote)),
 	)
 }
 
@@ -124,6 +137,27 @@ func (a *AbraFlexi) OpenDebts(ctx context.Context, today abraflexi.Date) ([]abra
 	})
 	if err != nil {
 		return nil, fmt.Errorf("dunning: list open debts: %w", err)
+	}
+	return out, nil
+}
+
+// CustomersByCode implements [Source]: one listing per [CodeBatch] codes.
+func (a *AbraFlexi) CustomersByCode(ctx context.Context, codes []string) ([]abraflexi.Address, error) {
+	var out []abraflexi.Address
+	for chunk := range slices.Chunk(codes, CodeBatch) {
+		vals := make([]any, len(chunk))
+		for i, c := range chunk {
+			vals[i] = c
+		}
+		got, err := a.Client.Addresses.All(ctx, abraflexi.ListOptions{
+			Filter:   abraflexi.In("kod", vals...),
+			Fields:   customerListFields,
+			PageSize: a.PageSize,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("dunning: read customers by code: %w", err)
+		}
+		out = append(out, got...)
 	}
 	return out, nil
 }

@@ -42,10 +42,12 @@ func changedIPs(results []netbackend.Result) []netip.Addr {
 }
 
 // Verify compares the state the backend holds for every Changed result with
-// the change: a blocked IP must be found and blocked, an unblocked IP must
-// be found and not blocked (unless the backend itself reported speed 0, an
-// IP without original speed unblocked with fallback 0) and carry the speed
-// the result reported, when it reported one. It returns one [Mismatch] per IP that differs.
+// the change: a blocked IP must be found and held as blocked at the
+// change's BlockSpeed or below ([netbackend.IPState.BlockedAt]), an
+// unblocked IP must be found and no longer held as blocked
+// ([netbackend.IsBlocked]; unless the backend itself reported speed 0) and
+// carry the speed the result reported, when it reported one. It returns
+// one [Mismatch] per IP that differs.
 func Verify(results []netbackend.Result, states map[netip.Addr]netbackend.IPState) []Mismatch {
 	var out []Mismatch
 	for _, r := range results {
@@ -57,9 +59,9 @@ func Verify(results []netbackend.Result, states map[netip.Addr]netbackend.IPStat
 		switch {
 		case !ok || !st.Found:
 			m.Problem = "not found when verified"
-		case r.Change.Action == netbackend.Block && !st.Blocked:
+		case r.Change.Action == netbackend.Block && !st.BlockedAt(r.Change.BlockSpeed):
 			m.Problem = fmt.Sprintf("not blocked (speed %d)", st.Speed)
-		case r.Change.Action == netbackend.Unblock && st.Blocked && r.SpeedAfter != 0:
+		case r.Change.Action == netbackend.Unblock && netbackend.IsBlocked(st.Speed, st.OriginalSpeed) && r.SpeedAfter != 0:
 			m.Problem = "still blocked"
 		case r.Change.Action == netbackend.Unblock && r.SpeedAfter > 0 && st.Speed != r.SpeedAfter:
 			m.Problem = fmt.Sprintf("speed %d, want %d", st.Speed, r.SpeedAfter)

@@ -16,9 +16,9 @@ func Example() {
 		netbackendtest.Host{Customer: "CUST1", IP: netip.MustParseAddr("10.0.0.1"), Speed: 512, OriginalSpeed: -1},
 		netbackendtest.Host{Customer: "CUST1", IP: netip.MustParseAddr("10.0.0.2"), Speed: 0, OriginalSpeed: 256},
 	)
-	ips, _ := backend.CustomerIPs(ctx, []string{"CUST1"})
+	look, _ := backend.CustomerIPs(ctx, []string{"CUST1"})
 	var changes []netbackend.Change
-	for _, ip := range ips["CUST1"] {
+	for _, ip := range look.IPs["CUST1"] {
 		changes = append(changes, netbackend.Change{Customer: "CUST1", IP: ip, Action: netbackend.Block, Reason: "unpaid"})
 	}
 	results, _ := backend.Apply(ctx, changes, netbackend.ApplyOptions{})

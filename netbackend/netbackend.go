@@ -2,6 +2,7 @@ package netbackend
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"sort"
@@ -35,8 +36,16 @@ type Change struct {
 	// BlockSpeed is the speed a Block sets: 0 (the default) cuts the IP off,
 	// a positive value throttles it (BLOCK_SPEED). Either way the backend
 	// keeps the original speed, and that kept original is what marks the
-	// entry as blocked by these tools. An entry already at a speed at or
-	// below BlockSpeed with a kept original is Unchanged by a Block.
+	// entry as blocked by these tools; an entry without a speed keeps the
+	// original 0 ("none"), so it is marked too. An entry already at a speed
+	// at or below BlockSpeed with a kept original, or at speed 0, is
+	// Unchanged by a Block; one with a kept original above BlockSpeed is
+	// lowered to it and keeps its original.
+	//
+	// An Unblock restores every entry held as blocked ([IsBlocked]: at
+	// speed 0, or with a kept original at or above its speed) and leaves
+	// any other entry alone, so a paying customer's speed is never
+	// replaced.
 	BlockSpeed int
 	// Reason is a short human explanation (for commit messages and journals).
 	Reason string
@@ -93,8 +102,57 @@ type IPState struct {
 	Blocked bool
 	// Speed is the current speed, -1 when none is set.
 	Speed int
-	// OriginalSpeed is the speed remembered by a block, -1 when none.
+	// OriginalSpeed is the speed remembered by a block, -1 when none (0
+	// when the entry had no speed before the block).
 	OriginalSpeed int
+}
+
+// BlockedAt reports whether the state is that of an entry a Block with
+// blockSpeed left as planned: held as blocked ([IsBlocked]) at a speed at or
+// below blockSpeed.
+func (s IPState) BlockedAt(blockSpeed int) bool {
+	return s.Found && IsBlocked(s.Speed, s.OriginalSpeed) && s.Speed >= 0 && s.Speed <= blockSpeed
+}
+
+// IsBlocked reports whether an entry at speed with the kept original orig
+// (both -1 when not set) is held as blocked: at speed 0 (by these tools or
+// by hand), or carrying a kept original at or above its speed (blocked or
+// throttled with BLOCK_SPEED by these tools). An entry whose kept original
+// is below its speed is not: its speed was raised since (by hand or by
+// another tool), and restoring the original would lower it. So restoring
+// an entry held as blocked never lowers its speed. The rule is the same
+// for every backend, so blocking, unblocking, verification and
+// self-healing agree for any BLOCK_SPEED.
+func IsBlocked(speed, orig int) bool {
+	return speed == 0 || (orig >= 0 && speed >= 0 && speed <= orig)
+}
+
+// ErrConflict is wrapped by the error of a Failed [Result] whose IP is
+// also held by an entry of another customer: the change was refused, so
+// no run changes an entry that may belong to someone else.
+var ErrConflict = errors.New("netbackend: IP held by entries of several customers")
+
+// Targeter is implemented by backends that can name what they change (the
+// Subversion URL and path of the hosts file, the hosts file's path, the
+// NetBox URL); [LockKey] uses it. Target never contains a secret.
+type Targeter interface {
+	// Target names the data the backend changes.
+	Target() string
+}
+
+// LockKey is the run-lock key of a backend: "netbackend <name> <target>",
+// the same for every run (blocknet, unblocknet, library runs) against one
+// backend target, so they never interleave (see package runlock). A
+// backend that is not a [Targeter] is keyed by its name alone, which
+// serialises all runs against backends of that kind.
+func LockKey(b Backend) string {
+	key := "netbackend " + b.Name()
+	if t, ok := b.(Targeter); ok {
+		if target := t.Target(); target != "" {
+			key += " " + target
+		}
+	}
+	return key
 }
 
 // Backend is a network backend that can find customers' IPs and block or
@@ -118,12 +176,13 @@ type Backend interface {
 	Apply(ctx context.Context, changes []Change, opts ApplyOptions) ([]Result, error)
 	// State reads the current state of the given IPs, for verification.
 	State(ctx context.Context, ips []netip.Addr) (map[netip.Addr]IPState, error)
-	// Blocked lists what the backend holds as blocked, in one pass over its
-	// data: every entry that carries a kept original speed (blocked by these
-	// tools, whatever its current speed), and every entry at speed 0 without
-	// one (blocked by hand; OriginalSpeed is -1). Unblocking runs use it to
-	// converge on the truth instead of on the AbraFlexi label. Sorted by
-	// customer, then IP.
+	// Blocked lists what the backend holds as blocked ([IsBlocked]), in one
+	// pass over its data: every entry that carries a kept original speed at
+	// or above its current speed (blocked or throttled by these tools), and
+	// every entry at speed 0 without one (blocked by hand; OriginalSpeed is
+	// -1). Unblocking runs use it to converge on the truth instead of on the
+	// AbraFlexi label. An entry naming several customers is listed once per
+	// customer. Sorted by customer, then IP.
 	Blocked(ctx context.Context) ([]BlockedEntry, error)
 }
 
@@ -134,6 +193,10 @@ type Lookup struct {
 	// Conflicts are the ambiguities found for the asked customers; each
 	// customer named in one must not be changed on that IP.
 	Conflicts []Conflict
+	// Warnings are problems the backend found in its data while looking
+	// up (for the hosts file, the findings of its sanity check), for the
+	// report; they do not stop a run.
+	Warnings []string
 }
 
 // Conflict is an ambiguity between customers in a backend: one IP on the
@@ -185,7 +248,8 @@ type BlockedEntry struct {
 	// Speed is the current speed, -1 when none is set.
 	Speed int
 	// OriginalSpeed is the kept original speed, -1 when the entry carries
-	// none (it was blocked by hand).
+	// none (it was blocked by hand); 0 when the entry had no speed before
+	// it was blocked.
 	OriginalSpeed int
 	// Where locates the entry for an operator: "hosts line 12",
 	// "netbox ip-address 42".
@@ -196,6 +260,20 @@ type BlockedEntry struct {
 // that is, whether it was blocked by these tools and can be unblocked
 // safely. Entries blocked by hand are left alone and reported as warnings.
 func (e BlockedEntry) KeptOriginal() bool { return e.OriginalSpeed >= 0 }
+
+// String renders the entry for reports: "10.0.0.5 of ALICE (hosts line 3)
+// at speed 0, original 512".
+func (e BlockedEntry) String() string {
+	who := e.Customer
+	if who == "" {
+		who = "no customer"
+	}
+	orig := "no kept original"
+	if e.OriginalSpeed >= 0 {
+		orig = fmt.Sprintf("original %d", e.OriginalSpeed)
+	}
+	return fmt.Sprintf("%s of %s (%s) at speed %d, %s", e.IP, who, e.Where, e.Speed, orig)
+}
 
 //go:generate go tool mockgen -destination=netbackendmock/mock_backend.go -package=netbackendmock -typed . Backend
 

@@ -70,9 +70,9 @@ func TestFakeBlockUnblockIdempotentAndDryRun(t *testing.T) {
 	b.Add("C1", "10.0.0.2", -1)
 	b.Add("C2", "10.0.0.3", 100)
 
-	ips, err := b.CustomerIPs(ctx, []string{"C1", "NOPE"})
-	if err != nil || len(ips["C1"]) != 2 || len(ips["NOPE"]) != 0 {
-		t.Fatalf("CustomerIPs = %v, %v", ips, err)
+	look, err := b.CustomerIPs(ctx, []string{"C1", "NOPE"})
+	if ips := look.IPs; err != nil || len(ips["C1"]) != 2 || len(ips["NOPE"]) != 0 {
+		t.Fatalf("CustomerIPs = %v, %v", look, err)
 	}
 	block := []netbackend.Change{
 		{Customer: "C1", IP: ip("10.0.0.1"), Action: netbackend.Block},
@@ -136,5 +136,63 @@ func TestMockSatisfiesBackend(t *testing.T) {
 	var b netbackend.Backend = m
 	if b.Name() != "mock" {
 		t.Fatal("mock did not answer")
+	}
+}
+
+type targeted struct {
+	netbackend.Backend
+	target string
+}
+
+func (t targeted) Target() string { return t.target }
+
+func TestLockKeyNamesTheTarget(t *testing.T) {
+	fake := netbackendtest.New()
+	if got := netbackend.LockKey(fake); got != "netbackend memory" {
+		t.Errorf("LockKey(fake) = %q", got)
+	}
+	a := netbackend.LockKey(targeted{fake, "file:///srv/repo/hosts"})
+	b := netbackend.LockKey(targeted{fake, "file:///srv/other/hosts"})
+	if a != "netbackend memory file:///srv/repo/hosts" || a == b {
+		t.Errorf("LockKey = %q and %q; want the target in the key, distinct targets distinct", a, b)
+	}
+}
+
+func TestIsBlocked(t *testing.T) {
+	for _, tc := range []struct {
+		speed, orig int
+		want        bool
+	}{
+		{0, -1, true},     // by hand
+		{0, 512, true},    // by these tools
+		{64, 512, true},   // throttled
+		{-1, 0, false},    // speed removed by hand since: unlimited
+		{256, 128, false}, // raised since the block: restoring would lower it
+		{100, 100, true},  // throttled at its own speed
+		{512, -1, false},  // paying
+		{-1, -1, false},   // no speed at all
+	} {
+		if got := netbackend.IsBlocked(tc.speed, tc.orig); got != tc.want {
+			t.Errorf("IsBlocked(%d, %d) = %v, want %v", tc.speed, tc.orig, got, tc.want)
+		}
+	}
+	st := netbackend.IPState{Found: true, Speed: 64, OriginalSpeed: 512}
+	if !st.BlockedAt(64) || st.BlockedAt(0) || (netbackend.IPState{Speed: 0}).BlockedAt(0) {
+		t.Errorf("BlockedAt: throttled at 64 must count for 64 only; a state not found never counts")
+	}
+}
+
+func TestConflictAndEntryStrings(t *testing.T) {
+	c := netbackend.Conflict{IP: ip("10.0.0.5"), Customers: []string{"A", "B"}, Where: []string{"hosts line 3", "hosts line 9"}}
+	if got := c.String(); got != "10.0.0.5 claimed by A, B (hosts line 3, hosts line 9)" {
+		t.Errorf("Conflict.String() = %q", got)
+	}
+	l := netbackend.Lookup{Conflicts: []netbackend.Conflict{c}}
+	if len(l.ConflictsOf("B")) != 1 || len(l.ConflictsOf("C")) != 0 {
+		t.Errorf("ConflictsOf: %v %v", l.ConflictsOf("B"), l.ConflictsOf("C"))
+	}
+	e := netbackend.BlockedEntry{Customer: "ALICE", IP: ip("10.0.0.1"), Speed: 0, OriginalSpeed: -1, Where: "hosts line 2"}
+	if got := e.String(); got != "10.0.0.1 of ALICE (hosts line 2) at speed 0, no kept original" || e.KeptOriginal() {
+		t.Errorf("BlockedEntry.String() = %q, kept %v", got, e.KeptOriginal())
 	}
 }

@@ -1,6 +1,7 @@
 package svnhosts
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -15,42 +16,38 @@ import (
 	"github.com/spoje-net/isptools/netbackend"
 )
 
-// applyChanges applies changes to f in order and reports one result per
-// change and whether f changed.
-func applyChanges(f *File, changes []netbackend.Change) ([]netbackend.Result, bool) {
-	results := make([]netbackend.Result, 0, len(changes))
-	dirty := false
-	for _, c := range changes {
-		r := netbackend.Result{Change: c, SpeedBefore: -1, SpeedAfter: -1}
-		before := f.State(c.IP)
-		if !before.Found {
-			r.Status = netbackend.NotFound
-			results = append(results, r)
-			continue
-		}
-		var changed bool
-		if c.Action == netbackend.Block {
-			changed = f.Block(c.IP)
-		} else {
-			changed = f.Unblock(c.IP, c.FallbackSpeed)
-		}
-		r.SpeedBefore, r.SpeedAfter = before.Speed, f.State(c.IP).Speed
-		r.Status = netbackend.Unchanged
-		if changed {
-			r.Status, dirty = netbackend.Changed, true
-		}
-		results = append(results, r)
+// applyChanges applies changes to f ([File.Apply]) after running its sanity
+// check, whose findings are logged at warning level: a run never changes
+// the file without saying what is odd about it.
+func applyChanges(ctx context.Context, log *slog.Logger, name string, f *File, changes []netbackend.Change, m CodeMatch) ([]netbackend.Result, bool) {
+	if problems := f.Check(); len(problems) > 0 {
+		log.LogAttrs(ctx, slog.LevelWarn, "svnhosts: hosts file check found problems", slog.String("file", name),
+			slog.Int("problems", len(problems)), slog.String("first", problems[0].String()))
 	}
-	return results, dirty
+	return f.Apply(changes, m)
 }
 
-// customersIPs serves Backend.CustomerIPs from file content.
-func customersIPs(data []byte, customers []string) (map[string][]netip.Addr, error) {
+// lookup serves Backend.CustomerIPs from file content: [File.Lookup], with
+// the findings of [File.Check] as warnings.
+func lookup(data []byte, customers []string, m CodeMatch) (netbackend.Lookup, error) {
+	f, err := Parse(data)
+	if err != nil {
+		return netbackend.Lookup{}, err
+	}
+	out := f.Lookup(customers, m)
+	for _, p := range f.Check() {
+		out.Warnings = append(out.Warnings, "hosts file "+p.String())
+	}
+	return out, nil
+}
+
+// blocked serves Backend.Blocked from file content.
+func blocked(data []byte) ([]netbackend.BlockedEntry, error) {
 	f, err := Parse(data)
 	if err != nil {
 		return nil, err
 	}
-	return f.CustomersIPs(customers), nil
+	return f.Blocked(), nil
 }
 
 // states serves Backend.State from file content.

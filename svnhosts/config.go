@@ -48,10 +48,15 @@ type Config struct {
 	// From LOGFILE.
 	LogFile string `env:"LOGFILE"`
 	// WorkingCopy, when set, is an existing working copy of URL used instead
-	// of a private temporary checkout. It is updated before every change and
-	// must not hold local modifications of the hosts file. From
-	// SVN_WORKING_COPY.
+	// of a private temporary checkout. It is updated before every change. A
+	// local modification of the hosts file there is the leftover of a run
+	// killed between rewrite and commit: it is reverted (and a locked
+	// working copy cleaned up with svn cleanup), logged at warning level,
+	// and the run goes on. From SVN_WORKING_COPY.
 	WorkingCopy string `env:"SVN_WORKING_COPY"`
+	// CodeMatch says how a customer's lines are found; empty means
+	// [MatchToken]. From HOSTS_CODE_FALLBACK ([ParseCodeMatch]).
+	CodeMatch CodeMatch `env:"HOSTS_CODE_FALLBACK" validate:"codematch"`
 	// TempDir is where private working copies are created; empty means
 	// os.TempDir().
 	TempDir string `env:"-"`
@@ -66,8 +71,9 @@ type Config struct {
 }
 
 // ConfigFromEnv reads a [Config] from SVNURL, SVNUSER, SVNPASS, SVNBIN,
-// SVN_HOSTS_PATH, LOGFILE and SVN_WORKING_COPY, applies the defaults and
-// validates it. Errors name the missing or invalid variable, never a value.
+// SVN_HOSTS_PATH, LOGFILE, SVN_WORKING_COPY and HOSTS_CODE_FALLBACK,
+// applies the defaults and validates it. Errors name the missing or
+// invalid variable, never a value.
 func ConfigFromEnv() (Config, error) {
 	cfg := Config{
 		URL:         os.Getenv("SVNURL"),
@@ -77,12 +83,14 @@ func ConfigFromEnv() (Config, error) {
 		HostsPath:   os.Getenv("SVN_HOSTS_PATH"),
 		LogFile:     os.Getenv("LOGFILE"),
 		WorkingCopy: os.Getenv("SVN_WORKING_COPY"),
+		CodeMatch:   CodeMatch(os.Getenv(EnvCodeFallback)),
 	}
 	cfg.defaults()
 	return cfg, cfg.Validate()
 }
 
 func (c *Config) defaults() {
+	c.CodeMatch = c.CodeMatch.normalized()
 	if c.SVNBin == "" {
 		c.SVNBin = "svn"
 	}
@@ -149,6 +157,9 @@ type FileConfig struct {
 	// LogFile, when set, is an append-only audit log with one line per change.
 	// From LOGFILE.
 	LogFile string `env:"LOGFILE"`
+	// CodeMatch says how a customer's lines are found; empty means
+	// [MatchToken]. From HOSTS_CODE_FALLBACK ([ParseCodeMatch]).
+	CodeMatch CodeMatch `env:"HOSTS_CODE_FALLBACK" validate:"codematch"`
 	// LockTimeout bounds the wait for another run's lock; 0 means
 	// [DefaultLockTimeout].
 	LockTimeout time.Duration `env:"-" validate:"gte=0"`
@@ -160,11 +171,22 @@ type FileConfig struct {
 // concurrent run when [FileConfig.LockTimeout] is 0.
 const DefaultLockTimeout = time.Minute
 
-// FileConfigFromEnv reads a [FileConfig] from HOSTS_FILE and LOGFILE and
-// validates it. Errors name the missing or invalid variable.
+// FileConfigFromEnv reads a [FileConfig] from HOSTS_FILE, LOGFILE and
+// HOSTS_CODE_FALLBACK and validates it. Errors name the missing or invalid
+// variable.
 func FileConfigFromEnv() (FileConfig, error) {
-	cfg := FileConfig{Path: os.Getenv("HOSTS_FILE"), LogFile: os.Getenv("LOGFILE")}
+	cfg := FileConfig{Path: os.Getenv("HOSTS_FILE"), LogFile: os.Getenv("LOGFILE"), CodeMatch: CodeMatch(os.Getenv(EnvCodeFallback))}
+	cfg.CodeMatch = cfg.CodeMatch.normalized()
 	return cfg, cfg.Validate()
+}
+
+// normalized maps the accepted spellings of HOSTS_CODE_FALLBACK to the
+// constants; an unknown value is kept for Validate to reject.
+func (m CodeMatch) normalized() CodeMatch {
+	if n, err := ParseCodeMatch(string(m)); err == nil {
+		return n
+	}
+	return m
 }
 
 // Validate checks the configuration; errors name the environment variable.
@@ -218,6 +240,10 @@ var validate = sync.OnceValue(func() *validator.Validate {
 		}
 		return true
 	}))
+	must(v.RegisterValidation("codematch", func(fl validator.FieldLevel) bool {
+		_, err := ParseCodeMatch(fl.Field().String())
+		return err == nil
+	}))
 	must(v.RegisterValidation("singleline", func(fl validator.FieldLevel) bool {
 		return !strings.ContainsAny(fl.Field().String(), "\n\r\x00")
 	}))
@@ -263,6 +289,8 @@ func describe(fe validator.FieldError) string {
 		return name + " must be a relative slash-separated path without . or .. elements"
 	case "singleline":
 		return name + " must not contain line breaks or NUL"
+	case "codematch":
+		return name + " must be empty (exact {code:X} tokens only) or word"
 	default:
 		return fmt.Sprintf("%s fails %s=%s", name, fe.Tag(), fe.Param())
 	}

@@ -22,13 +22,38 @@
 // "dashboard-neplatic", "dashboard-smlouva", "-odpojen" and "dashboard"
 // (removed as plain substrings, in that order), trimmed at both ends. The
 // output is the PHP tool's, so both tools can work on one repository during
-// a migration; unlike the PHP tool, blocking an entry without a comment
-// appends "\t# speed=0", and unblocking an entry that is not blocked leaves
-// it alone.
+// a migration; unlike the PHP tool, blocking an entry without a speed keeps
+// "orig=0" (the line had none: unblocking gives it DEFAULT_SPEED or no
+// speed again), so the kept original marks every line these tools blocked,
+// and unblocking an entry that is not blocked leaves it alone.
+// [File.BlockAt] throttles to a speed instead ("# speed=64 orig=512 R").
 //
-// [File.CustomerIPs] finds a customer by a "{code:CODE}" token, falling back
-// to CODE as a whole word of the comment. [File.Check] reports the PHP tool's
-// sanity problems with line numbers.
+// A line is held as blocked when it has a speed=0 token, or an orig=N token
+// with N at or above its speed (a throttled line); a line with an orig= token
+// below its speed had its speed raised since and is not blocked.
+// [File.Blocked] lists the lines held as blocked: those with a kept original
+// were blocked by these tools, those with speed=0 and no orig= by hand.
+//
+// # Whose line it is
+//
+// A line belongs to the customers of its "{code:CODE}" tokens. [File.Apply]
+// changes a line only for its customer, and [File.Lookup] finds a
+// customer's IPs by the exact token only ([MatchToken], the default). An IP
+// on the lines of two different customers (an address re-assigned while the
+// old owner's line stayed, or one line naming two customers) is a conflict:
+// Lookup leaves it out and reports both customers and line numbers, and
+// Apply refuses to change either line ([netbackend.ErrConflict]).
+//
+// The PHP tool also matched a customer by its code as a whole word anywhere
+// in a comment. That is only done when the operator opts in with
+// HOSTS_CODE_FALLBACK=word ([MatchWord]), for customers without any token
+// line and on lines without any token. It is risky: a comment such as
+// "# former owner 1001" makes the line customer 1001's, who is then cut off
+// or restored on an address that is no longer theirs.
+//
+// [File.Check] reports the PHP tool's sanity problems with line numbers; the
+// backends run it before every change (logging its findings) and return its
+// findings as the warnings of every lookup, for the apps' reports.
 //
 // # Backends
 //
@@ -40,7 +65,14 @@
 // directory, LC_ALL=C and a minimal environment; the password is passed on
 // standard input (--password-from-stdin, svn >= 1.10) and never appears in
 // argv, the child environment, logs or errors. [ConfigFromEnv] reads SVNURL,
-// SVNUSER, SVNPASS, SVNBIN, SVN_HOSTS_PATH and LOGFILE.
+// SVNUSER, SVNPASS, SVNBIN, SVN_HOSTS_PATH, LOGFILE, SVN_WORKING_COPY and
+// HOSTS_CODE_FALLBACK.
+//
+// With a configured working copy (SVN_WORKING_COPY), a run killed between
+// rewrite and commit leaves the hosts file modified there, and a run killed
+// inside svn leaves the working copy locked. The next run reverts that
+// leftover of the hosts file and runs svn cleanup on a locked working copy,
+// logs both at warning level and goes on from the repository's state.
 //
 // [FileBackend] does the same on a local file (HOSTS_FILE) with an atomic
 // replace under a lock; the demo and small installations use it.

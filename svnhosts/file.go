@@ -32,6 +32,7 @@ var _ netbackend.Backend = (*FileBackend)(nil)
 
 // NewFileBackend validates cfg and returns the backend. The file must exist.
 func NewFileBackend(cfg FileConfig) (*FileBackend, error) {
+	cfg.CodeMatch = cfg.CodeMatch.normalized()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -59,8 +60,30 @@ func (b *FileBackend) read() ([]byte, error) {
 	return data, nil
 }
 
-// CustomerIPs implements [netbackend.Backend] with [File.CustomersIPs].
-func (b *FileBackend) CustomerIPs(ctx context.Context, customers []string) (map[string][]netip.Addr, error) {
+// Target implements [netbackend.Targeter]: the absolute path of the hosts
+// file.
+func (b *FileBackend) Target() string {
+	if p, err := filepath.Abs(b.cfg.Path); err == nil {
+		return p
+	}
+	return b.cfg.Path
+}
+
+// CustomerIPs implements [netbackend.Backend] with [File.Lookup] (by
+// FileConfig.CodeMatch); the findings of [File.Check] are its warnings.
+func (b *FileBackend) CustomerIPs(ctx context.Context, customers []string) (netbackend.Lookup, error) {
+	if err := ctx.Err(); err != nil {
+		return netbackend.Lookup{}, err
+	}
+	data, err := b.read()
+	if err != nil {
+		return netbackend.Lookup{}, err
+	}
+	return lookup(data, customers, b.cfg.CodeMatch)
+}
+
+// Blocked implements [netbackend.Backend] with [File.Blocked].
+func (b *FileBackend) Blocked(ctx context.Context) ([]netbackend.BlockedEntry, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -68,7 +91,7 @@ func (b *FileBackend) CustomerIPs(ctx context.Context, customers []string) (map[
 	if err != nil {
 		return nil, err
 	}
-	return customersIPs(data, customers)
+	return blocked(data)
 }
 
 // State implements [netbackend.Backend] with [File.State].
@@ -84,7 +107,9 @@ func (b *FileBackend) State(ctx context.Context, ips []netip.Addr) (map[netip.Ad
 }
 
 // Apply implements [netbackend.Backend]. Under the lock it reads the file,
-// applies all changes and replaces the file atomically when something
+// runs its sanity check ([File.Check], findings logged at warning level),
+// applies all changes ([File.Apply]: each only to the lines of its
+// customer) and replaces the file atomically when something
 // changed. opts.DryRun reads the file without locking and writes nothing.
 // Waiting for the lock ends with ctx or after [FileConfig.LockTimeout] with
 // an error wrapping [ErrLocked].
@@ -101,7 +126,7 @@ func (b *FileBackend) Apply(ctx context.Context, changes []netbackend.Change, op
 		if err != nil {
 			return nil, fmt.Errorf("svnhosts: %s: %w", b.cfg.Path, err)
 		}
-		res, _ := applyChanges(f, changes)
+		res, _ := f.Apply(changes, b.cfg.CodeMatch)
 		return res, nil
 	}
 	if err := checkAuditLog(b.cfg.LogFile); err != nil {
@@ -120,7 +145,7 @@ func (b *FileBackend) Apply(ctx context.Context, changes []netbackend.Change, op
 	if err != nil {
 		return nil, fmt.Errorf("svnhosts: %s: %w", b.cfg.Path, err)
 	}
-	res, dirty := applyChanges(f, changes)
+	res, dirty := applyChanges(ctx, b.log, b.cfg.Path, f, changes, b.cfg.CodeMatch)
 	if !dirty {
 		return res, nil
 	}

@@ -77,7 +77,7 @@ func TestFileBackendApply(t *testing.T) {
 		t.Error("file replaced without changes")
 	}
 	got, err := b.CustomerIPs(ctx, []string{"C1"})
-	if err != nil || fmt.Sprint(got["C1"]) != "[10.0.0.1 2001:db8::1]" {
+	if err != nil || fmt.Sprint(got.IPs["C1"]) != "[10.0.0.1 2001:db8::1]" {
 		t.Errorf("CustomerIPs = %v, %v", got, err)
 	}
 	st, err := b.State(ctx, []netip.Addr{ip("10.0.0.1")})
@@ -134,7 +134,7 @@ func TestFileBackendLockContention(t *testing.T) {
 	// concurrent runs serialise: no change is lost
 	content := ""
 	for i := range 20 {
-		content += fmt.Sprintf("10.2.0.%d\th%d\t#speed=%d\n", i, i, 100+i)
+		content += fmt.Sprintf("10.2.0.%d\th%d\t#speed=%d {code:C}\n", i, i, 100+i)
 	}
 	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
 		t.Fatal(err)

@@ -56,8 +56,15 @@ func FuzzBlockUnblock(f *testing.F) {
 			return
 		}
 		before := p.State(ip)
-		if before.Blocked {
-			return
+		held := false
+		p.each(ip, func(i int) {
+			c, _ := p.lines[i].comment()
+			if h, _ := scanTokens(c).held(); h {
+				held = true
+			}
+		})
+		if before.Blocked || held {
+			return // restoring a blocked or throttled line is not a round trip
 		}
 		p.Block(ip)
 		blocked := p.State(ip)

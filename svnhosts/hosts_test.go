@@ -1,7 +1,6 @@
 package svnhosts
 
 import (
-	"bytes"
 	"errors"
 	"net/netip"
 	"slices"
@@ -65,10 +64,11 @@ func TestBlock(t *testing.T) {
 		{"issue example", "10.0.0.1\thost1\t\t#speed=512 {code:TEST1}\n", "10.0.0.1\thost1\t\t# speed=0 orig=512 {code:TEST1}\n", true},
 		{"already blocked", "10.0.0.1\th\t# speed=0 orig=512 x\n", "10.0.0.1\th\t# speed=0 orig=512 x\n", false},
 		{"blocked without orig", "10.0.0.1\th\t#speed=0\n", "10.0.0.1\th\t#speed=0\n", false},
-		{"no comment", "10.0.0.1\th\n", "10.0.0.1\th\t# speed=0\n", true},
-		{"no comment no final newline", "10.0.0.1\th", "10.0.0.1\th\t# speed=0", true},
-		{"no speed", "10.0.0.1\th\t#{code:A}\n", "10.0.0.1\th\t# speed=0 {code:A}\n", true},
-		{"empty comment", "10.0.0.1\th\t#\n", "10.0.0.1\th\t# speed=0\n", true},
+		{"no comment", "10.0.0.1\th\n", "10.0.0.1\th\t# speed=0 orig=0\n", true},
+		{"no comment no final newline", "10.0.0.1\th", "10.0.0.1\th\t# speed=0 orig=0", true},
+		{"no speed", "10.0.0.1\th\t#{code:A}\n", "10.0.0.1\th\t# speed=0 orig=0 {code:A}\n", true},
+		{"empty comment", "10.0.0.1\th\t#\n", "10.0.0.1\th\t# speed=0 orig=0\n", true},
+		{"throttled is cut further, its original kept", "10.0.0.1\th\t#speed=64 orig=512 x\n", "10.0.0.1\th\t# speed=0 orig=512 x\n", true},
 		{"php markers", "10.0.0.1\th\t#speed=100 dashboard-neplatic foo-odpojen dashboard-smlouva dashboard bar\n",
 			"10.0.0.1\th\t# speed=0 orig=100 foo   bar\n", true},
 		{"marker inside word", "10.0.0.1\th\t#speed=1 mydashboardx\n", "10.0.0.1\th\t# speed=0 orig=1 myx\n", true},
@@ -82,7 +82,7 @@ func TestBlock(t *testing.T) {
 		{"hash right after ip", "10.0.0.1#speed=5\n", "10.0.0.1# speed=0 orig=5\n", true},
 		{"every line of the ip", "10.0.0.1\ta\t#speed=5\n10.0.0.2\tb\t#speed=6\n10.0.0.1\tc\t#speed=7 {code:X}\n",
 			"10.0.0.1\ta\t# speed=0 orig=5\n10.0.0.2\tb\t#speed=6\n10.0.0.1\tc\t# speed=0 orig=7 {code:X}\n", true},
-		{"not a whole word", "10.0.0.1\th\t#speed=512x xspeed=0\n", "10.0.0.1\th\t# speed=0 speed=512x xspeed=0\n", true},
+		{"not a whole word", "10.0.0.1\th\t#speed=512x xspeed=0\n", "10.0.0.1\th\t# speed=0 orig=0 speed=512x xspeed=0\n", true},
 		{"other ip prefix untouched", "10.0.0.10\th\t#speed=5\n", "10.0.0.10\th\t#speed=5\n", false},
 		{"before hash kept", "10.0.0.1 \t h  \t #  speed=5   trailing  \n", "10.0.0.1 \t h  \t # speed=0 orig=5 trailing\n", true},
 	}
@@ -151,6 +151,8 @@ func TestUnblock(t *testing.T) {
 		{"no final newline", "10.0.0.1\th\t# speed=0 orig=9", 1, "10.0.0.1\th\t# speed=9", true},
 		{"commented out untouched", "#10.0.0.1\th\t# speed=0 orig=9\n", 1, "#10.0.0.1\th\t# speed=0 orig=9\n", false},
 		{"only blocked lines change", "10.0.0.1\ta\t# speed=0 orig=3\n10.0.0.1\tb\t#speed=4\n", 1, "10.0.0.1\ta\t# speed=3\n10.0.0.1\tb\t#speed=4\n", true},
+		{"throttled restored", "10.0.0.1\th\t# speed=64 orig=512 {code:T}\n", 1, "10.0.0.1\th\t# speed=512 {code:T}\n", true},
+		{"stale orig below the speed left alone", "10.0.0.1\th\t#speed=512 orig=128\n", 1, "10.0.0.1\th\t#speed=512 orig=128\n", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -193,43 +195,140 @@ const customersFile = "10.0.0.1\th1\t#speed=1 {code:C1}\n" +
 	"junk line {code:JUNK}\n" +
 	"10.0.0.6\tC3\t#speed=1\n"
 
+func addrs(s ...string) []netip.Addr {
+	var out []netip.Addr
+	for _, x := range s {
+		out = append(out, netip.MustParseAddr(x))
+	}
+	return out
+}
+
 func TestCustomerIPs(t *testing.T) {
 	f := mustParse(t, customersFile)
-	ips := func(s ...string) []netip.Addr {
-		var out []netip.Addr
-		for _, x := range s {
-			out = append(out, netip.MustParseAddr(x))
-		}
-		return out
-	}
 	tests := []struct {
-		code string
-		want []netip.Addr
+		code       string
+		token      []netip.Addr // MatchToken (the default)
+		word       []netip.Addr // MatchWord (HOSTS_CODE_FALLBACK=word)
+		conflicted bool
 	}{
-		{"C1", ips("10.0.0.1")}, // {code:} wins over the word on 10.0.0.2; no duplicate
-		{"C10", ips("10.0.0.10", "10.0.0.4")},
-		{"C2", ips("2001:db8::5")}, // {code:} wins over the word on 10.0.0.4
-		{"V6", ips("2001:db8::5")},
-		{"10", ips("10.0.0.5")}, // a word, never an IP octet
-		{"1", nil},              // no substring match
-		{"C", nil},
-		{"OUT", nil},  // commented-out line only
-		{"JUNK", nil}, // not an entry with an IP
-		{"C3", nil},   // hostname, not comment
-		{"", nil},
-		{"speed=1}", nil},
+		{"C1", addrs("10.0.0.1"), addrs("10.0.0.1"), false}, // {code:} lines only, no duplicate; the word on 10.0.0.2 never counts
+		{"C10", nil, addrs("10.0.0.10", "10.0.0.4"), false}, // words only under the fallback
+		{"C2", nil, nil, true},                              // one line names V6 and C2: contested
+		{"V6", nil, nil, true},                              //
+		{"10", nil, addrs("10.0.0.5"), false},               // a word, never an IP octet
+		{"1", nil, nil, false}, {"C", nil, nil, false},      // no substring match
+		{"OUT", nil, nil, false}, {"JUNK", nil, nil, false}, {"C3", nil, nil, false}, // commented out, no IP, hostname
+		{"", nil, nil, false}, {"speed=1}", nil, nil, false},
 	}
 	for _, tt := range tests {
-		if got := f.CustomerIPs(tt.code); !slices.Equal(got, tt.want) {
-			t.Errorf("CustomerIPs(%q) = %v, want %v", tt.code, got, tt.want)
+		if got := f.CustomerIPs(tt.code); !slices.Equal(got, tt.token) {
+			t.Errorf("CustomerIPs(%q) = %v, want %v", tt.code, got, tt.token)
+		}
+		for m, want := range map[CodeMatch][]netip.Addr{MatchToken: tt.token, MatchWord: tt.word} {
+			look := f.Lookup([]string{tt.code}, m)
+			if got := look.IPs[tt.code]; !slices.Equal(got, want) {
+				t.Errorf("Lookup(%q, %s) = %v, want %v", tt.code, m, got, want)
+			}
+			if (len(look.Conflicts) > 0) != tt.conflicted {
+				t.Errorf("Lookup(%q, %s) conflicts %v, want conflicted %v", tt.code, m, look.Conflicts, tt.conflicted)
+			}
 		}
 	}
-	all := f.CustomersIPs([]string{"C1", "C10", "NONE", "V6"})
-	if len(all) != 3 || !slices.Equal(all["C1"], ips("10.0.0.1")) || !slices.Equal(all["C10"], ips("10.0.0.10", "10.0.0.4")) || !slices.Equal(all["V6"], ips("2001:db8::5")) {
-		t.Errorf("CustomersIPs = %v", all)
+	all := f.Lookup([]string{"C1", "C10", "NONE", "V6", "C2"}, MatchWord)
+	if len(all.IPs) != 2 || !slices.Equal(all.IPs["C1"], addrs("10.0.0.1")) || !slices.Equal(all.IPs["C10"], addrs("10.0.0.10", "10.0.0.4")) {
+		t.Errorf("Lookup = %v", all.IPs)
 	}
-	if _, ok := all["NONE"]; ok {
-		t.Errorf("CustomersIPs has a customer without IPs")
+	if _, ok := all.IPs["NONE"]; ok {
+		t.Errorf("Lookup has a customer without IPs")
+	}
+	if len(all.Conflicts) != 1 || all.Conflicts[0].String() != "2001:db8::5 claimed by C2, V6 (hosts line 8)" {
+		t.Errorf("conflicts %v, want the one line naming two customers once", all.Conflicts)
+	}
+}
+
+// TestLookupConflict is the re-assigned address of the issue: 10.0.0.5
+// moved from the debtor D to the payer P, and D's old line was left. The
+// IP is contested by both, with both line numbers; the rest goes on.
+func TestLookupConflict(t *testing.T) {
+	f := mustParse(t, "10.0.0.5\told\t#speed=0 orig=100 {code:D}\n"+
+		"10.0.0.6\td\t#speed=0 orig=100 {code:D}\n"+
+		"10.0.0.5\tnew\t#speed=200 {code:P}\n"+
+		"10.0.0.5\talias\t#speed=200 no owner\n")
+	for _, ask := range [][]string{{"D"}, {"P"}, {"D", "P"}} {
+		look := f.Lookup(ask, MatchToken)
+		if len(look.Conflicts) != 1 {
+			t.Fatalf("asked %v: conflicts %v", ask, look.Conflicts)
+		}
+		c := look.Conflicts[0]
+		if c.IP != netip.MustParseAddr("10.0.0.5") || !slices.Equal(c.Customers, []string{"D", "P"}) || !slices.Equal(c.Where, []string{"hosts line 1", "hosts line 3"}) {
+			t.Errorf("asked %v: conflict %+v", ask, c)
+		}
+		if len(look.IPs["P"]) != 0 {
+			t.Errorf("asked %v: P gets %v", ask, look.IPs["P"])
+		}
+		if slices.Contains(ask, "D") && !slices.Equal(look.IPs["D"], addrs("10.0.0.6")) {
+			t.Errorf("asked %v: D gets %v, want [10.0.0.6]", ask, look.IPs["D"])
+		}
+	}
+	// Even asked directly, neither line changes.
+	in := string(f.Bytes())
+	res, dirty := f.Apply([]netbackend.Change{
+		{Customer: "P", IP: netip.MustParseAddr("10.0.0.5"), Action: netbackend.Unblock},
+		{Customer: "D", IP: netip.MustParseAddr("10.0.0.5"), Action: netbackend.Unblock},
+	}, MatchToken)
+	for _, r := range res {
+		if r.Status != netbackend.Failed || !errors.Is(r.Err, netbackend.ErrConflict) || !strings.Contains(r.Err.Error(), "hosts line") {
+			t.Errorf("%v: %s %v, want failed with ErrConflict naming the line", r.Change, r.Status, r.Err)
+		}
+	}
+	if dirty || string(f.Bytes()) != in {
+		t.Errorf("a contested line changed:\n%s", f.Bytes())
+	}
+}
+
+func TestWordFallbackRisk(t *testing.T) {
+	// The risk HOSTS_CODE_FALLBACK=word documents: a comment naming a
+	// former owner belongs to them.
+	f := mustParse(t, "10.0.0.7\tnew-owner\t#speed=100 former owner 1001\n")
+	if ips := f.Lookup([]string{"1001"}, MatchToken).IPs["1001"]; len(ips) != 0 {
+		t.Errorf("token match found %v", ips)
+	}
+	if ips := f.Lookup([]string{"1001"}, MatchWord).IPs["1001"]; !slices.Equal(ips, addrs("10.0.0.7")) {
+		t.Errorf("word match found %v, want the former owner's old line (the documented risk)", ips)
+	}
+	for _, v := range []string{"", "none", "token", "WORD", "word"} {
+		if _, err := ParseCodeMatch(v); err != nil {
+			t.Errorf("ParseCodeMatch(%q): %v", v, err)
+		}
+	}
+	if _, err := ParseCodeMatch("words"); err == nil || !strings.Contains(err.Error(), "HOSTS_CODE_FALLBACK") {
+		t.Errorf("ParseCodeMatch(words) = %v", err)
+	}
+}
+
+func TestBlocked(t *testing.T) {
+	f := mustParse(t, "10.0.0.1\ta\t# speed=0 orig=512 {code:B}\n"+ // 1 ours
+		"10.0.0.2\tb\t#speed=0 {code:A}\n"+ // 2 by hand
+		"10.0.0.3\tc\t#speed=64 orig=512 {code:A}\n"+ // 3 throttled
+		"10.0.0.4\td\t#speed=512 orig=128 {code:A}\n"+ // 4 stale orig: not blocked
+		"10.0.0.5\te\t#speed=100 {code:A}\n"+ // 5 paying
+		"#10.0.0.6\tf\t#speed=0 {code:A}\n"+ // 6 commented out
+		"10.0.0.7\tg\t# speed=0 orig=0\n"+ // 7 ours, no customer
+		"10.0.0.8\th\t# speed=0 orig=9 {code:C}{code:D}\n") // 8 two customers
+	var got []string
+	for _, e := range f.Blocked() {
+		got = append(got, e.String())
+	}
+	want := []string{
+		"10.0.0.7 of no customer (hosts line 7) at speed 0, original 0",
+		"10.0.0.2 of A (hosts line 2) at speed 0, no kept original",
+		"10.0.0.3 of A (hosts line 3) at speed 64, original 512",
+		"10.0.0.1 of B (hosts line 1) at speed 0, original 512",
+		"10.0.0.8 of C (hosts line 8) at speed 0, original 9",
+		"10.0.0.8 of D (hosts line 8) at speed 0, original 9",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("Blocked() =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 
@@ -294,28 +393,37 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-func TestApplyChanges(t *testing.T) {
-	f := mustParse(t, "10.0.0.1\th\t#speed=5\n10.0.0.2\th\t# speed=0 orig=9\n")
-	ip1, ip2, ip3 := netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("10.0.0.2"), netip.MustParseAddr("10.0.0.3")
-	res, dirty := applyChanges(f, []netbackend.Change{
-		{Customer: "A", IP: ip1, Action: netbackend.Block},
-		{Customer: "A", IP: ip1, Action: netbackend.Block},
-		{Customer: "B", IP: ip2, Action: netbackend.Unblock, FallbackSpeed: 1},
-		{Customer: "C", IP: ip3, Action: netbackend.Block},
-	})
+func TestApply(t *testing.T) {
+	f := mustParse(t, "10.0.0.1\th\t#speed=5 {code:A}\n10.0.0.2\th\t# speed=0 orig=9 {code:B}\n"+
+		"10.0.0.4\th\t#speed=8 {code:A}\n10.0.0.4\th2\t#speed=8 no token\n10.0.0.5\th\t#speed=3\n")
+	ip := netip.MustParseAddr
+	res, dirty := f.Apply([]netbackend.Change{
+		{Customer: "A", IP: ip("10.0.0.1"), Action: netbackend.Block},
+		{Customer: "A", IP: ip("10.0.0.1"), Action: netbackend.Block},
+		{Customer: "B", IP: ip("10.0.0.2"), Action: netbackend.Unblock, FallbackSpeed: 1},
+		{Customer: "C", IP: ip("10.0.0.3"), Action: netbackend.Block},
+		{Customer: "B", IP: ip("10.0.0.1"), Action: netbackend.Unblock}, // A's line
+		{Customer: "A", IP: ip("10.0.0.4"), Action: netbackend.Block, BlockSpeed: 2},
+		{Customer: "A", IP: ip("10.0.0.5"), Action: netbackend.Block}, // a line of nobody
+	}, MatchToken)
 	if !dirty {
 		t.Fatal("not dirty")
 	}
 	want := []struct {
 		st            netbackend.Status
 		before, after int
-	}{{netbackend.Changed, 5, 0}, {netbackend.Unchanged, 0, 0}, {netbackend.Changed, 0, 9}, {netbackend.NotFound, -1, -1}}
+	}{{netbackend.Changed, 5, 0}, {netbackend.Unchanged, 0, 0}, {netbackend.Changed, 0, 9}, {netbackend.NotFound, -1, -1},
+		{netbackend.Failed, -1, -1}, {netbackend.Changed, 8, 2}, {netbackend.NotFound, -1, -1}}
 	for i, w := range want {
 		if res[i].Status != w.st || res[i].SpeedBefore != w.before || res[i].SpeedAfter != w.after {
 			t.Errorf("result %d = %+v, want %+v", i, res[i], w)
 		}
 	}
-	if !bytes.Equal(f.Bytes(), []byte("10.0.0.1\th\t# speed=0 orig=5\n10.0.0.2\th\t# speed=9\n")) {
-		t.Errorf("file = %q", f.Bytes())
+	if !errors.Is(res[4].Err, netbackend.ErrConflict) {
+		t.Errorf("change on another customer's line: %v, want ErrConflict", res[4].Err)
+	}
+	if got := string(f.Bytes()); got != "10.0.0.1\th\t# speed=0 orig=5 {code:A}\n10.0.0.2\th\t# speed=9 {code:B}\n"+
+		"10.0.0.4\th\t# speed=2 orig=8 {code:A}\n10.0.0.4\th2\t#speed=8 no token\n10.0.0.5\th\t#speed=3\n" {
+		t.Errorf("file = %q", got)
 	}
 }

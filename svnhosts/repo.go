@@ -102,14 +102,29 @@ func (r *Repo) cat(ctx context.Context) ([]byte, error) {
 	return s.svn.run(ctx, redactURL(u), "cat", "--", u)
 }
 
-// CustomerIPs implements [netbackend.Backend] with [File.CustomersIPs] on the
+// Target implements [netbackend.Targeter]: the URL of the hosts file (a
+// password in the URL redacted).
+func (r *Repo) Target() string { return redactURL(r.fileURL()) }
+
+// CustomerIPs implements [netbackend.Backend] with [File.Lookup] (by
+// Config.CodeMatch) on the repository's HEAD; the findings of [File.Check]
+// are its warnings.
+func (r *Repo) CustomerIPs(ctx context.Context, customers []string) (netbackend.Lookup, error) {
+	data, err := r.cat(ctx)
+	if err != nil {
+		return netbackend.Lookup{}, err
+	}
+	return lookup(data, customers, r.cfg.CodeMatch)
+}
+
+// Blocked implements [netbackend.Backend] with [File.Blocked] on the
 // repository's HEAD.
-func (r *Repo) CustomerIPs(ctx context.Context, customers []string) (map[string][]netip.Addr, error) {
+func (r *Repo) Blocked(ctx context.Context) ([]netbackend.BlockedEntry, error) {
 	data, err := r.cat(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return customersIPs(data, customers)
+	return blocked(data)
 }
 
 // State implements [netbackend.Backend] with [File.State] on the repository's
@@ -147,7 +162,7 @@ func (r *Repo) Apply(ctx context.Context, changes []netbackend.Change, opts netb
 		if err != nil {
 			return nil, err
 		}
-		res, _ := applyChanges(f, changes)
+		res, _ := f.Apply(changes, r.cfg.CodeMatch)
 		return res, nil
 	}
 	if err := checkAuditLog(r.cfg.LogFile); err != nil {
@@ -174,7 +189,7 @@ func (r *Repo) Apply(ctx context.Context, changes []netbackend.Change, opts netb
 	}
 	msgFile := filepath.Join(s.root, "message")
 	for attempt := 0; ; attempt++ {
-		res, dirty, err := rewrite(wcFile, changes)
+		res, dirty, err := r.rewrite(ctx, wcFile, changes)
 		if err != nil || !dirty {
 			return res, err
 		}
@@ -216,13 +231,7 @@ func (r *Repo) prepare(ctx context.Context, s *session) (string, error) {
 	if r.cfg.WorkingCopy != "" {
 		r.mu.Lock()
 		wcFile := filepath.Join(r.cfg.WorkingCopy, filepath.FromSlash(r.cfg.HostsPath))
-		out, err := s.svn.run(ctx, wcFile, "status", "--", wcFile)
-		if err == nil && len(strings.TrimSpace(string(out))) > 0 {
-			err = fmt.Errorf("svnhosts: working copy file %s has local changes: %s", wcFile, strings.TrimSpace(string(out)))
-		}
-		if err == nil {
-			_, err = s.svn.run(ctx, wcFile, "update", "--", wcFile)
-		}
+		err := r.recover(ctx, s, wcFile)
 		if err == nil {
 			err = mustExist(wcFile, r.cfg.HostsPath)
 		}
@@ -260,7 +269,7 @@ func mustExist(wcFile, hostsPath string) error {
 
 // rewrite applies changes to the file at p in place (the working copy is
 // private or locked, so no atomic replace is needed).
-func rewrite(p string, changes []netbackend.Change) ([]netbackend.Result, bool, error) {
+func (r *Repo) rewrite(ctx context.Context, p string, changes []netbackend.Change) ([]netbackend.Result, bool, error) {
 	fi, err := os.Stat(p)
 	if err != nil {
 		return nil, false, fmt.Errorf("svnhosts: %w", err)
@@ -273,7 +282,7 @@ func rewrite(p string, changes []netbackend.Change) ([]netbackend.Result, bool, 
 	if err != nil {
 		return nil, false, fmt.Errorf("svnhosts: %s: %w", p, err)
 	}
-	res, dirty := applyChanges(f, changes)
+	res, dirty := applyChanges(ctx, r.log, r.cfg.HostsPath, f, changes, r.cfg.CodeMatch)
 	if !dirty {
 		return res, false, nil
 	}
@@ -291,4 +300,51 @@ func committedRev(out []byte) string {
 		return string(m[1])
 	}
 	return ""
+}
+
+// recover makes the configured working copy usable after a run that was
+// killed in the middle: a working copy left locked is cleaned up (svn
+// cleanup), and a local modification of the hosts file (the rewrite of a
+// run killed before its commit) is reverted. Both are logged at warning
+// level; the run then goes on from the repository's state: the hosts file
+// is updated. Changes of other files of the working copy are not ours and
+// are left alone.
+func (r *Repo) recover(ctx context.Context, s *session, wcFile string) error {
+	cleaned := false
+	// run runs one svn command; when svn says the working copy is locked, it
+	// cleans it up once and runs the command again.
+	run := func(sub string, args ...string) ([]byte, error) {
+		out, err := s.svn.run(ctx, wcFile, sub, args...)
+		if err == nil || cleaned || !isLocked(err) {
+			return out, err
+		}
+		cleaned = true
+		r.log.LogAttrs(ctx, slog.LevelWarn, "svnhosts: working copy locked by an interrupted run; running svn cleanup",
+			slog.String("working_copy", r.cfg.WorkingCopy), slog.String("error", err.Error()))
+		if _, cerr := s.svn.run(ctx, r.cfg.WorkingCopy, "cleanup", "--", r.cfg.WorkingCopy); cerr != nil {
+			return nil, fmt.Errorf("svnhosts: SVN_WORKING_COPY %s: svn cleanup: %w", r.cfg.WorkingCopy, cerr)
+		}
+		return s.svn.run(ctx, wcFile, sub, args...)
+	}
+	out, err := run("status", "--", wcFile)
+	if err != nil {
+		return err
+	}
+	if st := strings.TrimSpace(string(out)); st != "" {
+		r.log.LogAttrs(ctx, slog.LevelWarn, "svnhosts: reverting a leftover change of the hosts file in the working copy (a run was interrupted before its commit)",
+			slog.String("file", wcFile), slog.String("status", st))
+		if _, err := run("revert", "--", wcFile); err != nil {
+			return fmt.Errorf("svnhosts: SVN_WORKING_COPY %s: revert the leftover change of %s: %w", r.cfg.WorkingCopy, r.cfg.HostsPath, err)
+		}
+	}
+	_, err = run("update", "--", wcFile)
+	return err
+}
+
+// isLocked reports whether an svn failure says the working copy is locked
+// (E155004) or needs a cleanup (E155037: a previous operation did not
+// finish).
+func isLocked(err error) bool {
+	var se *SVNError
+	return errors.As(err, &se) && containsAny(se.Stderr, "E155004", "E155037", "run 'svn cleanup'", "svn cleanup")
 }

@@ -240,11 +240,12 @@ func TestRepoInvalidChanges(t *testing.T) {
 
 func TestRepoCustomerIPs(t *testing.T) {
 	r, _ := newTestRepo(t, Config{})
+	// C10 is a word on its line, not a {code:} token: not found by default
 	got, err := r.CustomerIPs(context.Background(), []string{"C1", "C10", "C1000"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fmt.Sprint(got["C1"]) != "[10.0.0.1 2001:db8::1]" || fmt.Sprint(got["C10"]) != "[10.0.0.4]" || len(got) != 2 {
+	if fmt.Sprint(got.IPs["C1"]) != "[10.0.0.1 2001:db8::1]" || len(got.IPs["C10"]) != 0 || len(got.IPs) != 1 {
 		t.Errorf("CustomerIPs = %v", got)
 	}
 	if r.Name() != "svn" {
@@ -369,13 +370,51 @@ func TestRepoConfiguredWorkingCopy(t *testing.T) {
 	if st := svnT(t, "svn", "status", wc); strings.TrimSpace(st) != "" {
 		t.Errorf("working copy not clean: %s", st)
 	}
-	// a local modification is refused, not committed
-	if err := os.WriteFile(filepath.Join(wc, "hosts"), []byte("local\n"), 0o644); err != nil {
+	// The leftover of a run killed between rewrite and commit, in a working
+	// copy also left locked: reverted and cleaned up with a warning, then
+	// the run goes on and commits only its own change.
+	leftover := strings.Replace(repoHosts, "#speed=1024 {code:C2}", "# speed=0 orig=1024 {code:C2}", 1)
+	leftover = strings.Replace(leftover, "# speed=0 orig=256 {code:C3}", "# speed=256 {code:C3}", 1)
+	if err := os.WriteFile(filepath.Join(wc, "hosts"), []byte(leftover), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err = r.Apply(context.Background(), []netbackend.Change{{Customer: "C2", IP: ip("10.0.0.2"), Action: netbackend.Block}}, netbackend.ApplyOptions{})
-	if err == nil || !strings.Contains(err.Error(), "local changes") {
-		t.Errorf("err = %v", err)
+	lockWorkingCopy(t, wc)
+	if _, err := exec.Command("svn", "update", wc).CombinedOutput(); err == nil {
+		t.Fatal("the simulated lock does not block svn")
+	}
+	var logs strings.Builder
+	r.log = slog.New(slog.NewTextHandler(&logs, nil))
+	res, err := r.Apply(context.Background(), []netbackend.Change{{Customer: "C1", IP: ip("2001:db8::1"), Action: netbackend.Block}}, netbackend.ApplyOptions{})
+	if err != nil || res[0].Status != netbackend.Changed {
+		t.Fatalf("after an interrupted run: %+v, %v\n%s", res, err, logs.String())
+	}
+	head := catHead(t, url)
+	if !strings.Contains(head, "2001:db8::1\thost6\t\t# speed=0 orig=2048 {code:C1}") ||
+		!strings.Contains(head, "#speed=1024 {code:C2}") || !strings.Contains(head, "# speed=0 orig=256 {code:C3}") {
+		t.Errorf("the leftover was committed or the change lost:\n%s", head)
+	}
+	for _, want := range []string{"level=WARN msg=\"svnhosts: working copy locked", "level=WARN msg=\"svnhosts: reverting a leftover change"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, logs.String())
+		}
+	}
+	if st := svnT(t, "svn", "status", wc); strings.TrimSpace(st) != "" {
+		t.Errorf("working copy not clean: %s", st)
+	}
+}
+
+// lockWorkingCopy leaves the working copy wc locked as an svn process
+// killed in the middle of an operation does: a row in the WC_LOCK table of
+// .svn/wc.db. It needs sqlite3 and skips without it.
+func lockWorkingCopy(t *testing.T, wc string) {
+	t.Helper()
+	if _, err := exec.LookPath("sqlite3"); err != nil {
+		t.Skip("sqlite3 not on PATH: cannot simulate a locked working copy")
+	}
+	out, err := exec.Command("sqlite3", filepath.Join(wc, ".svn", "wc.db"),
+		"INSERT INTO WC_LOCK (wc_id, local_dir_relpath, locked_levels) VALUES (1, '', -1);").CombinedOutput()
+	if err != nil {
+		t.Fatalf("sqlite3: %v\n%s", err, out)
 	}
 }
 

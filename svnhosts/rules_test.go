@@ -15,17 +15,21 @@ func TestBlockUnblockRules(t *testing.T) {
 			"10.0.0.1\th\t\t#speed=512 {code:T1} dashboard-neplatic",
 			"10.0.0.1\th\t\t# speed=0 orig=512 {code:T1}",
 			"10.0.0.1\th\t\t# speed=512 {code:T1}"},
-		{"no comment", "10.0.0.1\th", "10.0.0.1\th\t# speed=0", "10.0.0.1\th\t# speed=77"},
-		{"empty comment", "10.0.0.1\th\t#", "10.0.0.1\th\t# speed=0", "10.0.0.1\th\t# speed=77"},
+		{"no comment", "10.0.0.1\th", "10.0.0.1\th\t# speed=0 orig=0", "10.0.0.1\th\t# speed=77"},
+		{"empty comment", "10.0.0.1\th\t#", "10.0.0.1\th\t# speed=0 orig=0", "10.0.0.1\th\t# speed=77"},
 		{"orig present already",
 			"10.0.0.1\th\t# orig=100 speed=300 x",
 			"10.0.0.1\th\t# speed=0 orig=300 x",
 			"10.0.0.1\th\t# speed=300 x"},
-		{"stale orig without speed", "10.0.0.1\th\t#orig=9 x", "10.0.0.1\th\t# speed=0 x", "10.0.0.1\th\t# speed=77 x"},
+		{"stale orig without speed", "10.0.0.1\th\t#orig=9 x", "10.0.0.1\th\t# speed=0 orig=0 x", "10.0.0.1\th\t# speed=77 x"},
 		{"multiple speed tokens: the first counts",
-			"10.0.0.1\th\t#speed=1 speed=2 speed=3 orig=9 foo",
-			"10.0.0.1\th\t# speed=0 orig=1 foo",
-			"10.0.0.1\th\t# speed=1 foo"},
+			"10.0.0.1\th\t#speed=12 speed=2 speed=3 orig=9 foo",
+			"10.0.0.1\th\t# speed=0 orig=12 foo",
+			"10.0.0.1\th\t# speed=12 foo"},
+		{"throttled (speed at or below orig): the original is kept",
+			"10.0.0.1\th\t#speed=1 speed=2 orig=9 foo",
+			"10.0.0.1\th\t# speed=0 orig=9 foo",
+			"10.0.0.1\th\t# speed=9 foo"},
 		{"CRLF kept",
 			"10.0.0.1\th\t#speed=512 {code:T1}\r\n#x\r\n",
 			"10.0.0.1\th\t# speed=0 orig=512 {code:T1}\r\n#x\r\n",
@@ -52,7 +56,7 @@ func TestBlockUnblockRules(t *testing.T) {
 			"10.0.0.1\th\t# speed=77"},
 		{"not whole words are kept",
 			"10.0.0.1\th\t#xspeed=512 speed=512x",
-			"10.0.0.1\th\t# speed=0 xspeed=512 speed=512x",
+			"10.0.0.1\th\t# speed=0 orig=0 xspeed=512 speed=512x",
 			"10.0.0.1\th\t# speed=77 xspeed=512 speed=512x"},
 		{"commented-out line never touched", "#10.0.0.1\th\t#speed=512", "#10.0.0.1\th\t#speed=512", "#10.0.0.1\th\t#speed=512"},
 		{"indented comment never touched", "  #10.0.0.1\th\t#speed=512", "  #10.0.0.1\th\t#speed=512", "  #10.0.0.1\th\t#speed=512"},
@@ -122,7 +126,12 @@ func TestEntryRuleLiteral(t *testing.T) {
 	if f.Block(netip.MustParseAddr("10.0.0.1")) || string(f.Bytes()) != in {
 		t.Error("Block touched a commented-out line")
 	}
-	if got := f.CustomerIPs("T1"); !slices.Equal(got, []netip.Addr{netip.MustParseAddr("10.0.0.2")}) {
-		t.Errorf("CustomerIPs(T1) = %v, want only the word match 10.0.0.2", got)
+	// Line 5 carries T2's token, so even the word fallback does not give
+	// it to T1; the commented-out T1 lines never count.
+	if got := f.Lookup([]string{"T1"}, MatchWord).IPs["T1"]; len(got) != 0 {
+		t.Errorf("Lookup(T1, word) = %v, want none", got)
+	}
+	if got := f.Lookup([]string{"T2"}, MatchWord).IPs["T2"]; !slices.Equal(got, []netip.Addr{netip.MustParseAddr("10.0.0.2")}) {
+		t.Errorf("Lookup(T2, word) = %v, want [10.0.0.2]", got)
 	}
 }

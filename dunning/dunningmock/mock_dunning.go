@@ -56,6 +56,21 @@ func (mr *MockSourceMockRecorder) ActiveContracts(ctx, today any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ActiveContracts", reflect.TypeOf((*MockSource)(nil).ActiveContracts), ctx, today)
 }
 
+// CustomersByCode mocks base method.
+func (m *MockSource) CustomersByCode(ctx context.Context, codes []string) ([]abraflexi.Address, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "CustomersByCode", ctx, codes)
+	ret0, _ := ret[0].([]abraflexi.Address)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// CustomersByCode indicates an expected call of CustomersByCode.
+func (mr *MockSourceMockRecorder) CustomersByCode(ctx, codes any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CustomersByCode", reflect.TypeOf((*MockSource)(nil).CustomersByCode), ctx, codes)
+}
+
 // CustomersWithLabel mocks base method.
 func (m *MockSource) CustomersWithLabel(ctx context.Context, label string) ([]abraflexi.Address, error) {
 	m.ctrl.T.Helper()

@@ -1,7 +1,10 @@
 // Command abraflexi-mark-defaulters marks customers for disconnection: every
 // customer with the third-reminder label (UPOMINKA3), an active internet
 // contract and a current overdue debt gets the disconnected label
-// (ODPOJENO). VIP and NEODPOJOVAT customers are never marked. It is the Go
+// (ODPOJENO). VIP and NEODPOJOVAT customers are never marked. A contract is
+// not active once its notice date (datVypoz) has passed or when its state
+// (stavSml) is one of CONTRACT_INACTIVE_STATES; open credit notes reduce
+// the debt. It is the Go
 // port of the PHP isp-tools app of the same name (Pipeline A), built on
 // [dunning.Mark].
 //
@@ -16,6 +19,7 @@
 // LABEL_DISCONNECTED, LABEL_VIP, LABEL_NODISCONNECT; INET_CONTRACT_TYPE
 // (contract type code; unset = typSmlouvy.INTERNET as in the PHP tool,
 // set to an empty value = any active contract);
+// CONTRACT_INACTIVE_STATES (comma-separated stav-smlouvy codes);
 // MIN_DEBT (mark only customers owing more, default 0); DRY_RUN (decide and
 // report, write nothing); plus RESULT_FILE, EASE_LOGGER and APP_DEBUG.
 package main
@@ -43,6 +47,7 @@ func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report
 	policy := dunning.DefaultPolicy()
 	policy.Labels = dunningapp.Labels(env)
 	policy.ContractType = env.StringOrEmpty("INET_CONTRACT_TYPE", defaultContractType)
+	policy.InactiveContractStates = dunningapp.ContractStates(env)
 	policy.MinDebt = dunningapp.MinDebt(env)
 	return dunningapp.Run(ctx, env, log, appName,
 		func(ctx context.Context, af *dunning.AbraFlexi, opts dunning.Options) (*dunning.MarkResult, error) {

@@ -10,19 +10,24 @@
 // blocks on weekends and Czech public holidays (exit 0, status warning).
 // After applying, the state of every changed IP is re-read and any IP not
 // blocked is reported as an error. DRY_RUN reports the plan and changes
-// nothing.
+// nothing. A hosts line is changed only for the customer whose {code:X}
+// token it carries; an IP also on another customer's line is not changed
+// (ip_conflict, status warning). The whole run holds the run lock of the
+// backend (RUN_LOCK_FILE, RUN_LOCK_TIMEOUT), shared with unblocknet.
 //
 // Exit status: 0 success (warnings included), 1 error. The JSON report
 // lists every labelled customer with its action (blocked, vip_skipped,
-// nodisconnect_skipped, no_ip_found, error_blocking, would_block) and ips.
+// nodisconnect_skipped, no_ip_found, error_blocking, would_block,
+// ip_conflict), why and ips.
 //
 // Environment: ABRAFLEXI_URL, ABRAFLEXI_LOGIN, ABRAFLEXI_PASSWORD,
 // ABRAFLEXI_COMPANY, ABRAFLEXI_INSECURE; LABEL_DISCONNECTED, LABEL_VIP,
 // LABEL_NODISCONNECT; MAX_BLOCKS; CUT_DAYS (any|workdays); DRY_RUN;
-// NETWORK_BACKEND (svn|file|netbox, default svn) with SVNURL, SVNUSER,
-// SVNPASS, SVNBIN, SVN_HOSTS_PATH, SVN_WORKING_COPY, LOGFILE (svn), HOSTS_FILE (file) or
-// NETBOXURL, NETBOXTOKEN, NETBOX_* (netbox); plus RESULT_FILE, EASE_LOGGER
-// and APP_DEBUG.
+// RUN_LOCK_FILE, RUN_LOCK_TIMEOUT; NETWORK_BACKEND (svn|file|netbox,
+// default svn) with SVNURL, SVNUSER, SVNPASS, SVNBIN, SVN_HOSTS_PATH,
+// SVN_WORKING_COPY, LOGFILE, HOSTS_CODE_FALLBACK (svn), HOSTS_FILE (file)
+// or NETBOXURL, NETBOXTOKEN, NETBOX_* (netbox); plus RESULT_FILE,
+// EASE_LOGGER and APP_DEBUG.
 package main
 
 import (
@@ -43,7 +48,7 @@ func main() { appkit.Main(appName, run) }
 func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report, error) {
 	policy := dunning.DefaultPolicy()
 	policy.Labels = dunningapp.BlockLabels(env)
-	policy.MaxBlocks = env.Int("MAX_BLOCKS", dunning.DefaultMaxBlocks, 0)
+	policy.MaxBlocks = dunningapp.MaxBlocks(env)
 	policy.CutDays = dunningapp.CutDays(env)
 	return dunningapp.NetRun(ctx, env, log, appName,
 		func(ctx context.Context, af *dunning.AbraFlexi, nb netbackend.Backend, opts dunning.Options) (*dunning.BlockResult, error) {

@@ -8,23 +8,36 @@
 // [dunning.Unblock].
 //
 // A customer still owes when their unpaid or partly paid, not cancelled
-// invoices and advance invoices due before today leave more than MIN_DEBT
-// (default 0) to pay; abraflexi-mark-defaulters uses the same rule. After
-// applying, the state of every changed IP is re-read; an IP still blocked
-// keeps the customer's label and is reported as an error. DRY_RUN reports
-// the plan and changes nothing.
+// invoices and advance invoices due before today, less their open credit
+// notes, leave more than MIN_DEBT (default 0) to pay;
+// abraflexi-mark-defaulters uses the same rule. After applying, the state
+// of every changed IP is re-read; an IP still blocked keeps the customer's
+// label and is reported as an error. DRY_RUN reports the plan and changes
+// nothing.
+//
+// Self-healing: besides the labelled customers, it reads what the backend
+// holds as blocked by these tools (orig= in the hosts file, speed_orig in
+// NetBox) and unblocks every such customer who does not carry the label,
+// is not in AbraFlexi, or is VIP or NEODPOJOVAT (orphan_unblocked, with the
+// why); entries blocked by hand (speed 0 without a kept original) are left
+// alone and listed as warnings. So a customer left cut off by a race with
+// blocknet, or whose label another tool removed, is restored by the next
+// run. The whole run holds the run lock of the backend (RUN_LOCK_FILE,
+// RUN_LOCK_TIMEOUT), shared with blocknet.
 //
 // Exit status: 0 success (warnings included), 1 error. The JSON report
 // lists every labelled customer with its action (unblocked, still_owes,
-// no_ip_label_cleared, error_unblocking, error_removing_label), ips,
-// unpaid_invoices and due.
+// no_ip_label_cleared, error_unblocking, error_removing_label,
+// orphan_unblocked, ip_conflict), why, ips, unpaid_invoices and due.
 //
 // Environment: ABRAFLEXI_URL, ABRAFLEXI_LOGIN, ABRAFLEXI_PASSWORD,
-// ABRAFLEXI_COMPANY, ABRAFLEXI_INSECURE; LABEL_DISCONNECTED; MIN_DEBT;
-// DEFAULT_SPEED (default 0); DRY_RUN; NETWORK_BACKEND (svn|file|netbox,
+// ABRAFLEXI_COMPANY, ABRAFLEXI_INSECURE; LABEL_DISCONNECTED, LABEL_VIP,
+// LABEL_NODISCONNECT; MIN_DEBT; DEFAULT_SPEED (default 0); DRY_RUN;
+// RUN_LOCK_FILE, RUN_LOCK_TIMEOUT; NETWORK_BACKEND (svn|file|netbox,
 // default svn) with SVNURL, SVNUSER, SVNPASS, SVNBIN, SVN_HOSTS_PATH,
-// SVN_WORKING_COPY, LOGFILE (svn), HOSTS_FILE (file) or NETBOXURL, NETBOXTOKEN, NETBOX_*
-// (netbox); plus RESULT_FILE, EASE_LOGGER and APP_DEBUG.
+// SVN_WORKING_COPY, LOGFILE, HOSTS_CODE_FALLBACK (svn), HOSTS_FILE (file)
+// or NETBOXURL, NETBOXTOKEN, NETBOX_* (netbox); plus RESULT_FILE,
+// EASE_LOGGER and APP_DEBUG.
 package main
 
 import (

@@ -18,11 +18,11 @@ func Example() {
 	defer ctrl.Finish()
 	m := netbackendmock.NewMockBackend(ctrl)
 	m.EXPECT().CustomerIPs(gomock.Any(), []string{"ALICE"}).
-		Return(map[string][]netip.Addr{"ALICE": {netip.MustParseAddr("10.0.0.1")}}, nil)
+		Return(netbackend.Lookup{IPs: map[string][]netip.Addr{"ALICE": {netip.MustParseAddr("10.0.0.1")}}}, nil)
 
 	var b netbackend.Backend = m
-	ips, _ := b.CustomerIPs(context.Background(), []string{"ALICE"})
-	fmt.Println(ips["ALICE"])
+	look, _ := b.CustomerIPs(context.Background(), []string{"ALICE"})
+	fmt.Println(look.IPs["ALICE"])
 	// Output: [10.0.0.1]
 }
 

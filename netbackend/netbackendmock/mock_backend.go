@@ -81,11 +81,50 @@ func (c *MockBackendApplyCall) DoAndReturn(f func(context.Context, []netbackend.
 	return c
 }
 
+// Blocked mocks base method.
+func (m *MockBackend) Blocked(ctx context.Context) ([]netbackend.BlockedEntry, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Blocked", ctx)
+	ret0, _ := ret[0].([]netbackend.BlockedEntry)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// Blocked indicates an expected call of Blocked.
+func (mr *MockBackendMockRecorder) Blocked(ctx any) *MockBackendBlockedCall {
+	mr.mock.ctrl.T.Helper()
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Blocked", reflect.TypeOf((*MockBackend)(nil).Blocked), ctx)
+	return &MockBackendBlockedCall{Call: call}
+}
+
+// MockBackendBlockedCall wrap *gomock.Call
+type MockBackendBlockedCall struct {
+	*gomock.Call
+}
+
+// Return rewrite *gomock.Call.Return
+func (c *MockBackendBlockedCall) Return(arg0 []netbackend.BlockedEntry, arg1 error) *MockBackendBlockedCall {
+	c.Call = c.Call.Return(arg0, arg1)
+	return c
+}
+
+// Do rewrite *gomock.Call.Do
+func (c *MockBackendBlockedCall) Do(f func(context.Context) ([]netbackend.BlockedEntry, error)) *MockBackendBlockedCall {
+	c.Call = c.Call.Do(f)
+	return c
+}
+
+// DoAndReturn rewrite *gomock.Call.DoAndReturn
+func (c *MockBackendBlockedCall) DoAndReturn(f func(context.Context) ([]netbackend.BlockedEntry, error)) *MockBackendBlockedCall {
+	c.Call = c.Call.DoAndReturn(f)
+	return c
+}
+
 // CustomerIPs mocks base method.
-func (m *MockBackend) CustomerIPs(ctx context.Context, customers []string) (map[string][]netip.Addr, error) {
+func (m *MockBackend) CustomerIPs(ctx context.Context, customers []string) (netbackend.Lookup, error) {
 	m.ctrl.T.Helper()
 	ret := m.ctrl.Call(m, "CustomerIPs", ctx, customers)
-	ret0, _ := ret[0].(map[string][]netip.Addr)
+	ret0, _ := ret[0].(netbackend.Lookup)
 	ret1, _ := ret[1].(error)
 	return ret0, ret1
 }
@@ -103,19 +142,19 @@ type MockBackendCustomerIPsCall struct {
 }
 
 // Return rewrite *gomock.Call.Return
-func (c *MockBackendCustomerIPsCall) Return(arg0 map[string][]netip.Addr, arg1 error) *MockBackendCustomerIPsCall {
+func (c *MockBackendCustomerIPsCall) Return(arg0 netbackend.Lookup, arg1 error) *MockBackendCustomerIPsCall {
 	c.Call = c.Call.Return(arg0, arg1)
 	return c
 }
 
 // Do rewrite *gomock.Call.Do
-func (c *MockBackendCustomerIPsCall) Do(f func(context.Context, []string) (map[string][]netip.Addr, error)) *MockBackendCustomerIPsCall {
+func (c *MockBackendCustomerIPsCall) Do(f func(context.Context, []string) (netbackend.Lookup, error)) *MockBackendCustomerIPsCall {
 	c.Call = c.Call.Do(f)
 	return c
 }
 
 // DoAndReturn rewrite *gomock.Call.DoAndReturn
-func (c *MockBackendCustomerIPsCall) DoAndReturn(f func(context.Context, []string) (map[string][]netip.Addr, error)) *MockBackendCustomerIPsCall {
+func (c *MockBackendCustomerIPsCall) DoAndReturn(f func(context.Context, []string) (netbackend.Lookup, error)) *MockBackendCustomerIPsCall {
 	c.Call = c.Call.DoAndReturn(f)
 	return c
 }

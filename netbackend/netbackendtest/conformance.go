@@ -2,6 +2,7 @@ package netbackendtest
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"slices"
 	"testing"
@@ -16,8 +17,14 @@ import (
 //	CUSTA  10.0.0.1     speed 512
 //	CUSTA  2001:db8::1  speed 2048
 //	CUSTB  10.0.0.2     blocked, original speed 256 kept
-//	CUSTC  10.0.0.3     blocked, no original speed kept
+//	CUSTC  10.0.0.3     blocked, no original speed kept (blocked by hand)
 //	CUSTD  10.0.0.4     speed 100
+//	CUSTE  10.0.0.5     speed 300  \ one address on the entries of two
+//	CUSTF  10.0.0.5     speed 300  /  customers (a conflict)
+//	CUSTG  10.0.0.6     no speed
+//
+// The two entries of 10.0.0.5 are two lines of the hosts file, or two IP
+// address objects with the same address in NetBox.
 func ConformanceHosts() []Host {
 	return []Host{
 		{Customer: "CUSTA", IP: netip.MustParseAddr("10.0.0.1"), Speed: 512, OriginalSpeed: -1},
@@ -25,6 +32,9 @@ func ConformanceHosts() []Host {
 		{Customer: "CUSTB", IP: netip.MustParseAddr("10.0.0.2"), Speed: 0, OriginalSpeed: 256},
 		{Customer: "CUSTC", IP: netip.MustParseAddr("10.0.0.3"), Speed: 0, OriginalSpeed: -1},
 		{Customer: "CUSTD", IP: netip.MustParseAddr("10.0.0.4"), Speed: 100, OriginalSpeed: -1},
+		{Customer: "CUSTE", IP: netip.MustParseAddr("10.0.0.5"), Speed: 300, OriginalSpeed: -1},
+		{Customer: "CUSTF", IP: netip.MustParseAddr("10.0.0.5"), Speed: 300, OriginalSpeed: -1},
+		{Customer: "CUSTG", IP: netip.MustParseAddr("10.0.0.6"), Speed: -1, OriginalSpeed: -1},
 	}
 }
 
@@ -35,11 +45,15 @@ func ConformanceHosts() []Host {
 // parallel, so newBackend must not use t.Setenv or shared state.
 //
 // The suite checks: customer lookup (exact, several IPs, IPv6, unknown
-// customers), block (speed 0, previous speed kept), unblock with a kept
-// original speed and with the fallback speed, idempotence of both actions
-// (Unchanged, nothing rewritten), unknown IPs (NotFound), batches with
-// results in change order, dry runs (results reported, nothing changed),
-// empty batches and invalid changes.
+// customers) and its conflicts (one IP on the entries of two customers is
+// reported and left out), block (speed 0, previous speed kept; original 0
+// for an entry without a speed), throttling with Change.BlockSpeed, unblock
+// with a kept original speed and with the fallback speed, idempotence of
+// both actions (Unchanged, nothing rewritten), the Blocked listing (kept
+// original, by hand, throttled), changes refused on another customer's
+// entry, unknown IPs (NotFound), batches with results in change order, dry
+// runs (results reported, nothing changed), empty batches and invalid
+// changes.
 func Conformance(t *testing.T, newBackend func(t *testing.T, hosts []Host) netbackend.Backend) {
 	t.Helper()
 	ctx := context.Background()
@@ -96,9 +110,11 @@ func Conformance(t *testing.T, newBackend func(t *testing.T, hosts []Host) netba
 	initial := func(t *testing.T, b netbackend.Backend) {
 		t.Helper()
 		hosts := ConformanceHosts()
-		addrs := make([]string, len(hosts))
-		for i, h := range hosts {
-			addrs[i] = h.IP.String()
+		var addrs []string
+		for _, h := range hosts {
+			if !slices.Contains(addrs, h.IP.String()) {
+				addrs = append(addrs, h.IP.String())
+			}
 		}
 		got := state(t, b, addrs...) // one batched call
 		for _, h := range hosts {
@@ -138,10 +154,11 @@ func Conformance(t *testing.T, newBackend func(t *testing.T, hosts []Host) netba
 
 	run("CustomerIPs", func(t *testing.T) {
 		b := newB(t)
-		got, err := b.CustomerIPs(ctx, []string{"CUSTA", "CUSTB", "UNKNOWN", "CUST"})
+		look, err := b.CustomerIPs(ctx, []string{"CUSTA", "CUSTB", "UNKNOWN", "CUST", "CUSTG"})
 		if err != nil {
 			t.Fatal(err)
 		}
+		got := look.IPs
 		a := slices.Clone(got["CUSTA"])
 		slices.SortFunc(a, netip.Addr.Compare)
 		if !slices.Equal(a, []netip.Addr{ip("10.0.0.1"), ip("2001:db8::1")}) {
@@ -150,15 +167,146 @@ func Conformance(t *testing.T, newBackend func(t *testing.T, hosts []Host) netba
 		if !slices.Equal(got["CUSTB"], []netip.Addr{ip("10.0.0.2")}) {
 			t.Errorf("CUSTB: %v, want [10.0.0.2]", got["CUSTB"])
 		}
+		if !slices.Equal(got["CUSTG"], []netip.Addr{ip("10.0.0.6")}) {
+			t.Errorf("CUSTG: %v, want [10.0.0.6] (an entry without a speed)", got["CUSTG"])
+		}
 		for _, c := range []string{"UNKNOWN", "CUST", "CUSTC", "CUSTD"} {
 			if len(got[c]) != 0 {
 				t.Errorf("%s: %v, want none (exact matches only, only requested customers)", c, got[c])
 			}
 		}
-		none, err := b.CustomerIPs(ctx, nil)
-		if err != nil || len(none) != 0 {
-			t.Errorf("CustomerIPs(nil) = %v, %v; want empty", none, err)
+		if len(look.Conflicts) != 0 {
+			t.Errorf("conflicts %v, want none among these customers", look.Conflicts)
 		}
+		none, err := b.CustomerIPs(ctx, nil)
+		if err != nil || len(none.IPs) != 0 || len(none.Conflicts) != 0 {
+			t.Errorf("CustomerIPs(nil) = %+v, %v; want empty", none, err)
+		}
+	})
+
+	run("LookupConflict", func(t *testing.T) {
+		b := newB(t)
+		for _, ask := range [][]string{{"CUSTE"}, {"CUSTF", "CUSTD"}, {"CUSTE", "CUSTF"}} {
+			look, err := b.CustomerIPs(ctx, ask)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range []string{"CUSTE", "CUSTF"} {
+				if len(look.IPs[c]) != 0 {
+					t.Errorf("asked %v: %s gets %v, want none (10.0.0.5 is contested)", ask, c, look.IPs[c])
+				}
+			}
+			if !slices.Equal(look.IPs["CUSTD"], []netip.Addr{ip("10.0.0.4")}) && slices.Contains(ask, "CUSTD") {
+				t.Errorf("asked %v: CUSTD gets %v, want [10.0.0.4] (the rest goes on)", ask, look.IPs["CUSTD"])
+			}
+			if len(look.Conflicts) != 1 {
+				t.Fatalf("asked %v: conflicts %v, want exactly one", ask, look.Conflicts)
+			}
+			c := look.Conflicts[0]
+			if c.IP != ip("10.0.0.5") || !slices.Equal(c.Customers, []string{"CUSTE", "CUSTF"}) || len(c.Where) != 2 || c.Where[0] == c.Where[1] {
+				t.Errorf("asked %v: conflict %+v, want 10.0.0.5 of [CUSTE CUSTF] at two distinct places", ask, c)
+			}
+			for _, who := range ask {
+				if who != "CUSTD" && len(look.ConflictsOf(who)) != 1 {
+					t.Errorf("asked %v: ConflictsOf(%s) = %v", ask, who, look.ConflictsOf(who))
+				}
+			}
+		}
+	})
+
+	run("ForeignEntryRefused", func(t *testing.T) {
+		b := newB(t)
+		res := apply(t, b, false, block("CUSTD", "10.0.0.1"), block("CUSTE", "10.0.0.5"), unblock("CUSTA", "10.0.0.2", 9))
+		for _, r := range res {
+			if r.Status == netbackend.Changed || r.Status == netbackend.Unchanged {
+				t.Errorf("%v: status %s; a change must never touch another customer's entry", r.Change, r.Status)
+			}
+		}
+		if res[1].Status != netbackend.Failed || !errors.Is(res[1].Err, netbackend.ErrConflict) {
+			t.Errorf("%v: status %s err %v; want failed wrapping ErrConflict (CUSTF holds it too)", res[1].Change, res[1].Status, res[1].Err)
+		}
+		initial(t, b)
+	})
+
+	run("Blocked", func(t *testing.T) {
+		b := newB(t)
+		got, err := b.Blocked(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []netbackend.BlockedEntry{
+			{Customer: "CUSTB", IP: ip("10.0.0.2"), Speed: 0, OriginalSpeed: 256},
+			{Customer: "CUSTC", IP: ip("10.0.0.3"), Speed: 0, OriginalSpeed: -1},
+		}
+		wantBlocked(t, b.Name(), got, want)
+		if len(got) == 2 && (!got[0].KeptOriginal() || got[1].KeptOriginal()) {
+			t.Errorf("KeptOriginal: CUSTB %v (want true), CUSTC %v (want false, blocked by hand)", got[0].KeptOriginal(), got[1].KeptOriginal())
+		}
+		apply(t, b, false, block("CUSTA", "10.0.0.1"), block("CUSTG", "10.0.0.6"), unblock("CUSTB", "10.0.0.2", 0))
+		got, err = b.Blocked(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantBlocked(t, b.Name(), got, []netbackend.BlockedEntry{
+			{Customer: "CUSTA", IP: ip("10.0.0.1"), Speed: 0, OriginalSpeed: 512},
+			{Customer: "CUSTC", IP: ip("10.0.0.3"), Speed: 0, OriginalSpeed: -1},
+			{Customer: "CUSTG", IP: ip("10.0.0.6"), Speed: 0, OriginalSpeed: 0},
+		})
+	})
+
+	run("BlockWithoutSpeed", func(t *testing.T) {
+		b := newB(t)
+		res := apply(t, b, false, block("CUSTG", "10.0.0.6"))
+		wantResult(t, res[0], netbackend.Changed, -1, 0)
+		// the kept original 0 marks the entry as blocked by these tools
+		wantState(t, b, "10.0.0.6", true, 0, 0)
+		res = apply(t, b, false, block("CUSTG", "10.0.0.6"))
+		wantResult(t, res[0], netbackend.Unchanged, 0, 0)
+		res = apply(t, b, false, unblock("CUSTG", "10.0.0.6", 0))
+		wantResult(t, res[0], netbackend.Changed, 0, -1)
+		wantState(t, b, "10.0.0.6", false, -1, -1)
+		apply(t, b, false, block("CUSTG", "10.0.0.6"))
+		res = apply(t, b, false, unblock("CUSTG", "10.0.0.6", 77))
+		wantResult(t, res[0], netbackend.Changed, 0, 77)
+		wantState(t, b, "10.0.0.6", false, 77, -1)
+	})
+
+	run("Throttle", func(t *testing.T) {
+		b := newB(t)
+		throttle := func(cust, addr string, speed int) netbackend.Change {
+			c := block(cust, addr)
+			c.BlockSpeed = speed
+			return c
+		}
+		res := apply(t, b, false, throttle("CUSTA", "10.0.0.1", 64), throttle("CUSTD", "10.0.0.4", 200), throttle("CUSTB", "10.0.0.2", 64))
+		wantResult(t, res[0], netbackend.Changed, 512, 64)
+		wantResult(t, res[1], netbackend.Changed, 100, 100) // already below: only the original is kept
+		wantResult(t, res[2], netbackend.Unchanged, 0, 0)   // speed 0 is below any BlockSpeed
+		wantState(t, b, "10.0.0.1", false, 64, 512)
+		wantState(t, b, "10.0.0.4", false, 100, 100)
+		st := state(t, b, "10.0.0.1", "10.0.0.4")
+		if !st[ip("10.0.0.1")].BlockedAt(64) || st[ip("10.0.0.1")].BlockedAt(32) || !st[ip("10.0.0.4")].BlockedAt(200) {
+			t.Errorf("BlockedAt: %+v", st)
+		}
+		got, err := b.Blocked(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantBlocked(t, b.Name(), got, []netbackend.BlockedEntry{
+			{Customer: "CUSTA", IP: ip("10.0.0.1"), Speed: 64, OriginalSpeed: 512},
+			{Customer: "CUSTB", IP: ip("10.0.0.2"), Speed: 0, OriginalSpeed: 256},
+			{Customer: "CUSTC", IP: ip("10.0.0.3"), Speed: 0, OriginalSpeed: -1},
+			{Customer: "CUSTD", IP: ip("10.0.0.4"), Speed: 100, OriginalSpeed: 100},
+		})
+		res = apply(t, b, false, throttle("CUSTA", "10.0.0.1", 64), block("CUSTA", "10.0.0.1"))
+		wantResult(t, res[0], netbackend.Unchanged, 64, 64)
+		wantResult(t, res[1], netbackend.Changed, 64, 0) // cut further, the first original kept
+		wantState(t, b, "10.0.0.1", true, 0, 512)
+		res = apply(t, b, false, unblock("CUSTA", "10.0.0.1", 1), unblock("CUSTD", "10.0.0.4", 1))
+		wantResult(t, res[0], netbackend.Changed, 0, 512)
+		wantResult(t, res[1], netbackend.Changed, 100, 100) // throttled entries are restored too
+		wantState(t, b, "10.0.0.1", false, 512, -1)
+		wantState(t, b, "10.0.0.4", false, 100, -1)
 	})
 
 	run("Block", func(t *testing.T) {
@@ -205,6 +353,8 @@ func Conformance(t *testing.T, newBackend func(t *testing.T, hosts []Host) netba
 	})
 
 	run("UnblockIdempotent", func(t *testing.T) {
+		// also: an unblock of an entry that is not blocked never replaces
+		// its speed with the fallback
 		b := newB(t)
 		apply(t, b, false, unblock("CUSTB", "10.0.0.2", 100))
 		res := apply(t, b, false, unblock("CUSTB", "10.0.0.2", 100), unblock("CUSTD", "10.0.0.4", 7))
@@ -296,4 +446,24 @@ func Conformance(t *testing.T, newBackend func(t *testing.T, hosts []Host) netba
 		}
 		initial(t, b)
 	})
+}
+
+// wantBlocked compares a Blocked listing with want, ignoring Where (which
+// must be set).
+func wantBlocked(t *testing.T, name string, got, want []netbackend.BlockedEntry) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%s: Blocked() = %v, want %v", name, got, want)
+		return
+	}
+	for i := range got {
+		if got[i].Where == "" {
+			t.Errorf("%s: Blocked()[%d] = %+v has no Where", name, i, got[i])
+		}
+		g := got[i]
+		g.Where = ""
+		if g != want[i] {
+			t.Errorf("%s: Blocked()[%d] = %+v, want %+v", name, i, got[i], want[i])
+		}
+	}
 }

@@ -7,7 +7,11 @@
 //
 // [Conformance] is the behavioural test suite every backend implementation
 // must pass: block, unblock with and without a kept original speed,
-// idempotence, unknown customers and IPs, batches and dry runs. The
+// throttling (Change.BlockSpeed), idempotence, the Blocked listing (kept
+// original, by hand, throttled), lookup conflicts and changes refused on
+// another customer's entry, unknown customers and IPs, batches and dry
+// runs. A hosts-file or NetBox newBackend must be able to hold one address
+// on the entries of two customers ([ConformanceHosts]). The
 // in-memory backend, the Subversion and local-file backends of package
 // svnhosts and the NetBox backend of package netbox all run it.
 package netbackendtest

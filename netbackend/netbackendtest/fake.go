@@ -3,8 +3,10 @@ package netbackendtest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/spoje-net/isptools/netbackend"
@@ -20,7 +22,7 @@ type Host struct {
 
 // Call records one call made to a [Backend].
 type Call struct {
-	Method  string              // "CustomerIPs", "Apply" or "State"
+	Method  string              // "CustomerIPs", "Blocked", "Apply" or "State"
 	Changes []netbackend.Change // the changes of an Apply call
 	DryRun  bool                // whether an Apply call was a dry run
 }
@@ -96,26 +98,72 @@ func (b *Backend) find(ip netip.Addr) *Host {
 	return nil
 }
 
-// CustomerIPs implements [netbackend.Backend].
-func (b *Backend) CustomerIPs(ctx context.Context, customers []string) (map[string][]netip.Addr, error) {
+// where locates host i for reports.
+func where(i int) string { return fmt.Sprintf("memory host %d", i+1) }
+
+// CustomerIPs implements [netbackend.Backend]: an IP held by hosts of
+// several customers is a conflict, reported and left out of Lookup.IPs.
+func (b *Backend) CustomerIPs(ctx context.Context, customers []string) (netbackend.Lookup, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return netbackend.Lookup{}, err
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.calls = append(b.calls, Call{Method: "CustomerIPs"})
-	out := map[string][]netip.Addr{}
+	out := netbackend.Lookup{IPs: map[string][]netip.Addr{}}
+	reported := map[netip.Addr]bool{}
 	for _, c := range customers {
 		for _, h := range b.hosts {
-			if h.Customer == c && !slices.Contains(out[c], h.IP) {
-				out[c] = append(out[c], h.IP)
+			if h.Customer != c || slices.Contains(out.IPs[c], h.IP) || reported[h.IP] {
+				continue
 			}
+			var owners, at []string
+			for i, o := range b.hosts {
+				if o.IP == h.IP {
+					at = append(at, where(i))
+					if !slices.Contains(owners, o.Customer) {
+						owners = append(owners, o.Customer)
+					}
+				}
+			}
+			if len(owners) > 1 {
+				slices.Sort(owners)
+				reported[h.IP] = true
+				out.Conflicts = append(out.Conflicts, netbackend.Conflict{IP: h.IP, Customers: owners, Where: at})
+				continue
+			}
+			out.IPs[c] = append(out.IPs[c], h.IP)
 		}
 	}
 	return out, nil
 }
 
-// Apply implements [netbackend.Backend].
+// Blocked implements [netbackend.Backend].
+func (b *Backend) Blocked(ctx context.Context) ([]netbackend.BlockedEntry, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.calls = append(b.calls, Call{Method: "Blocked"})
+	var out []netbackend.BlockedEntry
+	for i, h := range b.hosts {
+		if netbackend.IsBlocked(h.Speed, h.OriginalSpeed) {
+			out = append(out, netbackend.BlockedEntry{Customer: h.Customer, IP: h.IP, Speed: h.Speed, OriginalSpeed: h.OriginalSpeed, Where: where(i)})
+		}
+	}
+	slices.SortStableFunc(out, func(x, y netbackend.BlockedEntry) int {
+		if c := strings.Compare(x.Customer, y.Customer); c != 0 {
+			return c
+		}
+		return x.IP.Compare(y.IP)
+	})
+	return out, nil
+}
+
+// Apply implements [netbackend.Backend]. A change touches only the hosts of
+// its customer; an IP also held by another customer's host is refused
+// (Failed, wrapping [netbackend.ErrConflict]).
 func (b *Backend) Apply(ctx context.Context, changes []netbackend.Change, opts netbackend.ApplyOptions) ([]netbackend.Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -133,58 +181,81 @@ func (b *Backend) Apply(ctx context.Context, changes []netbackend.Change, opts n
 	results := make([]netbackend.Result, 0, len(changes))
 	// A dry run works on copies, so later changes of one batch see earlier
 	// ones exactly as in a real run.
-	shadow := map[netip.Addr]*Host{}
+	shadow := map[*Host]*Host{}
 	for _, c := range changes {
 		r := netbackend.Result{Change: c, SpeedBefore: -1, SpeedAfter: -1}
-		h := b.find(c.IP)
-		if h != nil && opts.DryRun {
-			if shadow[c.IP] == nil {
-				cp := *h
-				shadow[c.IP] = &cp
+		var mine []*Host
+		var foreign []string
+		for _, h := range b.hosts {
+			if h.IP != c.IP {
+				continue
 			}
-			h = shadow[c.IP]
+			if h.Customer != c.Customer {
+				foreign = append(foreign, h.Customer)
+				continue
+			}
+			if opts.DryRun {
+				if shadow[h] == nil {
+					cp := *h
+					shadow[h] = &cp
+				}
+				h = shadow[h]
+			}
+			mine = append(mine, h)
 		}
 		switch {
-		case h == nil:
+		case len(foreign) > 0:
+			r.Status = netbackend.Failed
+			r.Err = fmt.Errorf("netbackendtest: %s is also held by %s: %w", c.IP, strings.Join(foreign, ", "), netbackend.ErrConflict)
+		case len(mine) == 0:
 			r.Status = netbackend.NotFound
 		case b.failIPs[c.IP] != nil:
 			r.Status, r.Err = netbackend.Failed, b.failIPs[c.IP]
 		default:
-			r.SpeedBefore = h.Speed
-			next := *h
-			if c.Action == netbackend.Block {
-				if h.Speed == 0 {
-					r.Status = netbackend.Unchanged
-				} else {
-					// a host without a speed keeps no original (-1)
-					next.OriginalSpeed, next.Speed = h.Speed, 0
-					r.Status = netbackend.Changed
-				}
-			} else {
-				if h.Speed != 0 {
-					r.Status = netbackend.Unchanged
-				} else {
-					next.Speed = c.FallbackSpeed
-					if h.OriginalSpeed > 0 {
-						next.Speed = h.OriginalSpeed
-					}
-					if next.Speed <= 0 {
-						// like the other backends: no speed rather than speed 0
-						next.Speed = -1
-					}
-					next.OriginalSpeed = -1
+			r.Status = netbackend.Unchanged
+			r.SpeedBefore = mine[0].Speed
+			for _, h := range mine {
+				if change(h, c) {
 					r.Status = netbackend.Changed
 				}
 			}
-			r.SpeedAfter = next.Speed
-			if r.Status == netbackend.Unchanged {
-				r.SpeedAfter = h.Speed
-			}
-			*h = next
+			r.SpeedAfter = mine[0].Speed
 		}
 		results = append(results, r)
 	}
 	return results, nil
+}
+
+// change applies c to h and reports whether h changed, with the rules every
+// backend follows (see [netbackend.Change]).
+func change(h *Host, c netbackend.Change) bool {
+	if c.Action == netbackend.Block {
+		switch {
+		case netbackend.IsBlocked(h.Speed, h.OriginalSpeed) && h.Speed >= 0 && h.Speed <= c.BlockSpeed:
+			return false
+		case h.OriginalSpeed >= 0: // kept original above BlockSpeed: lower it
+			h.Speed = c.BlockSpeed
+		default:
+			h.OriginalSpeed = max(h.Speed, 0) // no speed: original 0 ("none")
+			if h.Speed < 0 || h.Speed > c.BlockSpeed {
+				h.Speed = c.BlockSpeed
+			}
+		}
+		return true
+	}
+	if !netbackend.IsBlocked(h.Speed, h.OriginalSpeed) {
+		return false
+	}
+	h.Speed = c.FallbackSpeed
+	if h.OriginalSpeed > 0 {
+		h.Speed = h.OriginalSpeed
+	}
+	if h.Speed <= 0 {
+		// like the other backends: no speed rather than speed 0
+		h.Speed = -1
+	}
+	h.OriginalSpeed = -1
+	return true
 }
 
 // State implements [netbackend.Backend].

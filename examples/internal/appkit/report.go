@@ -96,9 +96,11 @@ type Customer struct {
 	Due json.Number `json:"due,omitempty"`
 	// Error is the error text of a failed action.
 	Error string `json:"error,omitempty"`
-	// Why explains the action in words for the log line of the customer
-	// ([Report.LogDecisions]); it is not part of the JSON report.
-	Why string `json:"-"`
+	// Why explains the action in words, for the report and the log line of
+	// the customer ([Report.LogDecisions]): "blocked in the hosts file but
+	// carries no ODPOJENO", "owes 600 CZK on 2 invoices less a 600 CZK
+	// credit note".
+	Why string `json:"why,omitempty"`
 }
 
 // Payment holds the Pipeline B report fields. All five keys are always

@@ -4,9 +4,9 @@
 //   - svn (default): the hosts file in a Subversion repository
 //     (svnhosts.Repo) — SVNURL (required), SVNUSER, SVNPASS, SVNBIN
 //     (default svn on PATH), SVN_HOSTS_PATH (default hosts), LOGFILE,
-//     SVN_WORKING_COPY;
+//     SVN_WORKING_COPY, HOSTS_CODE_FALLBACK;
 //   - file: a local hosts file (svnhosts.FileBackend) — HOSTS_FILE
-//     (required), LOGFILE;
+//     (required), LOGFILE, HOSTS_CODE_FALLBACK;
 //   - netbox: NetBox IPAM (netbox.Backend) — NETBOXURL and NETBOXTOKEN
 //     (required), NETBOX_CUSTOMER_LOOKUP, NETBOX_SPEED_FIELD,
 //     NETBOX_ORIG_SPEED_FIELD, NETBOX_JOURNAL.
@@ -53,9 +53,17 @@ func FromEnv(env *appkit.Env, log *slog.Logger) (netbackend.Backend, error) {
 		if path == "" {
 			return nil, fmt.Errorf("HOSTS_FILE is required for %s=%s", EnvBackend, File)
 		}
-		return svnhosts.NewFileBackend(svnhosts.FileConfig{Path: path, LogFile: env.String("LOGFILE", ""), Logger: log})
+		match, err := codeMatch(env)
+		if err != nil {
+			return nil, err
+		}
+		return svnhosts.NewFileBackend(svnhosts.FileConfig{Path: path, LogFile: env.String("LOGFILE", ""), CodeMatch: match, Logger: log})
 	case NetBox:
 		return netboxFromEnv(env, log)
+	}
+	match, err := codeMatch(env)
+	if err != nil {
+		return nil, err
 	}
 	url := env.String("SVNURL", "")
 	if url == "" {
@@ -70,8 +78,16 @@ func FromEnv(env *appkit.Env, log *slog.Logger) (netbackend.Backend, error) {
 		HostsPath:   env.String("SVN_HOSTS_PATH", svnhosts.DefaultHostsPath),
 		LogFile:     env.String("LOGFILE", ""),
 		WorkingCopy: env.String("SVN_WORKING_COPY", ""),
+		CodeMatch:   match,
 		Logger:      log,
 	})
+}
+
+// codeMatch reads HOSTS_CODE_FALLBACK: empty for exact {code:X} tokens
+// only, word for the PHP tool's whole-word fallback (risky, see
+// svnhosts.MatchWord).
+func codeMatch(env *appkit.Env) (svnhosts.CodeMatch, error) {
+	return svnhosts.ParseCodeMatch(env.String(svnhosts.EnvCodeFallback, ""))
 }
 
 func netboxFromEnv(env *appkit.Env, log *slog.Logger) (netbackend.Backend, error) {

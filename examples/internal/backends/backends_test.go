@@ -1,6 +1,7 @@
 package backends_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,5 +68,30 @@ func TestFromEnvHidesSecrets(t *testing.T) {
 	_, err := backends.FromEnv(envOf(map[string]string{"SVNURL": "ftp://user:hunter2@host/r", "SVNPASS": "hunter2"}), nil)
 	if err == nil || strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("error %v", err)
+	}
+}
+
+func TestCodeFallbackVariable(t *testing.T) {
+	hosts := filepath.Join(t.TempDir(), "hosts")
+	if err := os.WriteFile(hosts, []byte("10.0.0.1\th\t#speed=5 former owner C1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		value string
+		found int
+	}{{"", 0}, {"word", 1}} {
+		env := appkit.NewEnv(nil, map[string]string{backends.EnvBackend: backends.File, "HOSTS_FILE": hosts, "HOSTS_CODE_FALLBACK": tc.value})
+		b, err := backends.FromEnv(env, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		look, err := b.CustomerIPs(context.Background(), []string{"C1"})
+		if err != nil || len(look.IPs["C1"]) != tc.found {
+			t.Errorf("HOSTS_CODE_FALLBACK=%q: %v %v, want %d IPs", tc.value, look, err, tc.found)
+		}
+	}
+	env := appkit.NewEnv(nil, map[string]string{backends.EnvBackend: backends.File, "HOSTS_FILE": hosts, "HOSTS_CODE_FALLBACK": "fuzzy"})
+	if _, err := backends.FromEnv(env, nil); err == nil || !strings.Contains(err.Error(), "HOSTS_CODE_FALLBACK") {
+		t.Errorf("bad value: %v", err)
 	}
 }

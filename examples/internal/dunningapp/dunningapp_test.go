@@ -3,6 +3,7 @@ package dunningapp
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -13,6 +14,8 @@ import (
 	"github.com/spoje-net/isptools/abraflexi"
 	"github.com/spoje-net/isptools/dunning"
 	"github.com/spoje-net/isptools/examples/internal/appkit"
+	"github.com/spoje-net/isptools/netbackend/netbackendtest"
+	"github.com/spoje-net/isptools/netbackend/runlock"
 )
 
 func customer(code string) abraflexi.Address { return abraflexi.Address{Code: code, Name: "N " + code} }
@@ -135,6 +138,53 @@ func TestUnblockReport(t *testing.T) {
 	}
 }
 
+func TestSelfHealingReport(t *testing.T) {
+	ip := netip.MustParseAddr("10.0.0.1")
+	res := &dunning.UnblockResult{
+		Decisions: []dunning.UnblockDecision{
+			{Customer: customer("O"), Reason: dunning.ReasonOrphanUnblocked, IPs: []netip.Addr{ip}, Newly: []netip.Addr{ip}, Why: "blocked in the hosts file but carries no ODPOJENO"},
+			{Customer: customer("C"), Reason: dunning.ReasonIPConflict, Why: "10.0.0.5 claimed by C, D (hosts line 3, hosts line 9): ..."},
+			{Customer: customer("S"), Reason: dunning.ReasonStillOwes, Debt: dunning.Debt{Amount: decimal.NewFromInt(100), Invoiced: decimal.NewFromInt(700),
+				Credit: decimal.NewFromInt(600), Invoices: []string{"F1", "F2"}, CreditNotes: []string{"D1"}}},
+		},
+		Warnings: []string{"10.0.0.8 of HAND (hosts line 8) at speed 0, no kept original: blocked by hand, left alone"},
+	}
+	code, m := finalize(t, UnblockReport(res))
+	if code != 0 || m["status"] != "warning" {
+		t.Errorf("exit %d status %v", code, m["status"])
+	}
+	cs := m["customers"].([]any)
+	if w := cs[0].(map[string]any)["why"]; w != "blocked in the hosts file but carries no ODPOJENO" || cs[0].(map[string]any)["action"] != "orphan_unblocked" {
+		t.Errorf("orphan entry %v", cs[0])
+	}
+	if w, _ := cs[1].(map[string]any)["why"].(string); !strings.Contains(w, "hosts line 3, hosts line 9") {
+		t.Errorf("conflict entry %v", cs[1])
+	}
+	if w, _ := cs[2].(map[string]any)["why"].(string); !strings.HasSuffix(w, "(owes 700 CZK on 2 invoices less a 600 CZK credit note)") {
+		t.Errorf("still owes entry %v", cs[2])
+	}
+	mt := m["metrics"].(map[string]any)
+	if mt["orphans_unblocked"] != float64(1) || mt["ip_conflict"] != float64(1) || mt["warnings"] != float64(1) || mt["ips_unblocked"] != float64(1) {
+		t.Errorf("metrics %v", mt)
+	}
+	if w := fmt.Sprint(m["warnings"]); !strings.Contains(w, "blocked by hand") {
+		t.Errorf("warnings %v", w)
+	}
+	if msg := m["message"].(string); !strings.Contains(msg, "1 held blocked without reason restored (self-healing)") {
+		t.Errorf("message %q", msg)
+	}
+	// Warnings alone make the status warning; errors stay errors.
+	code, m = finalize(t, BlockReport(&dunning.BlockResult{Warnings: []string{"hosts file line 3: no-tab: x"}}))
+	if code != 0 || m["status"] != "warning" || fmt.Sprint(m["warnings"]) != "[hosts file line 3: no-tab: x]" {
+		t.Errorf("block with warnings: %d %v", code, m)
+	}
+	code, m = finalize(t, BlockReport(&dunning.BlockResult{Warnings: []string{"x"},
+		Decisions: []dunning.BlockDecision{{Customer: customer("E"), Reason: dunning.ReasonErrorBlocking, Err: errors.New("planning failed")}}}))
+	if code != 1 || m["status"] != "error" {
+		t.Errorf("block error with warnings: %d %v", code, m["status"])
+	}
+}
+
 func TestEnvReaders(t *testing.T) {
 	env := appkit.NewEnv(nil, map[string]string{"LABEL_VIP": "GOLD", "MIN_DEBT": "10.50", "CUT_DAYS": "Workdays", "DRY_RUN": "yes"})
 	if l := Labels(env); l.VIP != "GOLD" || l.Disconnected != "ODPOJENO" || l.ThirdReminder != "UPOMINKA3" || l.NoDisconnect != "NEODPOJOVAT" {
@@ -162,8 +212,31 @@ func TestEnvReaders(t *testing.T) {
 	if l := BlockLabels(only); l.VIP != "GOLD" || l.Disconnected != "CUT" || l.ThirdReminder != "UPOMINKA3" {
 		t.Errorf("block labels %+v", l)
 	}
-	if l := UnblockLabels(only); l.VIP != "VIP" || l.Disconnected != "CUT" || l.ThirdReminder != "UPOMINKA3" {
+	// unblocknet reads the exemptions too: self-healing restores them
+	if l := UnblockLabels(only); l.VIP != "GOLD" || l.Disconnected != "CUT" || l.ThirdReminder != "UPOMINKA3" {
 		t.Errorf("unblock labels %+v", l)
+	}
+	lim := appkit.NewEnv(nil, map[string]string{"MAX_BLOCKS": "0", "CONTRACT_INACTIVE_STATES": "ukoncena, ZRUSENA", "RUN_LOCK_FILE": "/tmp/x.lock", "RUN_LOCK_TIMEOUT": "30"})
+	if n := MaxBlocks(lim); n != dunning.Unlimited {
+		t.Errorf("MAX_BLOCKS=0 gives %d, want dunning.Unlimited", n)
+	}
+	if n := MaxBlocks(appkit.NewEnv(nil, nil)); n != 100 {
+		t.Errorf("MAX_BLOCKS unset gives %d", n)
+	}
+	if s := ContractStates(lim); fmt.Sprint(s) != "[UKONCENA ZRUSENA]" {
+		t.Errorf("CONTRACT_INACTIVE_STATES %v", s)
+	}
+	nb := netbackendtest.New()
+	if l := RunLock(lim, nb); l.Path != "/tmp/x.lock" || l.Timeout != 30*time.Second || l.Key != "netbackend memory" {
+		t.Errorf("RunLock %+v", l)
+	}
+	if l := RunLock(appkit.NewEnv(nil, nil), nb); l.Path != "" || l.Timeout != 2*time.Minute || l.File() != runlock.DefaultPath("netbackend memory") {
+		t.Errorf("default RunLock %+v", l)
+	}
+	bad = appkit.NewEnv(nil, map[string]string{"RUN_LOCK_TIMEOUT": "soon"})
+	RunLock(bad, nb)
+	if err := bad.Err(); err == nil || !strings.Contains(err.Error(), "RUN_LOCK_TIMEOUT") {
+		t.Errorf("errors: %v", err)
 	}
 }
 

@@ -29,6 +29,38 @@ var reasonWhy = map[dunning.Reason]string{
 	dunning.ReasonNoIPLabelCleared:    "no longer owes and has no IP: only the disconnected label removed",
 	dunning.ReasonErrorUnblocking:     "at least one IP could not be unblocked; the label stays for the next run",
 	dunning.ReasonErrorRemovingLabel:  "IPs unblocked but removing the disconnected label failed; the next run retries",
+	dunning.ReasonOrphanUnblocked:     "held blocked by the network backend without reason (no disconnected label, exempt or unknown): IPs restored, labels unchanged",
+	dunning.ReasonIPConflict:          "an IP is also on an entry of another customer: that IP is not changed, the other IPs are",
+}
+
+// why explains a decision: its own why (self-healing, conflicts, debts)
+// when it has one, else the reason's text, with the debt when there is
+// one.
+func why(reason dunning.Reason, own string, debt dunning.Debt) string {
+	w := reasonWhy[reason]
+	switch {
+	case own != "":
+		w = own
+	case len(debt.Invoices)+len(debt.CreditNotes) > 0:
+		w += " (" + debt.String() + ")"
+	}
+	return w
+}
+
+// warn adds the run's warnings to the report (key "warnings", metric
+// "warnings") and makes its status warning.
+func warn(r *appkit.Report, warnings []string) {
+	r.SetMetric("warnings", len(warnings))
+	if len(warnings) == 0 {
+		return
+	}
+	if r.Extra == nil {
+		r.Extra = map[string]any{}
+	}
+	r.Extra["warnings"] = warnings
+	if r.Status == "" || r.Status == appkit.StatusSuccess {
+		r.Status = appkit.StatusWarning
+	}
 }
 
 func ipStrings(ips []netip.Addr) []string {
@@ -95,7 +127,7 @@ func MarkReport(res *dunning.MarkResult) *appkit.Report {
 	c := res.Counts()
 	for _, d := range res.Decisions {
 		r.AddCustomer(appkit.Customer{Kod: d.Customer.Code, Name: d.Customer.Name, Action: d.Reason.String(),
-			Why: reasonWhy[d.Reason], UnpaidInvoices: d.Debt.Count(), Due: due(d.Debt), Error: errText(d.Err)})
+			Why: why(d.Reason, "", d.Debt), UnpaidInvoices: d.Debt.Count(), Due: due(d.Debt), Error: errText(d.Err)})
 	}
 	skipped := c[dunning.ReasonVIPSkipped] + c[dunning.ReasonNoDisconnectSkipped] + c[dunning.ReasonNoContractSkipped] + c[dunning.ReasonNoDebtSkipped]
 	// checked, marked, skipped and errors (set by finish) are the PHP
@@ -137,7 +169,7 @@ func BlockReport(res *dunning.BlockResult) *appkit.Report {
 	c := res.Counts()
 	ips := 0
 	for _, d := range res.Decisions {
-		e := appkit.Customer{Kod: d.Customer.Code, Name: d.Customer.Name, Action: d.Reason.String(), Why: reasonWhy[d.Reason], Error: errText(d.Err)}
+		e := appkit.Customer{Kod: d.Customer.Code, Name: d.Customer.Name, Action: d.Reason.String(), Why: why(d.Reason, d.Why, dunning.Debt{}), Error: errText(d.Err)}
 		switch d.Reason {
 		case dunning.ReasonVIPSkipped, dunning.ReasonNoDisconnectSkipped:
 		default:
@@ -161,6 +193,7 @@ func BlockReport(res *dunning.BlockResult) *appkit.Report {
 		"vip_skipped": c[dunning.ReasonVIPSkipped], "nodisconnect_skipped": c[dunning.ReasonNoDisconnectSkipped],
 		"no_ip": c[dunning.ReasonNoIPFound], "no_ip_found": c[dunning.ReasonNoIPFound],
 		"would_block": c[dunning.ReasonWouldBlock], "mismatches": len(res.Mismatches),
+		"ip_conflict": c[dunning.ReasonIPConflict],
 	} {
 		r.SetMetric(name, n)
 	}
@@ -183,10 +216,14 @@ func BlockReport(res *dunning.BlockResult) *appkit.Report {
 		r.Message = fmt.Sprintf("%d customers blocked, %d newly (%d IPs), %d skipped (%d without IP), %d errors",
 			c[dunning.ReasonBlocked], res.NewlyBlocked(), ips, skipped, c[dunning.ReasonNoIPFound], c[dunning.ReasonErrorBlocking])
 	}
+	if n := c[dunning.ReasonIPConflict]; n > 0 {
+		r.Message += fmt.Sprintf("; %d customers with an IP also on another customer's entry", n)
+	}
 	if len(res.Mismatches) > 0 {
 		r.Message += fmt.Sprintf("; verification found %d IPs not as planned", len(res.Mismatches))
 	}
 	finish(r, c, res.Err(), res.DryRun)
+	warn(r, res.Warnings)
 	return r
 }
 
@@ -200,7 +237,7 @@ func UnblockReport(res *dunning.UnblockResult) *appkit.Report {
 	c := res.Counts()
 	ips := 0
 	for _, d := range res.Decisions {
-		e := appkit.Customer{Kod: d.Customer.Code, Name: d.Customer.Name, Action: d.Reason.String(), Why: reasonWhy[d.Reason],
+		e := appkit.Customer{Kod: d.Customer.Code, Name: d.Customer.Name, Action: d.Reason.String(), Why: why(d.Reason, d.Why, d.Debt),
 			UnpaidInvoices: d.Debt.Count(), Due: due(d.Debt), Error: errText(d.Err)}
 		if d.Reason != dunning.ReasonStillOwes {
 			e.IPs = ipStrings(d.IPs)
@@ -218,7 +255,7 @@ func UnblockReport(res *dunning.UnblockResult) *appkit.Report {
 		"labels_cleared": c[dunning.ReasonUnblocked] + c[dunning.ReasonNoIPLabelCleared], "no_ip": c[dunning.ReasonNoIPLabelCleared],
 		"unblocked": c[dunning.ReasonUnblocked], "label_cleared": c[dunning.ReasonNoIPLabelCleared], "still_owes": c[dunning.ReasonStillOwes],
 		"ips_unblocked": ips, "error_unblocking": c[dunning.ReasonErrorUnblocking], "error_removing_label": c[dunning.ReasonErrorRemovingLabel],
-		"mismatches": len(res.Mismatches),
+		"mismatches": len(res.Mismatches), "orphans_unblocked": c[dunning.ReasonOrphanUnblocked], "ip_conflict": c[dunning.ReasonIPConflict],
 	} {
 		r.SetMetric(name, n)
 	}
@@ -231,6 +268,13 @@ func UnblockReport(res *dunning.UnblockResult) *appkit.Report {
 	}
 	r.Message = fmt.Sprintf("%s %d customers (%d IPs), cleared the label of %d without IP, %d still owe, %d errors",
 		verb, c[dunning.ReasonUnblocked], ips, c[dunning.ReasonNoIPLabelCleared], c[dunning.ReasonStillOwes], errs)
+	if n := c[dunning.ReasonOrphanUnblocked]; n > 0 {
+		r.Message += fmt.Sprintf("; %d held blocked without reason restored (self-healing)", n)
+	}
+	if n := c[dunning.ReasonIPConflict]; n > 0 {
+		r.Message += fmt.Sprintf("; %d customers with an IP also on another customer's entry", n)
+	}
 	finish(r, c, res.Err(), res.DryRun)
+	warn(r, res.Warnings)
 	return r
 }

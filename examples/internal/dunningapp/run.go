@@ -9,6 +9,7 @@ import (
 	"github.com/spoje-net/isptools/examples/internal/backends"
 	"github.com/spoje-net/isptools/examples/internal/connect"
 	"github.com/spoje-net/isptools/netbackend"
+	"github.com/spoje-net/isptools/netbackend/runlock"
 )
 
 // Run is the body of a dunning app named app once its policy is read: it
@@ -30,16 +31,22 @@ func Run[R any](ctx context.Context, env *appkit.Env, log *slog.Logger, app stri
 // NetRun is [Run] for the apps that also change the network: it reads
 // the network backend's configuration ([backends.FromEnv]) before
 // connecting to AbraFlexi, so that bad backend variables are reported
-// together with every other configuration problem, and passes the backend
-// to step.
+// together with every other configuration problem, sets the run lock of
+// that backend ([RunLock]) in the options and passes the backend to step.
+
 func NetRun[R any](ctx context.Context, env *appkit.Env, log *slog.Logger, app string,
 	step func(ctx context.Context, af *dunning.AbraFlexi, nb netbackend.Backend, opts dunning.Options) (*R, error),
 	report func(*R) *appkit.Report) (*appkit.Report, error) {
 	nb, nbErr := backends.FromEnv(env, log)
+	var lock runlock.Config
+	if nbErr == nil {
+		lock = RunLock(env, nb) // read with the rest of the configuration
+	}
 	return Run(ctx, env, log, app, func(ctx context.Context, af *dunning.AbraFlexi, opts dunning.Options) (*R, error) {
 		if nbErr != nil {
 			return nil, nbErr
 		}
+		opts.Lock = lock
 		return step(ctx, af, nb, opts)
 	}, report)
 }
