@@ -170,6 +170,10 @@ type DisconnectedNotice struct {
 	// IBAN is the payee's account (BANK_IBAN); BIC optionally its bank.
 	IBAN abraflexi.IBAN
 	BIC  string
+	// HomeCurrency is the company's home currency (HOME_CURRENCY; empty
+	// means CZK): invoices in another currency are listed and summed by
+	// their amounts in that currency.
+	HomeCurrency string
 }
 
 // ErrNothingOwed is returned by [ComposeDisconnected] and
@@ -184,7 +188,7 @@ var ErrNothingOwed = errors.New("notify: no unpaid invoice to ask for")
 func NewDisconnectedData(n DisconnectedNotice, lang, from string) (DisconnectedData, QRPayment, error) {
 	debts := make([]abraflexi.IssuedInvoice, 0, len(n.Debts))
 	for _, inv := range n.Debts {
-		if inv.IsOpen() && inv.Remaining.IsPositive() {
+		if inv.IsOpen() && inv.RemainingAmount(n.HomeCurrency).Value.IsPositive() {
 			debts = append(debts, inv)
 		}
 	}
@@ -194,7 +198,7 @@ func NewDisconnectedData(n DisconnectedNotice, lang, from string) (DisconnectedD
 	}
 	abraflexi.SortInvoicesByAge(debts)
 	oldest := debts[0]
-	cur := currencyOf(oldest.Currency)
+	cur := oldest.CurrencyCode(n.HomeCurrency)
 	d := DisconnectedData{
 		Customer: code, CustomerName: n.Customer.Name,
 		Account: n.IBAN.Printed(), IBAN: n.IBAN.String(), BIC: strings.ToUpper(strings.TrimSpace(n.BIC)),
@@ -203,14 +207,15 @@ func NewDisconnectedData(n DisconnectedNotice, lang, from string) (DisconnectedD
 	totals := map[string]decimal.Decimal{}
 	var order []string
 	for _, inv := range debts {
-		c := currencyOf(inv.Currency)
+		c := inv.CurrencyCode(n.HomeCurrency)
+		left := inv.RemainingAmount(n.HomeCurrency).Value
 		if _, ok := totals[c]; !ok {
 			order = append(order, c)
 		}
-		totals[c] = totals[c].Add(inv.Remaining)
+		totals[c] = totals[c].Add(left)
 		ni := NoticeInvoice{
 			Invoice: documentCode(inv.Code, inv.ID), VariableSymbol: inv.VariableSymbol,
-			DueOn: inv.DueOn.String(), Remaining: FormatAmount(inv.Remaining, lang), Currency: c,
+			DueOn: inv.DueOn.String(), Remaining: FormatAmount(left, lang), Currency: c,
 		}
 		if !n.Today.IsZero() && !inv.DueOn.IsZero() && inv.DueOn.Before(n.Today) {
 			ni.DaysOverdue = daysBetween(inv.DueOn, n.Today)
