@@ -429,7 +429,7 @@ func TestNoticeForeignCurrencyAndMatchedPayments(t *testing.T) {
 	m.Currency, m.Total, m.TotalInCurrency = abraflexi.RefTo(abraflexi.CodeID("EUR")), decimal.RequireFromString("2450"), decimal.RequireFromString("100")
 	f.af.AddBankMovement(abraflexi.BankMovement{Movement: m})
 	res, err := notify.NoticePaymentReceived(ctx, f.deps, "B+EUR", "banka")
-	if err != nil || res.Reason != notify.ReasonSent || res.Message.Subject != "Přijali jsme vaši platbu 100,00 EUR" {
+	if err != nil || res.Reason != notify.ReasonSent || res.Message.Subject != "Přijali jsme vaši platbu B+EUR (100,00 EUR)" {
 		t.Fatalf("%+v %v", res, err)
 	}
 

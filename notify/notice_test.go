@@ -95,7 +95,8 @@ func TestDisconnectedData(t *testing.T) {
 	// A debt in two currencies: the QR asks for the oldest invoice's currency.
 	n := notice()
 	n.Debts[0].Currency = abraflexi.RefTo(abraflexi.CodeID("EUR"))
-	n.Debts[0].Remaining = decimal.RequireFromString("24.2")
+	n.Debts[0].Remaining = decimal.RequireFromString("605")
+	n.Debts[0].RemainingInCurrency = decimal.RequireFromString("24.2")
 	d, _, err = notify.NewDisconnectedData(n, "en", fromCZ)
 	if err != nil {
 		t.Fatal(err)
