@@ -1,3 +1,5 @@
+//go:build matchkeys_pending
+
 package payments
 
 import (
