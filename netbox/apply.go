@@ -51,10 +51,10 @@ const maxIsolation = 200
 // nothing is written. Objects that name no customer are changed when the
 // host has nothing else.
 //
-// A block sets speed to BlockSpeed (0 cuts; a throttle never raises a
-// lower speed) and keeps the speed before in the original-speed field (0
-// when the IP had no speed). An object at speed 0, or at or below
-// BlockSpeed with a kept original, is Unchanged.
+// A block sets speed to BlockSpeed (0 cuts; an IP already slower keeps
+// its speed) and keeps the speed before in the original-speed field (0
+// when the IP had no speed). An object at
+// speed 0, or at or below BlockSpeed with a kept original, is Unchanged.
 // An unblock restores the kept original (or the fallback speed, or no
 // speed) and clears it; an object with neither a kept original nor speed
 // 0 is Unchanged.
@@ -498,7 +498,9 @@ func (b *Backend) plan(st *objState, c netbackend.Change, note string) bool {
 			st.orig = st.speed
 		}
 		if st.speed < 0 || st.speed > c.BlockSpeed {
-			st.speed = c.BlockSpeed // a throttle never raises a speed
+			// A throttle never raises a speed: an IP already slower than
+			// BlockSpeed keeps its speed (and now its kept original).
+			st.speed = c.BlockSpeed
 		}
 		st.kind = KindWarning
 		verb := "Blocked"
