@@ -44,7 +44,7 @@ func TestCompanyInTheURL(t *testing.T) {
 			code, out, _ := run(t, filepath.Join(dir, app), append(append([]string{}, base...), "ABRAFLEXI_COMPANY=other_company"))
 			msg, _ := report(t, out)["message"].(string)
 			if code != 1 || !strings.HasPrefix(msg, "invalid configuration: ") ||
-				!strings.Contains(msg, `ABRAFLEXI_URL names company "`+cfg.Company+`", but ABRAFLEXI_COMPANY="other_company"`) {
+				!strings.Contains(msg, `/c/`+cfg.Company+`" names company "`+cfg.Company+`", but ABRAFLEXI_COMPANY="other_company"`) {
 				t.Errorf("exit %d, message %q; want a configuration error naming both", code, msg)
 			}
 			if strings.Contains(msg, "ABRAFLEXI_COMPANY is required") {

@@ -6,6 +6,7 @@ package connect
 import (
 	"fmt"
 	"log/slog"
+	"net/url"
 
 	"github.com/spoje-net/isptools/abraflexi"
 	"github.com/spoje-net/isptools/examples/internal/appkit"
@@ -36,8 +37,12 @@ func AbraFlexi(env *appkit.Env, log *slog.Logger) (*abraflexi.Client, error) {
 	case cfg.Company == "" && fromURL == "":
 		env.Errorf("%s is required but not set (or end %s with /c/<company>)", abraflexi.EnvCompany, abraflexi.EnvURL)
 	case cfg.Company != "" && fromURL != "" && cfg.Company != fromURL:
-		env.Errorf("%s names company %q, but %s=%q; set %s to the server's address only, or make them agree",
-			abraflexi.EnvURL, fromURL, abraflexi.EnvCompany, cfg.Company, abraflexi.EnvURL)
+		shown := cfg.URL
+		if u, err := url.Parse(cfg.URL); err == nil {
+			shown = u.Redacted()
+		}
+		env.Errorf("%s=%q names company %q, but %s=%q; set %s to the server's address only, or make them agree",
+			abraflexi.EnvURL, shown, fromURL, abraflexi.EnvCompany, cfg.Company, abraflexi.EnvURL)
 	}
 	if err := env.Err(); err != nil {
 		return nil, err

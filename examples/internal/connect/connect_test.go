@@ -58,7 +58,7 @@ func TestAbraFlexiCompanyFromTheURL(t *testing.T) {
 	base["ABRAFLEXI_COMPANY"] = "other"
 	c, err := AbraFlexi(appkit.NewEnv(nil, base), nil)
 	var ce *appkit.ConfigError
-	if c != nil || !errors.As(err, &ce) || !strings.Contains(err.Error(), `ABRAFLEXI_URL names company "`+cfg.Company+`", but ABRAFLEXI_COMPANY="other"`) {
+	if c != nil || !errors.As(err, &ce) || !strings.Contains(err.Error(), `/c/`+cfg.Company+`" names company "`+cfg.Company+`", but ABRAFLEXI_COMPANY="other"`) {
 		t.Errorf("contradicting companies: client %v, error %v; want a configuration error naming both", c, err)
 	}
 }
