@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/spoje-net/isptools/abraflexi"
 	"github.com/spoje-net/isptools/examples/multiflexi"
 )
 
@@ -31,6 +30,7 @@ import (
 //
 // [App.Run] calls it before the app's body; a nil def checks nothing.
 func CheckDefinition(env *Env, def *multiflexi.Definition) {
+	def = withoutSupplied(env, def)
 	if def == nil {
 		return
 	}
@@ -38,7 +38,7 @@ func CheckDefinition(env *Env, def *multiflexi.Definition) {
 		val := env.value(v.Name)
 		if val == "" {
 			switch {
-			case v.Required && !suppliedElsewhere(env, v.Name):
+			case v.Required:
 				env.Errorf("%s is required but not set", v.Name)
 			case v.RequiredWhen != "":
 				other, want, _ := v.Condition()
@@ -65,13 +65,6 @@ func CheckDefinition(env *Env, def *multiflexi.Definition) {
 			}
 		}
 	}
-}
-
-// suppliedElsewhere reports whether a required variable left empty is
-// given by another: ABRAFLEXI_COMPANY by an ABRAFLEXI_URL ending in
-// /c/<company>.
-func suppliedElsewhere(env *Env, name string) bool {
-	return name == abraflexi.EnvCompany && abraflexi.CompanyFromURL(env.String(abraflexi.EnvURL, "")) != ""
 }
 
 // CheckDestination reports whether the JSON report can be written to dest
