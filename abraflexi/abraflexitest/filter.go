@@ -1,6 +1,7 @@
 package abraflexitest
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -523,7 +524,7 @@ func (s *Server) compileCmp(t *table, c cmpNode) (pred, error) {
 			}
 			f, err := strconv.ParseFloat(v, 64)
 			return f, err == nil
-		}, cmpFloat)
+		}, cmp.Compare[float64])
 	case kDate:
 		dates := make([]string, len(c.vals))
 		for i, v := range c.vals {
@@ -598,16 +599,6 @@ func boolOf(v string) string {
 		return "true"
 	}
 	return "false"
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // numLiterals enforces unquoted numbers for numeric fields: since late 2023
@@ -790,7 +781,7 @@ func (s *Server) compileIDList(t *table, c cmpNode) (pred, error) {
 			return nil, ferr("Číselnou položku 'id' nelze porovnat s hodnotou %s: čísla se zapisují bez uvozovek.", v)
 		}
 	}
-	return compileOrdered(c.op, ids, func(r *record) (int64, bool) { return r.id, true }, func(a, b int64) int { return cmpFloat(float64(a), float64(b)) })
+	return compileOrdered(c.op, ids, func(r *record) (int64, bool) { return r.id, true }, cmp.Compare[int64])
 }
 
 func parseFilterTime(v literal, now time.Time) (string, error) {

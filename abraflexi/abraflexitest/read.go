@@ -1,6 +1,7 @@
 package abraflexitest
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -445,7 +446,7 @@ func (s *Server) sortRecords(t *table, recs []*record, q url.Values, seq uint64)
 			case !b.ok:
 				c = 1
 			case a.f != b.f:
-				c = cmpFloat(a.f, b.f)
+				c = cmp.Compare(a.f, b.f)
 			default:
 				c = strings.Compare(a.s, b.s)
 			}

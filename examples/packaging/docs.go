@@ -158,7 +158,7 @@ The apps
 `)
 	for _, d := range defs {
 		fmt.Fprintf(&b, "\n%s\n", d.Executable)
-		for _, l := range strings.Split(strings.TrimRight(wrapText(multiflexi.Text(d.Description), "    ", 78), "\n"), "\n") {
+		for _, l := range strings.Split(strings.TrimRight(appkit.WrapText(multiflexi.Text(d.Description), "    ", 78), "\n"), "\n") {
 			b.WriteString(l + "\n")
 		}
 	}
@@ -193,22 +193,4 @@ installed. To import them later:
 Source, documentation and issues: ` + Homepage + `
 `)
 	return []byte(b.String())
-}
-
-// wrapText wraps text to width columns with every line indented by indent.
-func wrapText(text, indent string, width int) string {
-	var b strings.Builder
-	line := indent
-	for _, w := range strings.Fields(text) {
-		if len(line)+1+len(w) > width && line != indent {
-			b.WriteString(line + "\n")
-			line = indent
-		}
-		if line != indent {
-			line += " "
-		}
-		line += w
-	}
-	b.WriteString(line + "\n")
-	return b.String()
 }

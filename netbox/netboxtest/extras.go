@@ -1,6 +1,7 @@
 package netboxtest
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -55,7 +56,7 @@ func (s *Server) cfDef(name, objectType string) *cfObj {
 }
 
 func (s *Server) renderCF(base string, d *cfObj) map[string]any {
-	if s.version.major < 4 {
+	if s.version.Major < 4 {
 		return map[string]any{
 			"id": d.id, "url": fmt.Sprintf("%s%s%d/", base, cfListPath, d.id), "display": orStr(d.label, d.name),
 			"content_types": d.objectTypes, "type": map[string]any{"value": d.typ, "label": cfTypes[d.typ]},
@@ -126,7 +127,7 @@ func (s *Server) listCFs(base string, u *url.URL) (any, *apiError) {
 		}
 		// 4.x filters by object_type; 3.x by content_types and ignores object_type
 		key := "object_type"
-		if s.version.major < 4 {
+		if s.version.Major < 4 {
 			key = "content_types"
 		}
 		if vs := q[key]; len(vs) > 0 && !slices.ContainsFunc(vs, func(v string) bool { return slices.Contains(d.objectTypes, v) }) {
@@ -171,7 +172,7 @@ func (s *Server) createCF(base string, raw json.RawMessage) (any, *apiError) {
 		errs["type"] = []string{fmt.Sprintf("%s is not a valid choice.", req.Type)}
 	}
 	models, key := req.ObjectTypes, "object_types"
-	if s.version.major < 4 {
+	if s.version.Major < 4 {
 		models, key = req.ContentTypes, "content_types"
 	}
 	if len(models) == 0 {
@@ -288,10 +289,10 @@ func (s *Server) listTenants(base string, u *url.URL) (any, *apiError) {
 		if c := strings.Compare(a.name, b.name); c != 0 {
 			return c
 		}
-		return cmpInt(a.id, b.id)
+		return cmp.Compare(a.id, b.id)
 	})
-	if s.version.major >= 4 && q.Get("ordering") == "id" {
-		slices.SortFunc(all, func(a, b *tenant) int { return cmpInt(a.id, b.id) })
+	if s.version.Major >= 4 && q.Get("ordering") == "id" {
+		slices.SortFunc(all, func(a, b *tenant) int { return cmp.Compare(a.id, b.id) })
 	}
 	gt, e := idAfter(q)
 	if e != nil {
@@ -335,7 +336,7 @@ func (s *Server) modelName(objectType string) string {
 	if objectType != "ipam.ipaddress" {
 		return objectType
 	}
-	if s.version.major < 4 {
+	if s.version.Major < 4 {
 		return "ipam | IP address"
 	}
 	return "IPAM > IP Address"

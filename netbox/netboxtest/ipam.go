@@ -1,6 +1,7 @@
 package netboxtest
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -69,35 +70,25 @@ func (s *Server) sortedIPs() []*ipObj {
 		if c := a.prefix.Addr().Compare(b.prefix.Addr()); c != 0 {
 			return c
 		}
-		if c := cmpInt(int64(a.prefix.Bits()), int64(b.prefix.Bits())); c != 0 {
+		if c := cmp.Compare(int64(a.prefix.Bits()), int64(b.prefix.Bits())); c != 0 {
 			return c
 		}
-		return cmpInt(a.id, b.id)
+		return cmp.Compare(a.id, b.id)
 	})
 	return out
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // ordered sorts rendered list items by an ordering= value ("id", "-id",
 // "address", "-address"); NetBox 3.x and unknown values keep the default.
 func (s *Server) ordered(q url.Values, objs []*ipObj) []*ipObj {
-	if s.version.major < 4 {
+	if s.version.Major < 4 {
 		return objs
 	}
 	switch q.Get("ordering") {
 	case "id":
-		slices.SortFunc(objs, func(a, b *ipObj) int { return cmpInt(a.id, b.id) })
+		slices.SortFunc(objs, func(a, b *ipObj) int { return cmp.Compare(a.id, b.id) })
 	case "-id":
-		slices.SortFunc(objs, func(a, b *ipObj) int { return cmpInt(b.id, a.id) })
+		slices.SortFunc(objs, func(a, b *ipObj) int { return cmp.Compare(b.id, a.id) })
 	case "-address":
 		slices.Reverse(objs)
 	}
@@ -159,7 +150,7 @@ var ipBrief = []string{"id", "url", "display", "family", "address", "description
 
 // notFound is the 404 of a missing object: 4.x names the model.
 func (s *Server) notFound() *apiError {
-	if s.version.major < 4 {
+	if s.version.Major < 4 {
 		return detail(http.StatusNotFound, "Not found.")
 	}
 	return detail(http.StatusNotFound, "No IPAddress matches the given query.")
@@ -288,7 +279,7 @@ func (s *Server) ipFilter(q url.Values) (func(*ipObj) bool, *apiError) {
 		if def == nil {
 			continue // NetBox ignores filters on undefined custom fields
 		}
-		p, e := cfPredicate(def, key, lookup, vs, s.version.major >= 4)
+		p, e := cfPredicate(def, key, lookup, vs, s.version.Major >= 4)
 		if e != nil {
 			return nil, e
 		}
@@ -461,9 +452,9 @@ func (s *Server) mergeCF(c *ipObj, raw json.RawMessage) *apiError {
 	for name, v := range m {
 		if s.cfDef(name, "ipam.ipaddress") == nil {
 			switch {
-			case s.version.major < 4:
+			case s.version.Major < 4:
 				return fieldErr(http.StatusBadRequest, "__all__", fmt.Sprintf("Unknown field name '%s' in custom field data.", name))
-			case s.version.atLeast(4, 5, 8):
+			case s.version.AtLeast(4, 5, 8):
 				return &apiError{status: http.StatusBadRequest, body: map[string]any{"custom_fields": map[string]any{
 					name: []string{fmt.Sprintf("Custom field '%s' does not exist for this object type.", name)},
 				}}}
@@ -521,7 +512,7 @@ func (s *Server) validateCF(c *ipObj) *apiError {
 // limitText renders a validation limit: NetBox 4.4 stores limits as
 // decimals ("60.0000").
 func (s *Server) limitText(n int64) string {
-	if s.version.atLeast(4, 4, 0) {
+	if s.version.AtLeast(4, 4, 0) {
 		return fmt.Sprintf("%d.0000", n)
 	}
 	return strconv.FormatInt(n, 10)

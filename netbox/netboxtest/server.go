@@ -87,7 +87,7 @@ type Server struct {
 	t  testing.TB
 	mu sync.Mutex
 
-	version               version
+	version               netbox.Version
 	maxPageSize, pageSize int
 	latency               time.Duration
 	writeLatency          time.Duration // per object of a bulk PATCH
@@ -106,26 +106,13 @@ type Server struct {
 	faults []*Fault
 }
 
-// version is the emulated NetBox release.
-type version struct{ major, minor, patch int }
-
-func parseVersion(v string) (version, bool) {
-	var out version
-	n, _ := fmt.Sscanf(strings.TrimPrefix(v, "v"), "%d.%d.%d", &out.major, &out.minor, &out.patch)
-	return out, n >= 2
+// parseVersion reads an emulated release; the version renders as
+// major.minor.patch.
+func parseVersion(v string) (netbox.Version, bool) {
+	pv, err := netbox.ParseVersion(v)
+	pv.Raw = ""
+	return pv, err == nil && strings.Count(strings.TrimPrefix(v, "v"), ".") >= 1
 }
-
-func (v version) atLeast(major, minor, patch int) bool {
-	if v.major != major {
-		return v.major > major
-	}
-	if v.minor != minor {
-		return v.minor > minor
-	}
-	return v.patch >= patch
-}
-
-func (v version) String() string { return fmt.Sprintf("%d.%d.%d", v.major, v.minor, v.patch) }
 
 // NewServer starts an empty NetBox and closes it when the test ends.
 //
@@ -447,8 +434,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	v := s.version
 	perObject := s.writeLatency
 	s.mu.Unlock()
-	if v.major >= 4 {
-		sw.Header().Set("API-Version", fmt.Sprintf("%d.%d", v.major, v.minor))
+	if v.Major >= 4 {
+		sw.Header().Set("API-Version", fmt.Sprintf("%d.%d", v.Major, v.Minor))
 	}
 	if e := s.authenticate(r, v); e != nil {
 		writeJSON(sw, e.status, e.body)
@@ -477,10 +464,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // authenticate checks the Authorization header like the emulated version:
 // "Token <key>" always; "Bearer <token>" from 4.5 on (before, NetBox does
 // not know the keyword); writes need a token with write permission.
-func (s *Server) authenticate(r *http.Request, v version) *apiError {
+func (s *Server) authenticate(r *http.Request, v netbox.Version) *apiError {
 	h := strings.TrimSpace(r.Header.Get("Authorization"))
 	keyword, token, ok := strings.Cut(h, " ")
-	bearer := v.atLeast(4, 5, 0)
+	bearer := v.AtLeast(4, 5, 0)
 	switch {
 	case strings.EqualFold(h, "token"):
 		return detail(http.StatusForbidden, "Invalid token header. No credentials provided.")
@@ -644,7 +631,7 @@ func (s *Server) page(base string, u *url.URL, items []map[string]any) (map[stri
 // status renders /api/status/ as the emulated version does.
 func (s *Server) status() map[string]any {
 	v := s.version.String()
-	if s.version.major < 4 {
+	if s.version.Major < 4 {
 		return map[string]any{"django-version": "3.2.25", "installed-apps": map[string]any{}, "netbox-version": v,
 			"plugins": map[string]any{}, "python-version": "3.11.2", "rq-workers-running": 0}
 	}
@@ -657,7 +644,7 @@ func (s *Server) status() map[string]any {
 // rendered objects.
 func (s *Server) restrict(q url.Values, obj map[string]any, brief []string) map[string]any {
 	var keep []string
-	if f := q.Get("fields"); f != "" && s.version.major >= 4 {
+	if f := q.Get("fields"); f != "" && s.version.Major >= 4 {
 		for _, k := range strings.Split(f, ",") {
 			keep = append(keep, strings.TrimSpace(k))
 		}

@@ -140,8 +140,16 @@ func WriteHelp(w io.Writer, name string, def *multiflexi.Definition) error {
 }
 
 // wrap writes text word-wrapped to width columns, every line indented by
-// indent.
+// indent ([WrapText]).
 func wrap(b *strings.Builder, text, indent string, width int) {
+	b.WriteString(WrapText(text, indent, width))
+}
+
+// WrapText word-wraps text to width columns (counted in characters, not
+// bytes), every line indented by indent and ended by a newline; a word
+// longer than the width stands on a line of its own.
+func WrapText(text, indent string, width int) string {
+	var b strings.Builder
 	line := indent
 	for _, word := range strings.Fields(text) {
 		if line != indent && utf8.RuneCountInString(line)+1+utf8.RuneCountInString(word) > width {
@@ -154,6 +162,7 @@ func wrap(b *strings.Builder, text, indent string, width int) {
 		line += word
 	}
 	b.WriteString(line + "\n")
+	return b.String()
 }
 
 // ManPage renders the man page (section 1, roff with the man macros) of the
