@@ -10,8 +10,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/spoje-net/isptools/abraflexi"
-	"github.com/spoje-net/isptools/abraflexi/abraflexitest"
-	"github.com/spoje-net/isptools/examples/internal/apptest"
 )
 
 // TestMinDebtPerCurrency runs the built mark, block and unblock apps on
@@ -20,17 +18,9 @@ import (
 // to crowns and euros added up, and mark and unblock agree on it.
 func TestMinDebtPerCurrency(t *testing.T) {
 	t.Parallel()
-	requireSVN(t)
-	if testing.Short() {
-		t.Skip("end-to-end test skipped in -short mode")
-	}
-	f := &fixture{t: t, srv: abraflexitest.NewServer(t), bin: buildApps(t), schema: apptest.ReportSchema(t),
-		repo: newRepo(t, "10.0.1.1\tsmall\t#speed=100 {code:EURSMALL}\n10.0.1.2\tbig\t#speed=100 {code:EURBIG}\n10.0.1.3\tmix\t#speed=100 {code:MIX}\n"),
-		ids:  map[string]abraflexi.ID{}, inv: map[string]abraflexi.ID{}}
-	var err error
-	if f.client, err = abraflexi.NewClient(f.srv.Config()); err != nil {
-		t.Fatal(err)
-	}
+	f := newSafetyFixture(t, "10.0.1.1\tsmall\t#speed=100 {code:EURSMALL}\n10.0.1.2\tbig\t#speed=100 {code:EURBIG}\n10.0.1.3\tmix\t#speed=100 {code:MIX}\n",
+		customerSpec{code: "EURSMALL", labels: []string{"UPOMINKA3"}}, customerSpec{code: "EURBIG", labels: []string{"UPOMINKA3"}},
+		customerSpec{code: "MIX", labels: []string{"UPOMINKA3"}})
 	today := abraflexi.DateOf(time.Now())
 	eur := abraflexi.RefTo(abraflexi.CodeID("EUR"))
 	invoice := func(code, customer, czk, euros string) abraflexi.ID {
@@ -44,11 +34,6 @@ func TestMinDebtPerCurrency(t *testing.T) {
 		id := f.srv.AddInvoice(inv)
 		f.inv[code] = id
 		return id
-	}
-	for _, c := range []string{"EURSMALL", "EURBIG", "MIX"} {
-		f.ids[c] = f.srv.AddAddress(abraflexi.Address{Code: c, Name: "Customer " + c, Labels: abraflexi.Labels("UPOMINKA3")})
-		f.srv.AddContract(abraflexi.Contract{Code: "SML-" + c, Customer: abraflexi.RefTo(abraflexi.CodeID(c)),
-			Type: abraflexi.RefTo(abraflexi.CodeID("INTERNET")), ValidFrom: abraflexi.NewDate(2024, time.January, 1)})
 	}
 	invoice("FE-SMALL", "EURSMALL", "1000", "40") // 40 EUR: 1000 CZK at the invoice's rate
 	big := invoice("FE-BIG", "EURBIG", "3750", "150")
