@@ -216,7 +216,9 @@ func (s *Server) AddCashMovement(m abraflexi.CashMovement) abraflexi.ID { return
 // AddCustomerBankAccount seeds a bank account registered to an
 // address-book record (adresar-bankovni-ucet; a.Customer must name a
 // seeded address) and returns its id.
-func (s *Server) AddCustomerBankAccount(a abraflexi.CustomerBankAccount) abraflexi.ID { return s.seedOne(a) }
+func (s *Server) AddCustomerBankAccount(a abraflexi.CustomerBankAccount) abraflexi.ID {
+	return s.seedOne(a)
+}
 
 // AddLabelDefinitions adds label codes to the stitek codebook (existing
 // codes are left alone).
