@@ -243,7 +243,7 @@ func demo(ctx context.Context, cfg config, stdout, stderr io.Writer) (*account, 
 	}
 	p.payments(w.Payments)
 
-	p.stage(appMatch, "pair each payment with the open invoice of its variable symbol")
+	p.stage(appMatch, "pair each payment with the open invoice of its variable symbol; MATCH_KEYS="+demoMatchKeys+" is on: also by specific symbol, payer's account and sums of several invoices")
 	if acc.Matches, err = in.runMatch(ctx, o, w.Payments); err != nil {
 		return acc, fmt.Errorf("%s: %w", appMatch, err)
 	}
