@@ -150,7 +150,6 @@ type MatchIndex struct {
 	byVS       map[string][]int
 	byCustomer map[string][]int // oldest first
 	refs       map[string]abraflexi.ID
-	where      map[abraflexi.ID]int // invoiceID -> state
 	byCode     map[string][]string
 	byAccount  map[abraflexi.IBAN][]string
 }
@@ -177,7 +176,6 @@ func NewMatchIndex(invoices []abraflexi.IssuedInvoice, accounts []abraflexi.Cust
 		byVS:       make(map[string][]int, len(invoices)),
 		byCustomer: map[string][]int{},
 		refs:       map[string]abraflexi.ID{},
-		where:      make(map[abraflexi.ID]int, len(invoices)),
 		byCode:     map[string][]string{},
 		byAccount:  make(map[abraflexi.IBAN][]string, len(accounts)),
 	}
@@ -189,7 +187,6 @@ func NewMatchIndex(invoices []abraflexi.IssuedInvoice, accounts []abraflexi.Cust
 		}
 		i := len(ix.states)
 		cust := customerKey(inv.Customer)
-		ix.where[invoiceID(inv)] = i
 		ix.states = append(ix.states, invState{cand: cand{inv: inv, due: Due(inv, pol.HomeCurrency)}, open: true, customer: cust})
 		if vs := NormalizeVarSym(inv.VariableSymbol); vs != "" {
 			ix.byVS[vs] = append(ix.byVS[vs], i)
@@ -291,24 +288,32 @@ func (ix *MatchIndex) precheck(p Payment) (Decision, bool) {
 // [NoVarSym] (it has no variable symbol) or [UnknownVarSym]. Labels are
 // those of [Decide]; AmbiguousAccount gets Labels.Unidentified.
 func (ix *MatchIndex) Decide(p Payment) Decision {
+	d, _ := ix.decide(p)
+	return d
+}
+
+// decide is Decide, also returning the indices of the invoices d.Pays
+// pays (for apply).
+func (ix *MatchIndex) decide(p Payment) (Decision, []int) {
 	d, done := ix.precheck(p)
 	if done {
-		return d
+		return d, nil
 	}
 	for _, key := range ix.keys.finders() {
 		var out Decision
+		var at []int
 		var found bool
 		switch key {
 		case KeyVS:
-			out, found = ix.byVarSym(d, p)
+			out, at, found = ix.byVarSym(d, p)
 		case KeySS:
-			out, found = ix.bySpecSym(d, p)
+			out, at, found = ix.bySpecSym(d, p)
 		case KeyAccount:
-			out, found = ix.byPayerAccount(d, p)
+			out, at, found = ix.byPayerAccount(d, p)
 		}
 		if found {
 			out.MatchedBy = key
-			return out
+			return out, at
 		}
 	}
 	switch {
@@ -319,11 +324,15 @@ func (ix *MatchIndex) Decide(p Payment) Decision {
 	default:
 		d.Reason, d.Labels = UnknownVarSym, labels(ix.pol.Labels.InvoiceMissing)
 	}
-	return d
+	return d, nil
 }
 
-// openOf returns the open invoices among idx, in order.
+// openOf returns the open invoices among idx, in order: idx itself when
+// all are open (callers never change it).
 func (ix *MatchIndex) openOf(idx []int) []int {
+	if !slices.ContainsFunc(idx, func(i int) bool { return !ix.states[i].open }) {
+		return idx
+	}
 	var out []int
 	for _, i := range idx {
 		if ix.states[i].open {
@@ -333,12 +342,17 @@ func (ix *MatchIndex) openOf(idx []int) []int {
 	return out
 }
 
-// decideWith decides d against the candidate invoices idx (open).
-func (ix *MatchIndex) decideWith(d Decision, idx []int) Decision {
+// decideWith decides d against the candidate invoices idx (open), and
+// returns the one it pays, if any.
+func (ix *MatchIndex) decideWith(d Decision, idx []int) (Decision, []int) {
 	if len(idx) == 0 {
-		return decide(d, 0, nil, ix.pol)
+		return decide(d, 0, nil, ix.pol), nil
 	}
-	return decide(d, len(idx), &ix.states[idx[0]].cand, ix.pol)
+	d = decide(d, len(idx), &ix.states[idx[0]].cand, ix.pol)
+	if !d.Pairs() {
+		return d, nil
+	}
+	return d, idx[:1]
 }
 
 // sameCustomer returns the customer all invoices idx belong to, "" when
@@ -356,19 +370,19 @@ func (ix *MatchIndex) sameCustomer(idx []int) string {
 }
 
 // byVarSym is the vs key.
-func (ix *MatchIndex) byVarSym(d Decision, p Payment) (Decision, bool) {
+func (ix *MatchIndex) byVarSym(d Decision, p Payment) (Decision, []int, bool) {
 	vs := NormalizeVarSym(p.Movement.VariableSymbol)
 	if vs == "" {
-		return Decision{}, false
+		return Decision{}, nil, false
 	}
 	open := ix.openOf(ix.byVS[vs])
 	if len(open) == 0 {
-		return Decision{}, false
+		return Decision{}, nil, false
 	}
-	out := ix.decideWith(d, open)
+	out, at := ix.decideWith(d, open)
 	out.Customer = ix.sameCustomer(open)
 	if !ix.keys.Has(KeySum) {
-		return out, true
+		return out, at, true
 	}
 	switch {
 	case len(open) == 1 && (out.Reason == MatchedOverpayment || out.Reason == Overpayment):
@@ -376,23 +390,23 @@ func (ix *MatchIndex) byVarSym(d Decision, p Payment) (Decision, bool) {
 			break
 		}
 		if several, ok := ix.sumOf(ix.openOf(ix.byCustomer[out.Customer]), d, open[0]); ok {
-			return ix.several(d, out.Customer, several, len(ix.openOf(ix.byCustomer[out.Customer]))), true
+			return ix.several(d, out.Customer, several, len(ix.openOf(ix.byCustomer[out.Customer]))), several, true
 		}
 	case len(open) > 1:
 		byAge := slices.Clone(open)
 		ix.sortByAge(byAge)
 		if several, ok := ix.sumOf(byAge, d, -1); ok {
-			return ix.several(d, out.Customer, several, len(open)), true
+			return ix.several(d, out.Customer, several, len(open)), several, true
 		}
 	}
-	return out, true
+	return out, at, true
 }
 
 // bySpecSym is the ss key.
-func (ix *MatchIndex) bySpecSym(d Decision, p Payment) (Decision, bool) {
+func (ix *MatchIndex) bySpecSym(d Decision, p Payment) (Decision, []int, bool) {
 	code := normalizeCode(p.Movement.SpecificSymbol)
 	if code == "" {
-		return Decision{}, false
+		return Decision{}, nil, false
 	}
 	var custs []string
 	for _, c := range ix.byCode[code] {
@@ -402,38 +416,41 @@ func (ix *MatchIndex) bySpecSym(d Decision, p Payment) (Decision, bool) {
 	}
 	switch len(custs) {
 	case 0:
-		return Decision{}, false
+		return Decision{}, nil, false
 	case 1:
-		return ix.forCustomer(d, custs[0]), true
+		out, at := ix.forCustomer(d, custs[0])
+		return out, at, true
 	}
 	d.Reason, d.Labels, d.Customers = Ambiguous, labels(ix.pol.Labels.Unidentified), custs
 	for _, c := range custs {
 		d.Candidates += len(ix.openOf(ix.byCustomer[c]))
 	}
-	return d, true
+	return d, nil, true
 }
 
 // byPayerAccount is the account key.
-func (ix *MatchIndex) byPayerAccount(d Decision, p Payment) (Decision, bool) {
+func (ix *MatchIndex) byPayerAccount(d Decision, p Payment) (Decision, []int, bool) {
 	key, ok := p.Movement.PayerAccount()
 	if !ok {
-		return Decision{}, false
+		return Decision{}, nil, false
 	}
 	custs := ix.byAccount[key]
 	switch {
 	case len(custs) == 0:
-		return Decision{}, false
+		return Decision{}, nil, false
 	case len(custs) > 1:
 		d.Reason, d.Labels, d.Customers = AmbiguousAccount, labels(ix.pol.Labels.Unidentified), slices.Clone(custs)
-		return d, true
+		return d, nil, true
 	case len(ix.openOf(ix.byCustomer[custs[0]])) == 0:
-		return Decision{}, false
+		return Decision{}, nil, false
 	}
-	return ix.forCustomer(d, custs[0]), true
+	out, at := ix.forCustomer(d, custs[0])
+	return out, at, true
 }
 
-// forCustomer decides a payment for a customer found by ss or account.
-func (ix *MatchIndex) forCustomer(d Decision, cust string) Decision {
+// forCustomer decides a payment for a customer found by ss or account,
+// and returns the invoices it pays.
+func (ix *MatchIndex) forCustomer(d Decision, cust string) (Decision, []int) {
 	open := ix.openOf(ix.byCustomer[cust])
 	var same []int
 	for _, i := range open {
@@ -441,31 +458,31 @@ func (ix *MatchIndex) forCustomer(d Decision, cust string) Decision {
 			same = append(same, i)
 		}
 	}
-	one := func(i int) Decision {
-		out := decide(d, 1, &ix.states[i].cand, ix.pol)
+	one := func(idx []int) (Decision, []int) {
+		out, at := ix.decideWith(d, idx[:1])
 		out.Candidates, out.Customer = len(open), cust
-		return out
+		return out, at
 	}
 	switch {
 	case len(open) == 1 || len(same) == 0:
 		// One invoice, or none in the payment's currency: as Decide does
 		// (a currency mismatch names the oldest invoice).
-		return one(open[0])
+		return one(open)
 	case len(same) == 1:
-		return one(same[0])
+		return one(same)
 	}
 	if ix.keys.Has(KeySum) {
 		if several, ok := ix.sumOf(same, d, -1); ok {
-			return ix.several(d, cust, several, len(open))
+			return ix.several(d, cust, several, len(open)), several
 		}
 	}
-	for _, i := range same {
+	for k, i := range same {
 		if ix.states[i].due.Equal(d.Amount) {
-			return one(i)
+			return one(same[k:])
 		}
 	}
 	d.Reason, d.Labels, d.Candidates, d.Customer = Ambiguous, labels(ix.pol.Labels.Unidentified), len(open), cust
-	return d
+	return d, nil
 }
 
 // sumOf returns the first invoices of idx (open, oldest first) in the
@@ -509,18 +526,15 @@ func (ix *MatchIndex) several(d Decision, cust string, idx []int, candidates int
 	return d
 }
 
-// apply carries the effect of decision d forward: what it pays is no
-// longer due, a fully paid invoice is no candidate any more.
-func (ix *MatchIndex) apply(d Decision) {
-	if !d.Pairs() {
+// apply carries the effect of decision d, which pays the invoices at (as
+// decide returned them, in the order of d.Pays), forward: what it pays is
+// no longer due, a fully paid invoice is no candidate any more.
+func (ix *MatchIndex) apply(d Decision, at []int) {
+	if !d.Pairs() || len(at) != len(d.Pays) {
 		return
 	}
-	for _, pay := range d.Pays {
-		i, ok := ix.where[invoiceID(*pay.Invoice)]
-		if !ok {
-			continue
-		}
-		s := &ix.states[i]
+	for n, pay := range d.Pays {
+		s := &ix.states[at[n]]
 		s.due = s.due.Sub(pay.Amount)
 		if s.due.IsPositive() {
 			s.inv.PaymentState = abraflexi.PaymentStatePartial
@@ -599,9 +613,9 @@ func PlanKeys(payments []Payment, invoices []abraflexi.IssuedInvoice, accounts [
 			continue
 		}
 		seen[k] = true
-		d := ix.Decide(p)
+		d, at := ix.decide(p)
 		out[n] = d
-		ix.apply(d)
+		ix.apply(d, at)
 	}
 	return out
 }
