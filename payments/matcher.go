@@ -238,7 +238,10 @@ var ErrAmbiguousDocument = errors.New("payments: document id names a bank and a 
 // from the re-read of the payment to the last write, so two runs at once
 // decide one after the other. It reads the payment, then (when the
 // payment can be paired at all) the open invoices with its variable
-// symbol in one listing, and writes the pairing and the labels.
+// symbol in one listing (with Config.Keys beyond vs, at most two more:
+// the registered accounts of the payer's account and the open invoices
+// of the customers the keys name; see snapshotOf), and writes the
+// pairing (one, of several invoices for MatchedSeveral) and the labels.
 func (m *Matcher) MatchOne(ctx context.Context, docID string) (Result, error) {
 	docID = strings.TrimSpace(docID)
 	res := Result{Document: docID, DryRun: m.cfg.DryRun}
