@@ -223,7 +223,7 @@ func TestServerFilters(t *testing.T) {
 	}
 	var credits []string
 	for _, inv := range invoices {
-		if _, ok := dunning.OpenCredit(inv); ok {
+		if _, ok := dunning.OpenCredit(inv, ""); ok {
 			credits = append(credits, inv.Code)
 		}
 	}

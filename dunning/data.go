@@ -81,57 +81,109 @@ func IsActiveContract(c abraflexi.Contract, today abraflexi.Date, contractType s
 
 // IsDebt reports whether inv is a debt on today: an issued invoice or
 // advance invoice (typDokl.typDoklK), unpaid or partly paid, not cancelled,
-// due before today, with a positive amount left to pay.
+// due before today, with a positive amount left to pay. The amount left is
+// zbyvaUhradit in the home currency and zbyvaUhraditMen in the invoice's
+// own; either being positive makes a debt, so the test needs no home
+// currency ([Debts] then sums the figure in the invoice's currency).
 func IsDebt(inv abraflexi.IssuedInvoice, today abraflexi.Date) bool {
 	switch inv.Kind() {
 	case abraflexi.KindInvoice, abraflexi.KindAdvanceInvoice:
 	default:
 		return false
 	}
-	return inv.IsOpen() && !inv.DueOn.IsZero() && inv.DueOn.Before(today) && inv.Remaining.IsPositive()
+	return inv.IsOpen() && !inv.DueOn.IsZero() && inv.DueOn.Before(today) &&
+		(inv.Remaining.IsPositive() || inv.RemainingInCurrency.IsPositive())
 }
 
 // OpenCredit returns the open amount of a credit note (typDokl.typDoklK =
-// typDokladu.dobropis) that is unpaid or partly paid and not cancelled, as
-// a positive amount whatever sign AbraFlexi gives zbyvaUhradit, and
-// whether inv is one. Its due date does not matter: an open credit note
-// is owed to the customer now.
-func OpenCredit(inv abraflexi.IssuedInvoice) (decimal.Decimal, bool) {
-	if inv.Kind() != abraflexi.KindCreditNote || !inv.IsOpen() || inv.Remaining.IsZero() {
-		return decimal.Zero, false
+// typDokladu.dobropis) that is unpaid or partly paid and not cancelled, in
+// the credit note's currency ([abraflexi.IssuedInvoice.RemainingAmount]
+// with home, the company's currency; "" means CZK), as a positive amount
+// whatever sign AbraFlexi gives zbyvaUhradit, and whether inv is one. Its
+// due date does not matter: an open credit note is owed to the customer
+// now.
+func OpenCredit(inv abraflexi.IssuedInvoice, home string) (abraflexi.Amount, bool) {
+	left := inv.RemainingAmount(home)
+	if inv.Kind() != abraflexi.KindCreditNote || !inv.IsOpen() || left.Value.IsZero() {
+		return abraflexi.Amount{}, false
 	}
-	return inv.Remaining.Abs(), true
+	left.Value = left.Value.Abs()
+	return left, true
 }
 
-// Debt is what one customer owes on a day.
+// Debt is what one customer owes on a day. Amounts in different
+// currencies are never added up: a debt in several currencies has one
+// part per currency ([Debt.Parts]), and the minimum debt (MIN_DEBT)
+// applies to each currency's amount by itself ([Debt.ByCurrency]).
 type Debt struct {
-	// Amount is what the customer owes: the sum of zbyvaUhradit of their
-	// debts less their open credit notes, never below zero.
+	// Amount is what the customer owes in Currency: the sum of the amounts
+	// left to pay of their debts in that currency (zbyvaUhradit, or
+	// zbyvaUhraditMen in a foreign currency) less their open credit notes
+	// in it, never below zero.
 	Amount decimal.Decimal
-	// Invoiced is the sum of zbyvaUhradit of the debts alone.
+	// Invoiced is the sum of the amounts left to pay of the debts in
+	// Currency alone.
 	Invoiced decimal.Decimal
 	// Credit is the sum of the open amounts of the customer's credit
-	// notes ([OpenCredit]).
+	// notes in Currency ([OpenCredit]).
 	Credit decimal.Decimal
-	// Invoices are the codes of the invoices making up the debt, sorted.
+	// Invoices are the codes of the invoices making up the debt, in every
+	// currency, sorted.
 	Invoices []string
-	// CreditNotes are the codes of the open credit notes, sorted.
+	// CreditNotes are the codes of the open credit notes, in every
+	// currency, sorted.
 	CreditNotes []string
-	// Currency is the currency code of the documents (mena), "" when
-	// AbraFlexi did not say (the home currency).
+	// Currency is the currency code of Amount, Invoiced and Credit: that of
+	// the documents, or, when they are in several currencies, the home
+	// currency if any document is in it, else the first code in
+	// alphabetical order. "" (a Debt not made by [Debts]) means CZK.
 	Currency string
+	// Parts is the debt of each currency, the Currency one first and the
+	// others by code, when the documents are in more than one currency;
+	// nil when they are in one.
+	Parts []Debt
 }
 
 // Count returns the number of unpaid overdue invoices.
 func (d Debt) Count() int { return len(d.Invoices) }
 
-// String explains the debt for reports: "owes 600 CZK on 2 invoices less a
-// 600 CZK credit note", "owes 499 CZK on 1 invoice", "owes nothing".
-func (d Debt) String() string {
-	cur := d.Currency
-	if cur == "" {
-		cur = "CZK" // AbraFlexi's home currency of a Czech company
+// currency returns Currency, "" read as the default home currency.
+func (d Debt) currency() string {
+	if d.Currency == "" {
+		return abraflexi.DefaultHomeCurrency
 	}
+	return d.Currency
+}
+
+// ByCurrency returns what the customer owes in each currency (Amount of
+// every part), leaving out the currencies in which they owe nothing.
+func (d Debt) ByCurrency() abraflexi.Amounts {
+	out := abraflexi.Amounts{}
+	parts := d.Parts
+	if len(parts) == 0 {
+		parts = []Debt{d}
+	}
+	for _, p := range parts {
+		if p.Amount.IsPositive() {
+			out.Add(abraflexi.Amount{Value: p.Amount, Currency: p.currency()})
+		}
+	}
+	return out
+}
+
+// String explains the debt for reports: "owes 600 CZK on 2 invoices less a
+// 600 CZK credit note", "owes 499 CZK on 1 invoice", "owes nothing"; a
+// debt in several currencies explains each part, "owes 500 CZK on 1
+// invoice; owes 20 EUR on 1 invoice".
+func (d Debt) String() string {
+	if len(d.Parts) > 1 {
+		parts := make([]string, len(d.Parts))
+		for i, p := range d.Parts {
+			parts[i] = p.String()
+		}
+		return strings.Join(parts, "; ")
+	}
+	cur := d.currency()
 	if len(d.Invoices) == 0 && len(d.CreditNotes) == 0 {
 		return "owes nothing"
 	}
@@ -153,44 +205,76 @@ func (d Debt) String() string {
 	return b.String()
 }
 
-// Debts sums the debts ([IsDebt]) of invoices per customer code, less the
-// customer's open credit notes ([OpenCredit]). Invoices whose customer
-// cannot be resolved (a numeric firma not among customers) are ignored;
-// pass the customers the run decides about.
-func Debts(invoices []abraflexi.IssuedInvoice, customers []abraflexi.Address, today abraflexi.Date) map[string]Debt {
+// Debts sums the debts ([IsDebt]) of invoices per customer code and
+// currency, less the customer's open credit notes ([OpenCredit]) in the
+// same currency; home is the company's currency (HOME_CURRENCY, "" means
+// CZK), whose documents count by zbyvaUhradit, the others by
+// zbyvaUhraditMen. An invoice with nothing left to pay in its own
+// currency adds nothing. Invoices whose customer cannot be resolved (a
+// numeric firma not among customers) are ignored; pass the customers the
+// run decides about.
+func Debts(invoices []abraflexi.IssuedInvoice, customers []abraflexi.Address, today abraflexi.Date, home string) map[string]Debt {
+	home = abraflexi.CurrencyCode(abraflexi.Ref{}, home)
 	ix := newCustomerIndex(customers)
-	out := map[string]Debt{}
+	parts := map[string]map[string]*Debt{} // customer code -> currency -> part
 	for _, inv := range invoices {
-		credit, isCredit := OpenCredit(inv)
-		if !isCredit && !IsDebt(inv, today) {
+		credit, isCredit := OpenCredit(inv, home)
+		left := inv.RemainingAmount(home)
+		if !isCredit && (!IsDebt(inv, today) || !left.Value.IsPositive()) {
 			continue
 		}
 		code := ix.code(inv.Customer)
 		if code == "" {
 			continue
 		}
-		d := out[code]
+		if parts[code] == nil {
+			parts[code] = map[string]*Debt{}
+		}
+		d := parts[code][left.Currency]
+		if d == nil {
+			d = &Debt{Currency: left.Currency}
+			parts[code][left.Currency] = d
+		}
 		name := inv.Code
 		if name == "" {
 			name = inv.ID.String()
 		}
 		if isCredit {
-			d.Credit = d.Credit.Add(credit)
+			d.Credit = d.Credit.Add(credit.Value)
 			d.CreditNotes = append(d.CreditNotes, name)
 		} else {
-			d.Invoiced = d.Invoiced.Add(inv.Remaining)
+			d.Invoiced = d.Invoiced.Add(left.Value)
 			d.Invoices = append(d.Invoices, name)
 		}
-		if d.Currency == "" {
-			d.Currency = inv.Currency.Code()
+	}
+	out := make(map[string]Debt, len(parts))
+	for code, byCur := range parts {
+		curs := make([]string, 0, len(byCur))
+		for c, p := range byCur {
+			sort.Strings(p.Invoices)
+			sort.Strings(p.CreditNotes)
+			p.Amount = decimal.Max(p.Invoiced.Sub(p.Credit), decimal.Zero)
+			curs = append(curs, c)
+		}
+		sort.Slice(curs, func(i, j int) bool {
+			if (curs[i] == home) != (curs[j] == home) {
+				return curs[i] == home
+			}
+			return curs[i] < curs[j]
+		})
+		d := *byCur[curs[0]]
+		if len(curs) > 1 {
+			d.Invoices, d.CreditNotes = nil, nil
+			for _, c := range curs {
+				p := byCur[c]
+				d.Parts = append(d.Parts, *p)
+				d.Invoices = append(d.Invoices, p.Invoices...)
+				d.CreditNotes = append(d.CreditNotes, p.CreditNotes...)
+			}
+			sort.Strings(d.Invoices)
+			sort.Strings(d.CreditNotes)
 		}
 		out[code] = d
-	}
-	for k, d := range out {
-		sort.Strings(d.Invoices)
-		sort.Strings(d.CreditNotes)
-		d.Amount = decimal.Max(d.Invoiced.Sub(d.Credit), decimal.Zero)
-		out[k] = d
 	}
 	return out
 }

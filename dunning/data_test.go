@@ -85,7 +85,7 @@ func TestCreditNotesReduceTheDebt(t *testing.T) {
 		invoice("D4", "B", "900", kind(abraflexi.KindCreditNote), cancelled()),
 		invoice("D5", "C", "50", kind(abraflexi.KindCreditNote)),
 	}
-	d := Debts(invoices, customers, today)
+	d := Debts(invoices, customers, today, "")
 	if a := d["A"]; !a.Amount.IsZero() || !a.Invoiced.Equal(decimal.NewFromInt(600)) || !a.Credit.Equal(decimal.NewFromInt(600)) ||
 		a.String() != "owes 600 CZK on 2 invoices less a 600 CZK credit note" {
 		t.Errorf("A = %+v %q", a, a.String())
@@ -105,9 +105,110 @@ func TestCreditNotesReduceTheDebt(t *testing.T) {
 	if (Debt{}).String() != "owes nothing" {
 		t.Errorf("no debt: %q", Debt{}.String())
 	}
-	eur := Debts([]abraflexi.IssuedInvoice{invoice("F", "A", "10", func(i *abraflexi.IssuedInvoice) { i.Currency = abraflexi.RefTo(abraflexi.CodeID("EUR")) })}, customers, today)
+	eur := Debts([]abraflexi.IssuedInvoice{invoice("F", "A", "250", inEUR("10"))}, customers, today, "")
 	if s := eur["A"].String(); s != "owes 10 EUR on 1 invoice" {
 		t.Errorf("EUR debt %q", s)
+	}
+}
+
+// inEUR makes an invoice in euros with amount left in EUR (zbyvaUhraditMen);
+// its Remaining stays the crown figure (zbyvaUhradit).
+func inEUR(amount string) invOpt {
+	return func(i *abraflexi.IssuedInvoice) {
+		i.Currency = abraflexi.RefTo(abraflexi.CodeID("EUR"))
+		i.RemainingInCurrency = decimal.RequireFromString(amount)
+		i.TotalInCurrency = i.RemainingInCurrency
+	}
+}
+
+func inCZK() invOpt {
+	return func(i *abraflexi.IssuedInvoice) { i.Currency = abraflexi.RefTo(abraflexi.CodeID("CZK")) }
+}
+
+// TestMinDebtPerCurrency: MIN_DEBT applies to each currency's sum by its
+// own amount, never to a sum of crowns and euros, and never to the crown
+// figure (zbyvaUhradit) of a euro invoice; mark and unblock agree.
+func TestMinDebtPerCurrency(t *testing.T) {
+	type want struct {
+		owes bool
+		why  string
+	}
+	tests := []struct {
+		name     string
+		home     string
+		minDebt  string
+		invoices []abraflexi.IssuedInvoice
+		want     want
+	}{
+		{"crowns above the minimum", "", "100", []abraflexi.IssuedInvoice{invoice("F1", "A", "101")},
+			want{true, "owes 101 CZK on 1 invoice"}},
+		{"crowns at the minimum", "", "100", []abraflexi.IssuedInvoice{invoice("F1", "A", "100")},
+			want{false, "owes 100 CZK on 1 invoice"}},
+		// 40 EUR is 1000 CZK at the invoice's rate: the crown figure must
+		// not make it a debt above 100
+		{"euros below the minimum, their crown figure above", "", "100", []abraflexi.IssuedInvoice{invoice("E1", "A", "1000", inEUR("40"))},
+			want{false, "owes 40 EUR on 1 invoice"}},
+		{"euros above the minimum", "", "100", []abraflexi.IssuedInvoice{invoice("E1", "A", "2600", inEUR("104"))},
+			want{true, "owes 104 EUR on 1 invoice"}},
+		// 60 CZK + 60 EUR: each below 100, never added up to 120
+		{"two currencies, each below", "CZK", "100", []abraflexi.IssuedInvoice{invoice("F1", "A", "60", inCZK()), invoice("E1", "A", "1500", inEUR("60"))},
+			want{false, "owes 60 CZK on 1 invoice; owes 60 EUR on 1 invoice"}},
+		{"two currencies, euros above", "CZK", "100", []abraflexi.IssuedInvoice{invoice("F1", "A", "60"), invoice("E1", "A", "2600", inEUR("60")), invoice("E2", "A", "1300", inEUR("50"))},
+			want{true, "owes 60 CZK on 1 invoice; owes 110 EUR on 2 invoices"}},
+		// a euro credit note reduces only the euro debt
+		{"euro credit note against a crown debt", "", "0", []abraflexi.IssuedInvoice{invoice("F1", "A", "500"), invoice("D1", "A", "-500", kind(abraflexi.KindCreditNote), inEUR("-20"))},
+			want{true, "owes 500 CZK on 1 invoice; owes nothing less a 20 EUR credit note"}},
+		{"euro credit note settles the euro debt", "", "0", []abraflexi.IssuedInvoice{invoice("E1", "A", "500", inEUR("20")), invoice("D1", "A", "-500", kind(abraflexi.KindCreditNote), inEUR("-20"))},
+			want{false, "owes 20 EUR on 1 invoice less a 20 EUR credit note"}},
+		// a euro invoice paid in euros whose crown figure still shows a
+		// rounding remainder is no debt
+		{"nothing left in euros", "", "0", []abraflexi.IssuedInvoice{invoice("E1", "A", "0.40", inEUR("0"), state(abraflexi.PaymentStatePartial))},
+			want{false, "owes nothing"}},
+		// a company keeping its books in euros: its euro invoices count by
+		// zbyvaUhradit, crown invoices by zbyvaUhraditMen
+		{"home EUR, crowns above", "EUR", "100", []abraflexi.IssuedInvoice{invoice("K1", "A", "20", inCZK(), func(i *abraflexi.IssuedInvoice) { i.RemainingInCurrency = decimal.NewFromInt(500) })},
+			want{true, "owes 500 CZK on 1 invoice"}},
+		{"home EUR, euros without mena", "EUR", "100", []abraflexi.IssuedInvoice{invoice("E1", "A", "90")},
+			want{false, "owes 90 EUR on 1 invoice"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := Policy{MinDebt: decimal.RequireFromString(tt.minDebt), HomeCurrency: tt.home}
+			debt := Debts(tt.invoices, []abraflexi.Address{cust("A")}, today, tt.home)["A"]
+			if got := debt.String(); got != tt.want.why {
+				t.Errorf("debt %q, want %q", got, tt.want.why)
+			}
+			if got := p.owes(debt); got != tt.want.owes {
+				t.Errorf("owes = %v, want %v (by currency %v)", got, tt.want.owes, debt.ByCurrency())
+			}
+			m := DecideMark(today, MarkInput{Customers: []abraflexi.Address{cust("A", "UPOMINKA3")},
+				Contracts: []abraflexi.Contract{contract("A", "INTERNET", "2020-01-01", "")}, Invoices: tt.invoices}, p)
+			if marked := m[0].Reason == ReasonMarked; marked != tt.want.owes {
+				t.Errorf("mark: %s (%s), want marked %v", m[0].Reason, m[0].Debt, tt.want.owes)
+			}
+			u := PlanUnblock(today, UnblockInput{Customers: []abraflexi.Address{cust("A", "ODPOJENO")}, Invoices: tt.invoices}, p)
+			if still := u.Decisions[0].Reason == ReasonStillOwes; still != tt.want.owes {
+				t.Errorf("unblock: %s (%s), want still owing %v", u.Decisions[0].Reason, u.Decisions[0].Debt, tt.want.owes)
+			}
+		})
+	}
+}
+
+func TestDebtByCurrency(t *testing.T) {
+	d := Debts([]abraflexi.IssuedInvoice{invoice("F1", "A", "60"), invoice("E1", "A", "1500", inEUR("60.50")), invoice("E2", "A", "30", inEUR("1"))},
+		[]abraflexi.Address{cust("A")}, today, "")["A"]
+	if got := d.ByCurrency().String(); got != "60.00 CZK, 61.50 EUR" {
+		t.Errorf("ByCurrency %q", got)
+	}
+	if d.Currency != "CZK" || !d.Amount.Equal(decimal.NewFromInt(60)) || d.Count() != 3 || !slices.Equal(d.Invoices, []string{"E1", "E2", "F1"}) || len(d.Parts) != 2 {
+		t.Errorf("debt %+v: the home currency's part first, every invoice listed", d)
+	}
+	only := Debts([]abraflexi.IssuedInvoice{invoice("E1", "A", "1500", inEUR("60"))}, []abraflexi.Address{cust("A")}, today, "")["A"]
+	if only.Currency != "EUR" || !only.Amount.Equal(decimal.NewFromInt(60)) || only.Parts != nil {
+		t.Errorf("euro-only debt %+v", only)
+	}
+	if got := (Debt{Amount: decimal.NewFromInt(5)}).ByCurrency().String(); got != "5.00 CZK" {
+		t.Errorf("a Debt without currency is in CZK: %q", got)
 	}
 }
 
@@ -145,6 +246,7 @@ func TestIsDebt(t *testing.T) {
 		{"proforma", invoice("F1", "A", "100", kind(abraflexi.KindProforma)), false},
 		{"kind not expanded", invoice("F1", "A", "100", kind("")), false},
 		{"nothing left", invoice("F1", "A", "0"), false},
+		{"euros left", invoice("F1", "A", "0", inEUR("5")), true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -169,7 +271,7 @@ func TestDebtsSumsPerCustomer(t *testing.T) {
 		byNumber, byShowAs, unknown,
 	}
 	customers := []abraflexi.Address{custID(42, "ALICE"), cust("BOB")}
-	got := Debts(invoices, customers, today)
+	got := Debts(invoices, customers, today, "CZK")
 	if a := got["ALICE"]; !a.Amount.Equal(decimal.RequireFromString("106")) || !slices.Equal(a.Invoices, []string{"F1", "F2", "F9"}) || a.Count() != 3 {
 		t.Errorf("ALICE = %v %v", a.Amount, a.Invoices)
 	}

@@ -14,11 +14,14 @@
 // [IsDebt], [Debts], [CheckBlocks], [Verify] and the Czech holiday calendar
 // ([CzechHoliday], [IsWorkday], [Easter]).
 //
-// A customer owes when the sum of zbyvaUhradit of their debts — issued
-// invoices and advance invoices that are unpaid or partly paid, not
-// cancelled and due before today — less the open amounts of their open
-// credit notes is strictly more than [Policy].MinDebt (default 0: any
-// positive amount). Marking and unblocking use the same rule, so a customer
+// A customer owes when, in some currency, the sum of what is left to pay
+// on their debts — issued invoices and advance invoices that are unpaid or
+// partly paid, not cancelled and due before today — less the open amounts
+// of their open credit notes in that currency is strictly more than
+// [Policy].MinDebt (default 0: any positive amount). Invoices in
+// [Policy].HomeCurrency (HOME_CURRENCY, default CZK) count by
+// zbyvaUhradit, the others by zbyvaUhraditMen, their own currency's
+// amount; sums in different currencies are never added up. Marking and unblocking use the same rule, so a customer
 // is never marked and unblocked in turn. A contract is active from
 // smlouvaOd to smlouvaDo, not after its notice date datVypoz and not in a
 // state of [Policy].InactiveContractStates.

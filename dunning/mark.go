@@ -44,7 +44,7 @@ type MarkInput struct {
 func DecideMark(today abraflexi.Date, in MarkInput, p Policy) []MarkDecision {
 	p = p.normalized()
 	customers := withLabel(in.Customers, p.Labels.ThirdReminder)
-	debts := Debts(in.Invoices, customers, today)
+	debts := Debts(in.Invoices, customers, today, p.HomeCurrency)
 	contracts := CustomersWithContract(in.Contracts, customers, today, p.ContractType, p.InactiveContractStates...)
 	out := make([]MarkDecision, 0, len(customers))
 	for _, c := range customers {
@@ -59,7 +59,7 @@ func DecideMark(today abraflexi.Date, in MarkInput, p Policy) []MarkDecision {
 			d.Reason = ReasonAlreadyMarked
 		case !contracts[code]:
 			d.Reason = ReasonNoContractSkipped
-		case !p.owes(d.Debt.Amount):
+		case !p.owes(d.Debt):
 			d.Reason = ReasonNoDebtSkipped
 		default:
 			d.Reason = ReasonMarked

@@ -75,6 +75,11 @@ type Policy struct {
 	// so a paid-up customer whose reminder label is stale is never marked,
 	// and mark and unblock agree on who owes: nobody flaps between them.
 	MinDebt decimal.Decimal
+	// HomeCurrency is the company's currency (HOME_CURRENCY, "" means
+	// CZK): its invoices count by zbyvaUhradit, those in another currency
+	// by zbyvaUhraditMen. MinDebt applies to each currency's sum by its
+	// own amount; sums in different currencies are never added up.
+	HomeCurrency string
 	// MaxBlocks is the circuit breaker: a blocknet run that would newly
 	// block more customers than this blocks nothing and fails (MAX_BLOCKS).
 	// 0 means [DefaultMaxBlocks]; [Unlimited] (any negative value) turns the
@@ -176,5 +181,6 @@ func NormalizeContractType(s string) string {
 	return strings.ToUpper(s)
 }
 
-// owes reports whether amount is more than the policy's minimum debt.
-func (p Policy) owes(amount decimal.Decimal) bool { return amount.GreaterThan(p.MinDebt) }
+// owes reports whether the debt is more than the policy's minimum debt in
+// any one currency.
+func (p Policy) owes(d Debt) bool { return d.ByCurrency().Exceeds(p.MinDebt) }

@@ -145,7 +145,7 @@ func unblockStates(today abraflexi.Date, in UnblockInput, p Policy) ([]unblockSt
 	for _, code := range order {
 		all = append(all, byCode[code].customer)
 	}
-	debts := Debts(in.Invoices, all, today)
+	debts := Debts(in.Invoices, all, today, p.HomeCurrency)
 	slices.Sort(order)
 	out := make([]unblockState, 0, len(order))
 	for _, code := range order {
@@ -185,7 +185,7 @@ func UnblockCandidates(today abraflexi.Date, in UnblockInput, p Policy) []string
 	states, _ := unblockStates(today, in, p)
 	var out []string
 	for _, st := range states {
-		if !p.owes(st.debt.Amount) || (st.kept && st.orphanWhy(p, in.Backend) != "") {
+		if !p.owes(st.debt) || (st.kept && st.orphanWhy(p, in.Backend) != "") {
 			out = append(out, backendKey(st.customer))
 		}
 	}
@@ -237,7 +237,7 @@ func PlanUnblock(today abraflexi.Date, in UnblockInput, p Policy) UnblockPlan {
 			}
 		case !st.labelled:
 			continue // a kept original of a labelled-since customer: next run
-		case p.owes(d.Debt.Amount):
+		case p.owes(d.Debt):
 			d.Reason = ReasonStillOwes
 		default:
 			c := change

@@ -46,12 +46,14 @@ const maxIsolation = 200
 // never retried). Under opts.DryRun it only reads.
 //
 // A change touches the objects of its host that belong to its customer
-// ({code:X}, tenant or custom field); when the host has objects of other
-// customers only, the change fails and nothing is written. Objects that
-// name no customer are changed when the host has nothing else.
+// ({code:X}, tenant or custom field); when the host has an object of
+// another customer, the change fails wrapping [netbackend.ErrConflict] and
+// nothing is written. Objects that name no customer are changed when the
+// host has nothing else.
 //
-// A block sets speed to BlockSpeed (0 cuts) and keeps the speed before in
-// the original-speed field (0 when the IP had no speed). An object at
+// A block sets speed to BlockSpeed (0 cuts; an IP already slower keeps
+// its speed) and keeps the speed before in the original-speed field (0
+// when the IP had no speed). An object at
 // speed 0, or at or below BlockSpeed with a kept original, is Unchanged.
 // An unblock restores the kept original (or the fallback speed, or no
 // speed) and clears it; an object with neither a kept original nor speed
@@ -192,8 +194,10 @@ func (b *Backend) Apply(ctx context.Context, changes []netbackend.Change, opts n
 }
 
 // pick picks the objects of one host a change may touch: those of its
-// customer; when there are none, those naming no customer; an error when
-// every object belongs to other customers.
+// customer, or, when the host has objects naming no customer only, those.
+// A host with an object of another customer is refused with an error
+// wrapping [netbackend.ErrConflict], so no change touches an address that
+// may belong to someone else.
 func (b *Backend) pick(c netbackend.Change, objs []IPAddress) ([]IPAddress, error) {
 	var mine, nobody []IPAddress
 	others := map[string]bool{}
@@ -210,11 +214,14 @@ func (b *Backend) pick(c netbackend.Change, objs []IPAddress) ([]IPAddress, erro
 		}
 	}
 	switch {
+	case len(others) > 0 && len(mine) > 0:
+		return nil, fmt.Errorf("netbox: %s of customer %q also belongs to %s in NetBox; nothing changed: %w",
+			c.IP, c.Customer, strings.Join(slices.Sorted(maps.Keys(others)), ", "), netbackend.ErrConflict)
+	case len(others) > 0:
+		return nil, fmt.Errorf("netbox: %s belongs to %s in NetBox, not to customer %q; nothing changed: %w",
+			c.IP, strings.Join(slices.Sorted(maps.Keys(others)), ", "), c.Customer, netbackend.ErrConflict)
 	case len(mine) > 0:
 		return mine, nil
-	case len(others) > 0 && len(nobody) == 0:
-		return nil, fmt.Errorf("netbox: %s belongs to %s in NetBox, not to customer %q; nothing changed",
-			c.IP, strings.Join(slices.Sorted(maps.Keys(others)), ", "), c.Customer)
 	}
 	return nobody, nil
 }
@@ -490,14 +497,18 @@ func (b *Backend) plan(st *objState, c netbackend.Change, note string) bool {
 		case !kept:
 			st.orig = st.speed
 		}
-		st.speed = c.BlockSpeed
+		if st.speed < 0 || st.speed > c.BlockSpeed {
+			// A throttle never raises a speed: an IP already slower than
+			// BlockSpeed keeps its speed (and now its kept original).
+			st.speed = c.BlockSpeed
+		}
 		st.kind = KindWarning
 		verb := "Blocked"
 		if c.BlockSpeed > 0 {
 			verb = "Throttled"
 		}
 		st.notes = append(st.notes, fmt.Sprintf("%s %s for customer %s%s. %s %s -> %d, kept %s in %s.",
-			verb, c.IP, c.Customer, why, b.cfg.SpeedField, speedText(before), c.BlockSpeed, speedText(st.orig), b.cfg.OrigSpeedField))
+			verb, c.IP, c.Customer, why, b.cfg.SpeedField, speedText(before), st.speed, speedText(st.orig), b.cfg.OrigSpeedField))
 		return true
 	case netbackend.Unblock:
 		if st.orig < 0 && st.speed != 0 {

@@ -22,6 +22,9 @@
 // CONTRACT_INACTIVE_STATES (comma-separated stav-smlouvy codes);
 // MIN_DEBT (mark only customers owing more, default 0); DRY_RUN (decide and
 // report, write nothing); plus RESULT_FILE, EASE_LOGGER and APP_DEBUG.
+// HOME_CURRENCY (default CZK) is the currency of the books: an invoice in
+// another currency counts by its own amount, and MIN_DEBT applies to each
+// currency's sum by itself.
 package main
 
 import (
@@ -31,6 +34,7 @@ import (
 	"github.com/spoje-net/isptools/dunning"
 	"github.com/spoje-net/isptools/examples/internal/appkit"
 	"github.com/spoje-net/isptools/examples/internal/dunningapp"
+	"github.com/spoje-net/isptools/examples/internal/paymentapp"
 )
 
 // appName is the binary, report producer and syslog tag.
@@ -49,6 +53,7 @@ func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report
 	policy.ContractType = env.StringOrEmpty("INET_CONTRACT_TYPE", defaultContractType)
 	policy.InactiveContractStates = dunningapp.ContractStates(env)
 	policy.MinDebt = dunningapp.MinDebt(env)
+	policy.HomeCurrency = paymentapp.HomeCurrency(env)
 	return dunningapp.Run(ctx, env, log, appName,
 		func(ctx context.Context, af *dunning.AbraFlexi, opts dunning.Options) (*dunning.MarkResult, error) {
 			return dunning.Mark(ctx, af, af, policy, opts)

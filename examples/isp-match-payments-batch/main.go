@@ -10,6 +10,16 @@
 // "unmatched"), 1 on errors (configuration, a failed listing, or a
 // refused pairing).
 //
+// A run holds a run lock (RUN_LOCK_FILE, RUN_LOCK_TIMEOUT) from before its
+// listings to after its last write, so two batches on one company on this
+// machine never interleave: the second waits and then sees the payments
+// the first paired as paired. A dry run takes no lock. Batches on several
+// machines, and the event-driven matcher (which locks per payment), may
+// still overlap: AbraFlexi refuses to pair a payment already paired or an
+// invoice already paid (as abraflexitest models it), so no money is used
+// twice, but the payment the other run settled first is reported
+// settle_failed (exit 1) and the next run sees it as paired.
+//
 // Environment: MATCH_SINCE (YYYY-MM-DD; default 30 days ago; "all" for no
 // date limit), PAYMENT_EVIDENCE (banka|pokladna|auto), EVENT_EVIDENCE
 // (when an event starts it: the evidence to match in), MATCH_KEYS (vs,
@@ -33,6 +43,7 @@ import (
 	"github.com/spoje-net/isptools/examples/internal/appkit"
 	"github.com/spoje-net/isptools/examples/internal/connect"
 	"github.com/spoje-net/isptools/examples/internal/paymentapp"
+	"github.com/spoje-net/isptools/netbackend/runlock"
 	"github.com/spoje-net/isptools/payments"
 )
 
@@ -48,6 +59,7 @@ func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report
 	since := sinceDate(env, time.Now())
 	cfg := paymentapp.MatcherConfig(env)
 	cfg.Logger = log.With("app", appName) // one line per payment
+	lock := runLock(env)
 	client, err := connect.AbraFlexi(env, log)
 	if err == nil {
 		err = env.Err()
@@ -55,12 +67,34 @@ func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report
 	if err != nil {
 		return nil, err
 	}
+	if !cfg.DryRun {
+		lock.Key = appName + " " + client.BaseURL() + "/c/" + client.Company()
+		held, err := runlock.Acquire(ctx, lock)
+		if err != nil {
+			return &appkit.Report{Extra: map[string]any{"since": sinceString(since)}}, fmt.Errorf("batch run lock: %w", err)
+		}
+		defer func() {
+			if err := held.Release(); err != nil {
+				log.Warn("releasing the batch run lock failed", "lock", held.Path(), "error", err)
+			}
+		}()
+	}
 	m := payments.NewMatcher(payments.NewClientLedger(client, payments.WithLedgerLogger(log)), cfg)
 	results, err := m.MatchSince(ctx, since)
 	if err != nil {
 		return &appkit.Report{Extra: map[string]any{"since": sinceString(since)}}, err
 	}
 	return ReportOf(results, since, cfg.DryRun), nil
+}
+
+// runLock reads the batch's run lock (its Key is set once the AbraFlexi
+// server is known): RUN_LOCK_FILE (default: a file under /run/lock, else
+// the temporary directory, named after the app, the AbraFlexi server and
+// the company, so every batch run on one company on this machine shares
+// it) and RUN_LOCK_TIMEOUT (seconds or a Go duration, default 2m).
+func runLock(env *appkit.Env) runlock.Config {
+	def := runlock.DefaultTimeout // not a constant: the definition says "2m"
+	return runlock.Config{Path: env.String(runlock.EnvFile, ""), Timeout: env.Duration(runlock.EnvTimeout, def)}
 }
 
 // sinceDate reads MATCH_SINCE: a date, "all" (the zero date: no limit), or

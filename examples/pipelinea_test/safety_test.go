@@ -417,18 +417,10 @@ func TestConflictNetBox(t *testing.T) {
 	}
 }
 
-// nbTenantMatching is true once the NetBox backend matches tenants exactly
-// (issue 11 part 4, helper nb's netbox package); the interim backend of
-// this branch still matches a slug computed from the code.
-const nbTenantMatching = false
-
 // TestTenantMatchedExactlyNetBox: customers A.1 and A-1 share the slug a
 // computed slug would give them; each is matched by its own tenant only.
 func TestTenantMatchedExactlyNetBox(t *testing.T) {
 	t.Parallel()
-	if !nbTenantMatching {
-		t.Skip("needs the exact tenant matching of the netbox package from helper nb (issue 11 part 4); set nbTenantMatching when merged")
-	}
 	f := newNetBoxFixture(t,
 		customerSpec{code: "A.1", owes: "500", labels: []string{"ODPOJENO"}},
 		customerSpec{code: "A-1"})

@@ -205,7 +205,7 @@ func TestForeignCurrency(t *testing.T) {
 	if len(mails) != 2 {
 		t.Fatalf("%d mails", len(mails))
 	}
-	if p, err := mails[1].Parse(); err != nil || p.Subject != "Přijali jsme vaši platbu 100,00 EUR" {
+	if p, err := mails[1].Parse(); err != nil || p.Subject != "Přijali jsme vaši platbu B-EUR2 (100,00 EUR)" {
 		t.Errorf("notice: %+v %v", p, err)
 	}
 }

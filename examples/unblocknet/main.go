@@ -9,8 +9,11 @@
 //
 // A customer still owes when their unpaid or partly paid, not cancelled
 // invoices and advance invoices due before today, less their open credit
-// notes, leave more than MIN_DEBT (default 0) to pay;
-// abraflexi-mark-defaulters uses the same rule. After applying, the state
+// notes, leave more than MIN_DEBT (default 0) to pay in any one currency
+// (HOME_CURRENCY, default CZK, is the currency of the books; an invoice in
+// another currency counts by its own amount, and sums in different
+// currencies are never added up); abraflexi-mark-defaulters uses the same
+// rule. After applying, the state
 // of every changed IP is re-read; an IP still blocked keeps the customer's
 // label and is reported as an error. DRY_RUN reports the plan and changes
 // nothing.
@@ -47,6 +50,7 @@ import (
 	"github.com/spoje-net/isptools/dunning"
 	"github.com/spoje-net/isptools/examples/internal/appkit"
 	"github.com/spoje-net/isptools/examples/internal/dunningapp"
+	"github.com/spoje-net/isptools/examples/internal/paymentapp"
 	"github.com/spoje-net/isptools/netbackend"
 )
 
@@ -59,6 +63,7 @@ func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report
 	policy := dunning.DefaultPolicy()
 	policy.Labels = dunningapp.UnblockLabels(env)
 	policy.MinDebt = dunningapp.MinDebt(env)
+	policy.HomeCurrency = paymentapp.HomeCurrency(env)
 	policy.DefaultSpeed = env.Int("DEFAULT_SPEED", 0, 0)
 	return dunningapp.NetRun(ctx, env, log, appName,
 		func(ctx context.Context, af *dunning.AbraFlexi, nb netbackend.Backend, opts dunning.Options) (*dunning.UnblockResult, error) {

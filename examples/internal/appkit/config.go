@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spoje-net/isptools/abraflexi"
 	"github.com/spoje-net/isptools/examples/multiflexi"
 )
 
@@ -25,6 +26,9 @@ import (
 //   - a bool or integer variable whose value does not parse, with the
 //     getters' texts ([Env.Bool], [Env.Int]).
 //
+// ABRAFLEXI_COMPANY counts as set when ABRAFLEXI_URL ends in /c/<company>
+// ([abraflexi.CompanyFromURL]): the URL names the company then.
+//
 // [App.Run] calls it before the app's body; a nil def checks nothing.
 func CheckDefinition(env *Env, def *multiflexi.Definition) {
 	if def == nil {
@@ -34,7 +38,7 @@ func CheckDefinition(env *Env, def *multiflexi.Definition) {
 		val := env.value(v.Name)
 		if val == "" {
 			switch {
-			case v.Required:
+			case v.Required && !suppliedElsewhere(env, v.Name):
 				env.Errorf("%s is required but not set", v.Name)
 			case v.RequiredWhen != "":
 				other, want, _ := v.Condition()
@@ -61,6 +65,13 @@ func CheckDefinition(env *Env, def *multiflexi.Definition) {
 			}
 		}
 	}
+}
+
+// suppliedElsewhere reports whether a required variable left empty is
+// given by another: ABRAFLEXI_COMPANY by an ABRAFLEXI_URL ending in
+// /c/<company>.
+func suppliedElsewhere(env *Env, name string) bool {
+	return name == abraflexi.EnvCompany && abraflexi.CompanyFromURL(env.String(abraflexi.EnvURL, "")) != ""
 }
 
 // CheckDestination reports whether the JSON report can be written to dest
