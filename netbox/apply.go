@@ -50,8 +50,9 @@ const maxIsolation = 200
 // customers only, the change fails and nothing is written. Objects that
 // name no customer are changed when the host has nothing else.
 //
-// A block sets speed to BlockSpeed (0 cuts) and keeps the speed before in
-// the original-speed field (0 when the IP had no speed). An object at
+// A block sets speed to BlockSpeed (0 cuts; an IP already slower keeps
+// its speed) and keeps the speed before in the original-speed field (0
+// when the IP had no speed). An object at
 // speed 0, or at or below BlockSpeed with a kept original, is Unchanged.
 // An unblock restores the kept original (or the fallback speed, or no
 // speed) and clears it; an object with neither a kept original nor speed
@@ -490,14 +491,18 @@ func (b *Backend) plan(st *objState, c netbackend.Change, note string) bool {
 		case !kept:
 			st.orig = st.speed
 		}
-		st.speed = c.BlockSpeed
+		if st.speed < 0 || st.speed > c.BlockSpeed {
+			// A throttle never raises a speed: an IP already slower than
+			// BlockSpeed keeps its speed (and now its kept original).
+			st.speed = c.BlockSpeed
+		}
 		st.kind = KindWarning
 		verb := "Blocked"
 		if c.BlockSpeed > 0 {
 			verb = "Throttled"
 		}
 		st.notes = append(st.notes, fmt.Sprintf("%s %s for customer %s%s. %s %s -> %d, kept %s in %s.",
-			verb, c.IP, c.Customer, why, b.cfg.SpeedField, speedText(before), c.BlockSpeed, speedText(st.orig), b.cfg.OrigSpeedField))
+			verb, c.IP, c.Customer, why, b.cfg.SpeedField, speedText(before), st.speed, speedText(st.orig), b.cfg.OrigSpeedField))
 		return true
 	case netbackend.Unblock:
 		if st.orig < 0 && st.speed != 0 {
