@@ -49,6 +49,7 @@ func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report
 	policy.ContractType = env.StringOrEmpty("INET_CONTRACT_TYPE", defaultContractType)
 	policy.InactiveContractStates = dunningapp.ContractStates(env)
 	policy.MinDebt = dunningapp.MinDebt(env)
+	policy.MinOverdueDays = dunningapp.MinOverdueDays(env)
 	return dunningapp.Run(ctx, env, log, appName,
 		func(ctx context.Context, af *dunning.AbraFlexi, opts dunning.Options) (*dunning.MarkResult, error) {
 			return dunning.Mark(ctx, af, af, policy, opts)

@@ -50,8 +50,13 @@ func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report
 	policy.Labels = dunningapp.BlockLabels(env)
 	policy.MaxBlocks = dunningapp.MaxBlocks(env)
 	policy.CutDays = dunningapp.CutDays(env)
+	policy.BlockSpeed = dunningapp.BlockSpeed(env)
+	policy.MaxBankDataAge = dunningapp.BankDataAge(env)
+	policy.Labels.DisconnectNotified = dunningapp.NoticeLabel(env)
+	notices := dunningapp.DisconnectNotices(env, log)
 	return dunningapp.NetRun(ctx, env, log, appName,
 		func(ctx context.Context, af *dunning.AbraFlexi, nb netbackend.Backend, opts dunning.Options) (*dunning.BlockResult, error) {
+			opts.Notifier = notices.Notifier(af.Client, opts.Today)
 			return dunning.Block(ctx, af, nb, policy, opts)
 		}, dunningapp.BlockReport)
 }

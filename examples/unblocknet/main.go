@@ -60,8 +60,11 @@ func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report
 	policy.Labels = dunningapp.UnblockLabels(env)
 	policy.MinDebt = dunningapp.MinDebt(env)
 	policy.DefaultSpeed = env.Int("DEFAULT_SPEED", 0, 0)
+	policy.Labels.DisconnectNotified = dunningapp.NoticeLabel(env)
+	notices := dunningapp.ReconnectNotices(env, log)
 	return dunningapp.NetRun(ctx, env, log, appName,
 		func(ctx context.Context, af *dunning.AbraFlexi, nb netbackend.Backend, opts dunning.Options) (*dunning.UnblockResult, error) {
+			opts.Notifier = notices.Notifier(af.Client, opts.Today)
 			return dunning.Unblock(ctx, af, af, nb, policy, opts)
 		}, dunningapp.UnblockReport)
 }
