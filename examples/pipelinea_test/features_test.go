@@ -333,7 +333,7 @@ func TestConnectionNoticesThroughTheBinaries(t *testing.T) {
 	t.Parallel()
 	const hosts = "10.0.11.1\talice\t#speed=100 {code:ALICE}\n10.0.11.2\tbob\t#speed=100 {code:BOB}\n10.0.11.3\tnomail\t#speed=100 {code:NOMAIL}\n"
 	f := newNoticeFixture(t, hosts, map[string]string{"ALICE": "alice@example.cz", "BOB": "bob@example.cz"},
-		customerSpec{code: "ALICE", owes: "499", labels: []string{"ODPOJENO"}}, // VS 2000
+		customerSpec{code: "ALICE", owes: "499", labels: []string{"ODPOJENO"}},  // VS 2000
 		customerSpec{code: "BOB", owes: "1200.5", labels: []string{"ODPOJENO"}}, // VS 2001
 		customerSpec{code: "NOMAIL", owes: "300", labels: []string{"ODPOJENO"}})
 	on := mailEnv(f.smtp, "NOTIFY_DISCONNECTED=true")
