@@ -106,7 +106,9 @@ func notices(env *appkit.Env, log *slog.Logger, nc notify.NoticeConfig) *Notices
 		env.Errorf("%v", err)
 		return &Notices{}
 	}
-	log.Debug("connection notices", "notify", cfg)
+	if log != nil {
+		log.Debug("connection notices", "notify", cfg)
+	}
 	return &Notices{cn: cn}
 }
 
