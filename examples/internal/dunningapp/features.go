@@ -120,8 +120,11 @@ func (n *Notices) Notifier(client *abraflexi.Client, today abraflexi.Date) dunni
 	}
 	cn := *n.cn
 	cn.Deps.Client, cn.Today = client, today
-	return notifier{&cn}
+	return NewNotifier(&cn)
 }
+
+// NewNotifier returns cn as the [dunning.Notifier] of a network run.
+func NewNotifier(cn *notify.ConnectionNotices) dunning.Notifier { return notifier{cn} }
 
 // notifier adapts [notify.ConnectionNotices] to [dunning.Notifier].
 type notifier struct{ cn *notify.ConnectionNotices }
