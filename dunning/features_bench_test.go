@@ -112,4 +112,6 @@ func (n notifier) Disconnected(ctx context.Context, ns []dunning.Notice, label s
 	return out
 }
 
-func (n notifier) Reconnected(context.Context, []dunning.Notice, bool) []dunning.NoticeOutcome { return nil }
+func (n notifier) Reconnected(context.Context, []dunning.Notice, bool) []dunning.NoticeOutcome {
+	return nil
+}
