@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"image/png"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -499,5 +501,42 @@ func TestNoticeConfigurationErrors(t *testing.T) {
 	// Off by default: no mail variable needed, nothing sent.
 	if r := f.run(appBlock); r.code != 0 || r.actions()["ALICE"] != "blocked" || r.report["notices"] != nil {
 		t.Errorf("default: exit %d\n%s", r.code, r.raw)
+	}
+}
+
+// TestDisconnectionNoticeTemplateOverride: NOTIFY_TEMPLATE_DIR replaces
+// the embedded notice as it does the confirmations; the QR code stays.
+func TestDisconnectionNoticeTemplateOverride(t *testing.T) {
+	t.Parallel()
+	f := newNoticeFixture(t, "10.0.15.1\talice\t#speed=100 {code:ALICE}\n", map[string]string{"ALICE": "alice@example.cz"},
+		customerSpec{code: "ALICE", owes: "499", labels: []string{"ODPOJENO"}})
+	dir := t.TempDir()
+	const tmpl = `{{define "subject"}}Internet omezeno: {{.Customer}}{{end}}` +
+		`{{define "body"}}Zaplaťte {{.Amount}} {{.Currency}} na účet {{.Account}}, VS {{.VariableSymbol}}.
+{{.QR}}
+{{end}}`
+	if err := os.WriteFile(filepath.Join(dir, "disconnected.cs.tmpl"), []byte(tmpl), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := f.run(appBlock, mailEnv(f.smtp, "NOTIFY_DISCONNECTED=true", "NOTIFY_TEMPLATE_DIR="+dir)...)
+	if r.code != 0 || r.customers()["ALICE"]["notice"] != "sent" {
+		t.Fatalf("block: exit %d\n%s", r.code, r.raw)
+	}
+	p, err := f.smtp.Wait(t, 1, 10*time.Second)[0].Parse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Subject != "Internet omezeno: ALICE" || !strings.Contains(p.Text, "Zaplaťte 499,00 CZK na účet CZ65 0800 0000 1920 0014 5399, VS 2000.") {
+		t.Errorf("subject %q text:\n%s", p.Subject, p.Text)
+	}
+	checkDisconnectedMail(t, f.smtp.Messages()[0], "alice@example.cz", "2000", "2000", "499.00")
+
+	// A broken override stops the run before anything changes.
+	if err := os.WriteFile(filepath.Join(dir, "reconnected.cs.tmpl"), []byte(`{{define "subject"}}x{{end}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = f.run(appUnblock, mailEnv(f.smtp, "NOTIFY_RECONNECTED=true", "NOTIFY_TEMPLATE_DIR="+dir)...)
+	if msg := fmt.Sprint(r.report["message"]); r.code != 1 || !strings.Contains(msg, "reconnected.cs.tmpl") {
+		t.Errorf("broken override: exit %d, message %q", r.code, msg)
 	}
 }
