@@ -492,8 +492,8 @@ func TestBlockRunNotices(t *testing.T) {
 
 	// A dry run composes: the notifier is asked with dryRun.
 	res, err = dunning.Block(ctx, w.af, nb, dunning.DefaultPolicy(), func() dunning.Options { o := opts; o.DryRun = true; return o }())
-	if err != nil || len(rec.disconnected) != 1 || !rec.dry[0] {
-		t.Fatalf("dry run: %v %v %v", err, rec.disconnected, rec.dry)
+	if err != nil || len(rec.disconnected) != 1 || !rec.dry[0] || len(res.Notices) != 2 {
+		t.Fatalf("dry run: %v %v %v %+v", err, rec.disconnected, rec.dry, res.Notices)
 	}
 
 	w.srv.ResetRequests()
