@@ -167,7 +167,12 @@ func (c *ConnectionNotices) Disconnected(ctx context.Context, notices []Disconne
 		id := cust.ID
 		c.deliver(ctx, r, mute, labelClaim{
 			add: func(ctx context.Context) error {
-				_, err := d.Client.Addresses.AddLabels(ctx, []abraflexi.ID{id}, abraflexi.WriteOptions{}, label)
+				res, err := d.Client.Addresses.AddLabels(ctx, []abraflexi.ID{id}, abraflexi.WriteOptions{}, label)
+				for _, w := range res {
+					if err == nil && len(w.Errors) > 0 {
+						err = fmt.Errorf("notify: AbraFlexi refused label %s on customer %s: %s", label, id, w.Errors[0].Message)
+					}
+				}
 				return err
 			},
 			remove: func(ctx context.Context) error {
