@@ -129,7 +129,7 @@ func MarkReport(res *dunning.MarkResult) *appkit.Report {
 	c := res.Counts()
 	for _, d := range res.Decisions {
 		r.AddCustomer(appkit.Customer{Kod: d.Customer.Code, Name: d.Customer.Name, Action: d.Reason.String(),
-			Why: markWhy(d), UnpaidInvoices: d.Debt.Count(), Due: due(d.Debt), Error: errText(d.Err)})
+			Why: why(d.Reason, d.Why, d.Debt), UnpaidInvoices: d.Debt.Count(), Due: due(d.Debt), Error: errText(d.Err)})
 	}
 	skipped := c[dunning.ReasonVIPSkipped] + c[dunning.ReasonNoDisconnectSkipped] + c[dunning.ReasonNoContractSkipped] + c[dunning.ReasonNoDebtSkipped] +
 		c[dunning.ReasonGraceDaysSkipped]
@@ -153,19 +153,6 @@ func MarkReport(res *dunning.MarkResult) *appkit.Report {
 		verb, c[dunning.ReasonMarked], c.Total(), c[dunning.ReasonAlreadyMarked], skipped, c[dunning.ReasonErrorMarking])
 	finish(r, c, res.Err(), res.DryRun)
 	return r
-}
-
-// markWhy explains a mark decision: with grace days how overdue the
-// oldest unpaid invoice is, then the debt ("oldest unpaid invoice 17 days
-// overdue; owes 499 CZK on 1 invoice").
-func markWhy(d dunning.MarkDecision) string {
-	if d.Why == "" {
-		return why(d.Reason, "", d.Debt)
-	}
-	if len(d.Debt.Invoices)+len(d.Debt.CreditNotes) > 0 {
-		return d.Why + "; " + d.Debt.String()
-	}
-	return d.Why
 }
 
 // reportNotices adds the outcomes of the connection notices to the report: the
