@@ -211,10 +211,10 @@ func TestGraceDaysThroughTheBinaries(t *testing.T) {
 	}
 	expectActions(t, appMark, r, map[string]string{"OLD": "marked_for_disconnection", "YOUNG": "grace_days_skipped"})
 	expectDecisionLogs(t, appMark, r)
-	if w := r.why("OLD"); !strings.HasPrefix(w, "oldest unpaid invoice 30 days overdue") {
+	if w := r.why("OLD"); w != "oldest unpaid invoice 30 days overdue" {
 		t.Errorf("OLD why %q", w)
 	}
-	if w := r.why("YOUNG"); !strings.HasPrefix(w, "oldest unpaid invoice 10 days overdue, fewer than MIN_OVERDUE_DAYS=14") {
+	if w := r.why("YOUNG"); w != "oldest unpaid invoice 10 days overdue, fewer than MIN_OVERDUE_DAYS=14" {
 		t.Errorf("YOUNG why %q", w)
 	}
 	if r.metric("grace_days_skipped") != 1 || r.metric("skipped") != 1 || r.metric("marked") != 1 {
