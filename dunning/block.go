@@ -24,8 +24,10 @@ type BlockDecision struct {
 	Newly []netip.Addr
 	// Err says why blocking failed ([ReasonErrorBlocking]).
 	Err error
-	// Why explains the decision beyond its reason (the entries of an
-	// [ReasonIPConflict]); empty otherwise.
+	// Why explains the decision beyond its reason: the entries of an
+	// [ReasonIPConflict], the refusal of a [ReasonWouldBlock] (naming,
+	// for stale bank data, the newest movement and its date), the speed
+	// of a throttling block; empty otherwise.
 	Why string
 }
 
@@ -331,7 +333,7 @@ func Block(ctx context.Context, src Source, nb netbackend.Backend, p Policy, opt
 		log.Warn("block refused", "kind", string(res.Refusal.Kind), "message", res.Refusal.Message)
 		for i := range res.Decisions {
 			if d := &res.Decisions[i]; len(d.Newly) > 0 && d.Reason == ReasonBlocked {
-				d.Reason = ReasonWouldBlock
+				d.Reason, d.Why = ReasonWouldBlock, res.Refusal.Message
 			}
 		}
 		return res, nil

@@ -153,6 +153,9 @@ func TestStaleBankDataThroughTheBinaries(t *testing.T) {
 	if ref["reason"] != "stale_bank_data" || fmt.Sprint(ref["customers"]) != "[DEBTOR]" || nm["kod"] != "B+NEWEST" || nm["datVyst"] != newest {
 		t.Errorf("refused %v", ref)
 	}
+	if w := r.why("DEBTOR"); !strings.Contains(w, "B+NEWEST is dated "+newest) {
+		t.Errorf("DEBTOR why %q", w)
+	}
 	if r.metric("would_block") != 1 || r.metric("newly_blocked") != 0 {
 		t.Errorf("metrics %v", r.report["metrics"])
 	}
