@@ -238,6 +238,7 @@ type account struct {
 	Notices []noticeOutcome
 	Unblock *dunning.UnblockResult
 	Mails   []mailOut
+	Options *optionsOutcome // the operator options, turned on at the end
 	// HostsBefore, HostsBlocked and HostsAfter are the hosts file at the
 	// start, after blocknet and after unblocknet.
 	HostsBefore, HostsBlocked, HostsAfter []byte
