@@ -164,20 +164,45 @@ const (
 	RemainderPartialOrIgnore RemainderMode = "castecnaUhradaNeboIgnorovat"
 )
 
-// PairRequest pairs one bank or cash movement with one issued invoice.
+// PairRequest pairs one bank or cash movement with one issued invoice, or
+// with several in one pairing (More).
 type PairRequest struct {
 	// PaymentEvidence is EvidenceBank or EvidenceCash.
 	PaymentEvidence string
 	// Payment identifies the bank or cash movement that pays.
 	Payment ID
-	// Invoice identifies the issued invoice (faktura-vydana) being paid.
+	// Invoice identifies the issued invoice (faktura-vydana) being paid,
+	// the first one when More is set.
+	Invoice ID
+	// Amount is the amount to use (castka) on Invoice; nil uses the
+	// invoice's whole remaining amount.
+	Amount *decimal.Decimal
+	// More are further issued invoices the same pairing pays after Invoice
+	// (one more uhrazovanaFak each). AbraFlexi consumes the paying amount
+	// in the listed order: Invoice first, then More in order, so with
+	// castecnaUhrada the later invoices are the ones left (partly) unpaid.
+	More []PairInvoice
+	// Remainder is the zbytek mode: what happens when the amounts differ
+	// (the payment's amount against the sum of the invoices'). It must be
+	// one of the six RemainderMode constants.
+	Remainder RemainderMode
+}
+
+// PairInvoice is one further invoice of a pairing ([PairRequest].More).
+type PairInvoice struct {
+	// Invoice identifies the issued invoice (faktura-vydana).
 	Invoice ID
 	// Amount is the amount to use (castka); nil uses the invoice's whole
 	// remaining amount.
 	Amount *decimal.Decimal
-	// Remainder is the zbytek mode: what happens when the amounts differ.
-	// It must be one of the six RemainderMode constants.
-	Remainder RemainderMode
+}
+
+// Invoices returns every invoice of the pairing in the order AbraFlexi
+// consumes the payment: Invoice (with Amount), then More.
+func (r PairRequest) Invoices() []PairInvoice {
+	out := make([]PairInvoice, 0, 1+len(r.More))
+	out = append(out, PairInvoice{Invoice: r.Invoice, Amount: r.Amount})
+	return append(out, r.More...)
 }
 
 // PDFOptions choose the print report of a PDF.

@@ -75,3 +75,10 @@ func AccountKey(buc, bankCode, iban string) (IBAN, bool) {
 	}
 	return i, true
 }
+
+// PayerAccount returns the counterparty account of a bank movement in its
+// comparable form ([AccountKey] of buc, smerKod and iban), or false when
+// the movement names no valid account (cash movements never do).
+func (m Movement) PayerAccount() (IBAN, bool) {
+	return AccountKey(m.Account, m.BankCode.Code(), m.IBAN)
+}

@@ -186,8 +186,15 @@ type Movement struct {
 	Cancelled Bool `json:"storno,omitempty"`
 	// Currency is the movement's currency (mena).
 	Currency Ref `json:"mena,omitzero"`
-	// Account is the counterparty's account number (buc, bank only).
+	// Account is the counterparty's account number, "prefix-number" (buc,
+	// bank only).
 	Account string `json:"buc,omitempty"`
+	// BankCode is the counterparty's bank (smerKod, a penezni-ustav record
+	// whose code is the four-digit bank code, e.g. code:0800; bank only).
+	BankCode Ref `json:"smerKod,omitzero"`
+	// IBAN is the counterparty's IBAN as stored (iban, bank only; foreign
+	// payments carry it instead of buc).
+	IBAN string `json:"iban,omitempty"`
 	// Labels are the movement's labels (stitky).
 	Labels LabelSet `json:"stitky,omitzero"`
 	// Links are the movement's document links (vazby, read with
@@ -216,7 +223,7 @@ var (
 	addressFields  = []string{"id", "kod", "nazev", "email", "stitky", "external-ids", "kontakty(id,jmeno,prijmeni,email,primarni,odesilatFak)"}
 	contractFields = []string{"id", "kod", "nazev", "firma", "typSml", "stavSml", "smlouvaOd", "smlouvaDo", "datVypoz", "stitky"}
 	invoiceFields  = []string{"id", "kod", "firma", "varSym", "specSym", "sumCelkem", "zbyvaUhradit", "sumCelkemMen", "zbyvaUhraditMen", "datVyst", "datSplat", "stavUhrK", "storno", "typDokl(typDoklK,kod)", "mena", "kontaktEmail", "stitky"}
-	bankFields     = []string{"id", "kod", "varSym", "specSym", "sumCelkem", "sumCelkemMen", "datVyst", "firma", "typPohybuK", "sparovano", "storno", "mena", "buc", "stitky", LinkFields}
+	bankFields     = []string{"id", "kod", "varSym", "specSym", "sumCelkem", "sumCelkemMen", "datVyst", "firma", "typPohybuK", "sparovano", "storno", "mena", "buc", "smerKod", "iban", "stitky", LinkFields}
 	cashFields     = []string{"id", "kod", "varSym", "sumCelkem", "sumCelkemMen", "datVyst", "firma", "typPohybuK", "sparovano", "storno", "mena", "stitky", LinkFields}
 	labelFields    = []string{"id", "kod", "nazev"}
 )
@@ -287,7 +294,7 @@ func (inv *IssuedInvoice) UnmarshalJSON(b []byte) error {
 // UnmarshalJSON decodes the classic API's rendering leniently.
 func (m *Movement) UnmarshalJSON(b []byte) error {
 	type plain Movement
-	return decodeRecord(b, (*plain)(m), "firma", "mena")
+	return decodeRecord(b, (*plain)(m), "firma", "mena", "smerKod")
 }
 
 // UnmarshalJSON decodes the classic API's rendering leniently.

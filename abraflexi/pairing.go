@@ -23,44 +23,75 @@ func (m RemainderMode) Valid() bool {
 }
 
 // Validate checks the request: a payment evidence of banka or
-// pokladni-pohyb, non-zero ids, one of the six remainder modes and a
-// positive amount when set.
+// pokladni-pohyb, non-zero ids, each invoice at most once, one of the six
+// remainder modes and positive amounts where set.
 func (r PairRequest) Validate() error {
 	if r.PaymentEvidence != EvidenceBank && r.PaymentEvidence != EvidenceCash {
 		return fmt.Errorf("abraflexi: pair: payment evidence must be %q or %q, not %q", EvidenceBank, EvidenceCash, r.PaymentEvidence)
 	}
-	if r.Payment.IsZero() || r.Invoice.IsZero() {
+	if r.Payment.IsZero() {
 		return fmt.Errorf("abraflexi: pair: %w: payment and invoice ids are required", ErrInvalidID)
 	}
 	if !r.Remainder.Valid() {
 		return fmt.Errorf("abraflexi: pair: invalid remainder mode %q", r.Remainder)
 	}
-	if r.Amount != nil && !r.Amount.IsPositive() {
-		return fmt.Errorf("abraflexi: pair: amount %s is not positive", r.Amount)
+	seen := make(map[ID]bool, 1+len(r.More))
+	for i, inv := range r.Invoices() {
+		if inv.Invoice.IsZero() {
+			return fmt.Errorf("abraflexi: pair: %w: payment and invoice ids are required (invoice %d has none)", ErrInvalidID, i+1)
+		}
+		if seen[inv.Invoice] {
+			return fmt.Errorf("abraflexi: pair: invoice %s is listed twice", inv.Invoice)
+		}
+		seen[inv.Invoice] = true
+		if inv.Amount != nil && !inv.Amount.IsPositive() {
+			return fmt.Errorf("abraflexi: pair: amount %s for invoice %s is not positive", inv.Amount, inv.Invoice)
+		}
 	}
 	return nil
 }
 
-// pairBody renders the php-abraflexi form of a pairing write, with
-// "uhrazovanaFak@castka" when an amount is set.
+// Sparovani renders the sparovani object of the pairing as a record of an
+// import to the payment's evidence carries it. One invoice takes the form
+// php-abraflexi sends ("uhrazovanaFak": "code:FV1",
+// "uhrazovanaFak@type": "faktura-vydana", "uhrazovanaFak@castka" when an
+// amount is set); several take the official form, an array with one
+// object per invoice in order ({"@type": "faktura-vydana", "id":
+// "code:FV1", "@castka": "500"}), since sibling keys cannot repeat.
+func (r PairRequest) Sparovani() map[string]any {
+	sp := map[string]any{"zbytek": string(r.Remainder)}
+	if len(r.More) == 0 {
+		sp["uhrazovanaFak"] = r.Invoice.String()
+		sp["uhrazovanaFak@type"] = EvidenceIssuedInvoice
+		if r.Amount != nil {
+			sp["uhrazovanaFak@castka"] = r.Amount.String()
+		}
+		return sp
+	}
+	invs := r.Invoices()
+	items := make([]map[string]string, len(invs))
+	for i, inv := range invs {
+		items[i] = map[string]string{"@type": EvidenceIssuedInvoice, "id": inv.Invoice.String()}
+		if inv.Amount != nil {
+			items[i]["@castka"] = inv.Amount.String()
+		}
+	}
+	sp["uhrazovanaFak"] = items
+	return sp
+}
+
+// pairBody renders the import body of a pairing write ([PairRequest.Sparovani]).
 func (r PairRequest) pairBody() ([]byte, error) {
-	sp := map[string]string{
-		"uhrazovanaFak":      r.Invoice.String(),
-		"uhrazovanaFak@type": EvidenceIssuedInvoice,
-		"zbytek":             string(r.Remainder),
-	}
-	if r.Amount != nil {
-		sp["uhrazovanaFak@castka"] = r.Amount.String()
-	}
-	rec := map[string]any{"id": r.Payment.String(), "sparovani": sp}
+	rec := map[string]any{"id": r.Payment.String(), "sparovani": r.Sparovani()}
 	return json.Marshal(map[string]any{"winstrom": map[string]any{
 		"@version":        "1.0",
 		r.PaymentEvidence: []any{rec},
 	}})
 }
 
-// Pair pairs a bank or cash movement with an issued invoice (sparovani
-// written to the payment's evidence).
+// Pair pairs a bank or cash movement with an issued invoice, or with
+// several in one pairing ([PairRequest].More), written as sparovani to the
+// payment's evidence.
 //
 // Pairing is never retried blindly. The payment is read first: a payment
 // already paired gives [ErrAlreadyPaired] and nothing is written; the
@@ -71,7 +102,8 @@ func (r PairRequest) pairBody() ([]byte, error) {
 // that is not AbraFlexi's, such as a proxy's login page with status 200)
 // the payment is read again: if it is paired now (sparovano), or the
 // invoice's remaining amount went down (an overpayment with ignorovat may
-// leave the payment unpaired), the pairing took effect and Pair returns
+// leave the payment unpaired; of several invoices the first is read, as a
+// pairing is one record, applied whole or not at all), the pairing took effect and Pair returns
 // nil; if not, the original error is returned (an *UnexpectedResponseError
 // for an answer that was not AbraFlexi's) and the caller may retry. If the
 // re-read fails too, the error wraps [ErrOutcomeUnknown]. A 4xx answer is

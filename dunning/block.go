@@ -24,8 +24,10 @@ type BlockDecision struct {
 	Newly []netip.Addr
 	// Err says why blocking failed ([ReasonErrorBlocking]).
 	Err error
-	// Why explains the decision beyond its reason (the entries of an
-	// [ReasonIPConflict]); empty otherwise.
+	// Why explains the decision beyond its reason: the entries of an
+	// [ReasonIPConflict], the refusal of a [ReasonWouldBlock] (naming,
+	// for stale bank data, the newest movement and its date), the speed
+	// of a throttling block; empty otherwise.
 	Why string
 }
 
@@ -61,7 +63,8 @@ func BlockCandidates(customers []abraflexi.Address, p Policy) []abraflexi.Addres
 // lookup [ReasonIPConflict] (their other IPs are blocked), everyone else
 // gets [ReasonBlocked] and one Block change per IP. Customers without the
 // label are ignored; the other customers of a conflict get a decision
-// with [ReasonIPConflict] too, after the labelled ones.
+// with [ReasonIPConflict] too, after the labelled ones. Every Block change
+// carries Policy.BlockSpeed (BLOCK_SPEED: 0 cuts, more throttles).
 func PlanBlock(customers []abraflexi.Address, look netbackend.Lookup, p Policy) BlockPlan {
 	p = p.normalized()
 	var plan BlockPlan
@@ -73,9 +76,16 @@ func PlanBlock(customers []abraflexi.Address, look netbackend.Lookup, p Policy) 
 		case c.Labels.Has(p.Labels.NoDisconnect):
 			d.Reason = ReasonNoDisconnectSkipped
 		default:
+			reason := fmt.Sprintf("label %s", p.Labels.Disconnected)
+			if p.BlockSpeed > 0 {
+				reason += fmt.Sprintf(", throttled to speed %d (BLOCK_SPEED)", p.BlockSpeed)
+			}
 			plan.Changes = append(plan.Changes, planIPs(&d, look, ReasonBlocked, ReasonNoIPFound, netbackend.Change{
-				Action: netbackend.Block, Reason: fmt.Sprintf("label %s", p.Labels.Disconnected),
+				Action: netbackend.Block, BlockSpeed: p.BlockSpeed, Reason: reason,
 			})...)
+			if d.Reason == ReasonBlocked && p.BlockSpeed > 0 {
+				d.Why = fmt.Sprintf("carries the disconnected label: every IP is throttled to speed %d or below (BLOCK_SPEED), the original speed kept", p.BlockSpeed)
+			}
 		}
 		plan.Decisions = append(plan.Decisions, d)
 	}
@@ -132,6 +142,9 @@ type Refusal struct {
 	// Customers are the codes of the customers who would have been newly
 	// blocked, sorted.
 	Customers []string
+	// NewestMovement is, for [RefusedStaleBankData], the newest incoming
+	// bank movement the guard saw (nil when banka has none).
+	NewestMovement *abraflexi.BankMovement
 }
 
 // ErrCircuitBreaker is wrapped by [BlockResult.Err] when the circuit breaker
@@ -140,8 +153,17 @@ var ErrCircuitBreaker = errors.New("dunning: circuit breaker: too many customers
 
 // CheckBlocks applies the safety checks of a block run to the customers it
 // would newly block (see [NewlyBlocked]): the cut-day rule first, then the
-// circuit breaker. It returns nil when the run may proceed.
+// circuit breaker. It returns nil when the run may proceed. [Block] puts
+// the stale-bank-data guard ([CheckBankData]) between the two.
 func CheckBlocks(today abraflexi.Date, newly []string, p Policy) *Refusal {
+	if r := checkCutDay(today, newly, p); r != nil {
+		return r
+	}
+	return checkBreaker(newly, p)
+}
+
+// checkCutDay is the cut-day rule of [CheckBlocks].
+func checkCutDay(today abraflexi.Date, newly []string, p Policy) *Refusal {
 	p = p.normalized()
 	if len(newly) == 0 {
 		return nil
@@ -150,11 +172,43 @@ func CheckBlocks(today abraflexi.Date, newly []string, p Policy) *Refusal {
 		return &Refusal{Kind: RefusedNotCutDay, Customers: slices.Clone(newly),
 			Message: fmt.Sprintf("no new blocks today (CUT_DAYS=%s): %s; %d customer(s) deferred", p.CutDays, why, len(newly))}
 	}
+	return nil
+}
+
+// checkBreaker is the circuit breaker of [CheckBlocks].
+func checkBreaker(newly []string, p Policy) *Refusal {
 	if limit := p.breakerLimit(); limit > 0 && len(newly) > limit {
 		return &Refusal{Kind: RefusedCircuitBreaker, Customers: slices.Clone(newly),
 			Message: fmt.Sprintf("circuit breaker: %d customers would be newly blocked, more than MAX_BLOCKS=%d; nothing was blocked", len(newly), limit)}
 	}
 	return nil
+}
+
+// ErrNoBankData is wrapped by the error of a [Block] run with
+// Policy.MaxBankDataAge set whose source cannot read bank movements (it is
+// not a [BankDataSource]).
+var ErrNoBankData = errors.New("dunning: MAX_BANK_DATA_AGE is set but the source cannot read bank movements")
+
+// checkBankData is the stale-bank-data guard of a block run: nil when the
+// guard is off or nobody would be newly blocked, else one read of the
+// newest incoming bank movement and [CheckBankData].
+func checkBankData(ctx context.Context, src Source, p Policy, opts Options, newly []string) (*Refusal, error) {
+	if p.MaxBankDataAge.IsZero() || len(newly) == 0 {
+		return nil, nil
+	}
+	bds, ok := src.(BankDataSource)
+	if !ok {
+		return nil, ErrNoBankData
+	}
+	newest, err := bds.NewestIncomingBankMovement(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r := CheckBankData(newest, opts.now(), p.MaxBankDataAge, p.CutDays, newly)
+	if r != nil {
+		r.NewestMovement = newest
+	}
+	return r, nil
 }
 
 // BlockResult is the outcome of a [Block] run.
@@ -175,6 +229,9 @@ type BlockResult struct {
 	// Warnings are what an operator should look at besides the decisions:
 	// the backend's findings about its data (the hosts file's sanity check).
 	Warnings []string
+	// Notices are the outcomes of the disconnection notices
+	// ([Options].Notifier), one per customer told (or that would be).
+	Notices []NoticeOutcome
 }
 
 // Counts tallies the decisions by reason.
@@ -207,11 +264,23 @@ func (r *BlockResult) Err() error {
 // the customers with the disconnected label (one paged listing), looks up
 // the IPs of those that may be blocked (one backend call), plans with
 // [PlanBlock], asks the backend what would change (a dry-run Apply),
-// applies the safety checks ([CheckBlocks]) and, unless refused or in a dry
-// run, applies all changes in one [netbackend.Backend.Apply] (one
-// Subversion commit) and re-reads the state of every changed IP
-// ([Verify]). The safety checks apply under opts.DryRun too, so a dry run
-// shows whether the breaker would trip.
+// applies the safety checks — the cut-day rule, then with
+// Policy.MaxBankDataAge the stale-bank-data guard (one request for the
+// newest incoming bank movement, [CheckBankData]; src must be a
+// [BankDataSource]), then the circuit breaker ([CheckBlocks]) — and,
+// unless refused or in a dry run, applies all changes in one
+// [netbackend.Backend.Apply] (one Subversion commit) and re-reads the
+// state of every changed IP ([Verify]). The safety checks apply under
+// opts.DryRun too, so a dry run shows whether the breaker would trip.
+// The guard is read only when someone would be newly blocked and the day
+// is a cut day.
+//
+// With opts.Notifier, the customers then held blocked and verified who
+// were not told yet ([DisconnectNotices]) get the disconnection notice,
+// still under the run lock, with their debts from one listing
+// ([Source.OpenDebts]); a dry run composes them without sending. A
+// refused run tells nobody. The outcomes are in BlockResult.Notices; a
+// failed notice does not fail the run.
 //
 // The error is non-nil when the run could not be carried out (the lock,
 // reading, looking up, planning, applying or verifying failed as a whole);
@@ -250,18 +319,31 @@ func Block(ctx context.Context, src Source, nb netbackend.Backend, p Policy, opt
 	res.Results = dry
 	res.Decisions = ResolveBlock(plan, dry)
 	newly := NewlyBlocked(dry)
-	if res.Refusal = CheckBlocks(opts.Today, newly, p); res.Refusal != nil {
+	res.Refusal = checkCutDay(opts.Today, newly, p)
+	if res.Refusal == nil {
+		if res.Refusal, err = checkBankData(ctx, src, p, opts, newly); err != nil {
+			failPending(res.Decisions, []Reason{ReasonBlocked}, ReasonErrorBlocking, true, "checking the bank data (MAX_BANK_DATA_AGE) failed, nothing was blocked: %v", err)
+			return res, fmt.Errorf("dunning: stale-bank-data guard: %w", err)
+		}
+	}
+	if res.Refusal == nil {
+		res.Refusal = checkBreaker(newly, p)
+	}
+	if res.Refusal != nil {
 		log.Warn("block refused", "kind", string(res.Refusal.Kind), "message", res.Refusal.Message)
 		for i := range res.Decisions {
 			if d := &res.Decisions[i]; len(d.Newly) > 0 && d.Reason == ReasonBlocked {
-				d.Reason = ReasonWouldBlock
+				d.Reason, d.Why = ReasonWouldBlock, res.Refusal.Message
 			}
 		}
 		return res, nil
 	}
 	log.Debug("block planned", "changes", len(plan.Changes), "newly", len(newly), "dry_run", opts.DryRun)
 	if opts.DryRun || len(newly) == 0 {
-		// Nothing to change (every IP already blocked), or only the plan asked for.
+		// Nothing to change (every IP already blocked), or only the plan
+		// asked for: the backend just said every IP of a blocked customer
+		// is held blocked.
+		res.Notices = notifyDisconnected(ctx, src, p, opts, res.Decisions)
 		return res, nil
 	}
 	results, err := nb.Apply(ctx, plan.Changes, netbackend.ApplyOptions{Note: note})
@@ -274,5 +356,7 @@ func Block(ctx context.Context, src Source, nb netbackend.Backend, p Policy, opt
 	if res.Mismatches, err = verifyDecisions(ctx, nb, res.Decisions, results, ReasonErrorBlocking); err != nil {
 		return res, err
 	}
+	// Only customers whose every IP was blocked and verified are told.
+	res.Notices = notifyDisconnected(ctx, src, p, opts, res.Decisions)
 	return res, nil
 }

@@ -70,4 +70,22 @@
 //     goes on.
 //   - The zero [Policy] has the default circuit breaker; turning it off is
 //     the explicit [Unlimited].
+//   - The stale-bank-data guard ([Policy].MaxBankDataAge) makes a block
+//     run newly block nobody while the newest incoming bank movement is
+//     older than the limit ([RefusedStaleBankData], a warning); unblocking
+//     is never held back.
+//
+// # Operator options
+//
+// All off in the zero [Policy], as in the PHP tools: [Policy].BlockSpeed
+// throttles instead of cutting (the kept original marks the entry, so
+// everything else works the same); [Policy].MaxBankDataAge is the
+// stale-bank-data guard above; [Policy].MinOverdueDays are grace days
+// ([MeetsMinOverdue], [ReasonGraceDaysSkipped]). [Options].Notifier sends
+// the connection notices ([Notifier]; package notify's ConnectionNotices
+// composes and sends them): [Block] tells each customer it holds blocked
+// and verified who does not carry [Labels].DisconnectNotified
+// ([DisconnectNotices]), [Unblock] those it restored ([ReconnectNotices])
+// and removes that label from every restored customer
+// ([NoticeLabelsToClear]), so each disconnection is told once.
 package dunning

@@ -18,6 +18,10 @@ type MarkDecision struct {
 	Debt Debt
 	// Err says why writing the label failed ([ReasonErrorMarking]).
 	Err error
+	// Why explains the decision beyond its reason: with grace days
+	// ([Policy].MinOverdueDays) how overdue the oldest unpaid invoice is
+	// ("oldest unpaid invoice 17 days overdue"); empty otherwise.
+	Why string
 }
 
 // MarkInput is the data the mark decision is taken on.
@@ -38,13 +42,21 @@ type MarkInput struct {
 // ([ReasonVIPSkipped]), NEODPOJOVAT ([ReasonNoDisconnectSkipped]), already
 // labelled disconnected ([ReasonAlreadyMarked]), no active contract of the
 // policy's type ([ReasonNoContractSkipped]), owing no more than
-// Policy.MinDebt ([ReasonNoDebtSkipped]); everyone else is
-// [ReasonMarked]. Decisions are sorted by customer code; customers without
-// the reminder label or without a code are ignored.
+// Policy.MinDebt ([ReasonNoDebtSkipped]), with Policy.MinOverdueDays set
+// no unpaid invoice that many calendar days overdue
+// ([ReasonGraceDaysSkipped], [MeetsMinOverdue]); everyone else is
+// [ReasonMarked]. With grace days, the decisions of customers who owe say
+// in Why how overdue their oldest unpaid invoice is. Decisions are sorted
+// by customer code; customers without the reminder label or without a
+// code are ignored.
 func DecideMark(today abraflexi.Date, in MarkInput, p Policy) []MarkDecision {
 	p = p.normalized()
 	customers := withLabel(in.Customers, p.Labels.ThirdReminder)
 	debts := Debts(in.Invoices, customers, today, p.HomeCurrency)
+	var byCustomer map[string][]abraflexi.IssuedInvoice
+	if p.MinOverdueDays > 0 {
+		byCustomer = InvoicesByCustomer(in.Invoices, customers)
+	}
 	contracts := CustomersWithContract(in.Contracts, customers, today, p.ContractType, p.InactiveContractStates...)
 	out := make([]MarkDecision, 0, len(customers))
 	for _, c := range customers {
@@ -61,6 +73,12 @@ func DecideMark(today abraflexi.Date, in MarkInput, p Policy) []MarkDecision {
 			d.Reason = ReasonNoContractSkipped
 		case !p.owes(d.Debt):
 			d.Reason = ReasonNoDebtSkipped
+		case p.MinOverdueDays > 0:
+			ok, why := MeetsMinOverdue(byCustomer[code], today, p.MinOverdueDays)
+			d.Reason, d.Why = ReasonMarked, why
+			if !ok {
+				d.Reason = ReasonGraceDaysSkipped
+			}
 		default:
 			d.Reason = ReasonMarked
 		}

@@ -74,3 +74,19 @@ func dayCount(n int) string {
 	}
 	return strconv.Itoa(n) + " days"
 }
+
+// InvoicesByCustomer groups invoices by the code of their customer (firma,
+// resolved as [Debts] does: by code, or by numeric id through customers),
+// keeping their order. Invoices whose customer cannot be resolved are
+// left out. It is what [MeetsMinOverdue] and the disconnection notices
+// take per customer.
+func InvoicesByCustomer(invoices []abraflexi.IssuedInvoice, customers []abraflexi.Address) map[string][]abraflexi.IssuedInvoice {
+	ix := newCustomerIndex(customers)
+	out := map[string][]abraflexi.IssuedInvoice{}
+	for _, inv := range invoices {
+		if code := ix.code(inv.Customer); code != "" {
+			out[code] = append(out[code], inv)
+		}
+	}
+	return out
+}

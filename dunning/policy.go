@@ -14,6 +14,9 @@ const (
 	DefaultLabelDisconnected  = "ODPOJENO"
 	DefaultLabelVIP           = "VIP"
 	DefaultLabelNoDisconnect  = "NEODPOJOVAT"
+	// DefaultLabelDisconnectNotified records that the disconnection notice
+	// was sent (not a label of the PHP tools).
+	DefaultLabelDisconnectNotified = "OZNAMENO_ODPOJENI"
 )
 
 // DefaultMaxBlocks is the circuit breaker's default limit (MAX_BLOCKS).
@@ -37,6 +40,13 @@ type Labels struct {
 	// NoDisconnect customers are never marked nor blocked
 	// (LABEL_NODISCONNECT, default NEODPOJOVAT).
 	NoDisconnect string
+	// DisconnectNotified records on a customer that the disconnection
+	// notice was sent (LABEL_DISCONNECT_NOTIFIED, default
+	// OZNAMENO_ODPOJENI). A block run with a [Notifier] writes it just
+	// before sending and takes it back when sending fails; an unblock run
+	// removes it from every customer it restores, so the next
+	// disconnection is notified again.
+	DisconnectNotified string
 }
 
 // withDefaults fills empty labels with the defaults and normalises case.
@@ -53,6 +63,8 @@ func (l Labels) withDefaults() Labels {
 		Disconnected:  def(l.Disconnected, DefaultLabelDisconnected),
 		VIP:           def(l.VIP, DefaultLabelVIP),
 		NoDisconnect:  def(l.NoDisconnect, DefaultLabelNoDisconnect),
+
+		DisconnectNotified: def(l.DisconnectNotified, DefaultLabelDisconnectNotified),
 	}
 }
 
@@ -97,6 +109,26 @@ type Policy struct {
 	// DefaultSpeed is the speed an unblock sets when the backend kept no
 	// original speed (DEFAULT_SPEED); 0 leaves such an IP without a speed.
 	DefaultSpeed int
+	// BlockSpeed is the speed a block sets, in the backend's unit
+	// (BLOCK_SPEED): 0, the default, cuts the connection off; a positive
+	// value throttles it, so the payment portal and emergency numbers stay
+	// reachable. The backend keeps the original speed either way, and that
+	// kept original marks the entry as blocked by these tools: unblocking,
+	// verification and self-healing work the same for any BlockSpeed, and
+	// an entry already at or below it with a kept original counts as
+	// blocked. An entry already slower than BlockSpeed keeps its speed.
+	BlockSpeed int
+	// MaxBankDataAge is the stale-bank-data guard (MAX_BANK_DATA_AGE):
+	// when set, a block run reads the newest incoming bank movement (one
+	// request) and newly blocks nobody when it is older than this
+	// ([CheckBankData], refusal [RefusedStaleBankData]). The zero value
+	// turns the guard off. Unblocking is never held back by it.
+	MaxBankDataAge BankDataAge
+	// MinOverdueDays are the grace days (MIN_OVERDUE_DAYS): a customer is
+	// marked only when their debt includes an invoice at least this many
+	// calendar days past its due date ([MeetsMinOverdue]); others get
+	// [ReasonGraceDaysSkipped]. 0, the default, marks any overdue debt.
+	MinOverdueDays int
 }
 
 // DefaultPolicy returns the policy of the apps when no variable is set.
@@ -112,6 +144,15 @@ func (p Policy) Validate() error {
 	}
 	if p.DefaultSpeed < 0 {
 		errs = append(errs, fmt.Errorf("dunning: default speed %d is negative", p.DefaultSpeed))
+	}
+	if p.BlockSpeed < 0 {
+		errs = append(errs, fmt.Errorf("dunning: block speed %d is negative", p.BlockSpeed))
+	}
+	if p.MinOverdueDays < 0 {
+		errs = append(errs, fmt.Errorf("dunning: minimum overdue days %d is negative", p.MinOverdueDays))
+	}
+	if p.MaxBankDataAge.Duration < 0 || p.MaxBankDataAge.Days < 0 {
+		errs = append(errs, fmt.Errorf("dunning: maximum bank data age %+v is negative", p.MaxBankDataAge))
 	}
 	if _, err := ParseCutDays(string(p.CutDays)); err != nil {
 		errs = append(errs, err)

@@ -20,6 +20,11 @@ const (
 	// ReasonNoDebtSkipped: the customer owes no more than the minimum debt
 	// (a stale reminder label).
 	ReasonNoDebtSkipped Reason = "no_debt_skipped"
+	// ReasonGraceDaysSkipped: the customer owes, but no unpaid invoice is
+	// yet MIN_OVERDUE_DAYS calendar days past its due date (the grace
+	// days, [Policy].MinOverdueDays); the decision's Why says how overdue
+	// the oldest one is. (Not in the PHP tool.)
+	ReasonGraceDaysSkipped Reason = "grace_days_skipped"
 	// ReasonErrorMarking: writing the label failed; the customer is picked
 	// up again by the next run. (Not in the PHP tool, which had no
 	// per-record write results.)

@@ -48,6 +48,24 @@ type Options struct {
 	// NoLock runs without the run lock, for callers that serialise their
 	// runs themselves.
 	NoLock bool
+	// Now is the instant the stale-bank-data guard ([Policy].MaxBankDataAge)
+	// decides at; the end of a movement's day is taken in Now's location,
+	// so pass [NowInPrague](). Zero means NowInPrague() when the guard
+	// needs it.
+	Now time.Time
+	// Notifier, when set, sends the connection notices: [Block] tells the
+	// customers it holds blocked (NOTIFY_DISCONNECTED), [Unblock] those it
+	// restored (NOTIFY_RECONNECTED); see [Notifier]. nil sends nothing,
+	// the PHP behaviour.
+	Notifier Notifier
+}
+
+// now returns Options.Now, or the current instant in Prague.
+func (o Options) now() time.Time {
+	if o.Now.IsZero() {
+		return NowInPrague()
+	}
+	return o.Now
 }
 
 // lock takes the run lock of a network run against nb and returns its
@@ -74,11 +92,19 @@ func (o Options) lock(ctx context.Context, nb netbackend.Backend) (func(), error
 func TodayInPrague() abraflexi.Date { return DateInPrague(time.Now()) }
 
 // DateInPrague returns the calendar date in Prague at t.
-func DateInPrague(t time.Time) abraflexi.Date {
+func DateInPrague(t time.Time) abraflexi.Date { return abraflexi.DateOf(InPrague(t)) }
+
+// NowInPrague returns the current instant in Europe/Prague: the value for
+// [Options].Now.
+func NowInPrague() time.Time { return InPrague(time.Now()) }
+
+// InPrague returns t in Europe/Prague (the zone data is embedded, so this
+// works on hosts without zoneinfo).
+func InPrague(t time.Time) time.Time {
 	if loc, err := time.LoadLocation("Europe/Prague"); err == nil {
-		t = t.In(loc)
+		return t.In(loc)
 	}
-	return abraflexi.DateOf(t)
+	return t
 }
 
 func (o Options) check() error {

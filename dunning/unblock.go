@@ -279,9 +279,13 @@ type UnblockResult struct {
 	// Mismatches are the changed IPs whose re-read state is not as planned.
 	Mismatches []Mismatch
 	// Warnings are what an operator should look at besides the decisions:
-	// entries blocked by hand and left alone, and the backend's findings
-	// about its data (the hosts file's sanity check).
+	// entries blocked by hand and left alone, the backend's findings
+	// about its data (the hosts file's sanity check), and a
+	// disconnection-notice label that could not be removed.
 	Warnings []string
+	// Notices are the outcomes of the reconnection notices
+	// ([Options].Notifier), one per customer told (or that would be).
+	Notices []NoticeOutcome
 }
 
 // Counts tallies the decisions by reason.
@@ -306,6 +310,13 @@ func (r *UnblockResult) Err() error { return joinErrs(r.Decisions) }
 // labels set meanwhile survive; a failed removal leaves the customer
 // labelled for the next run ([ReasonErrorRemovingLabel]). Under
 // opts.DryRun the backend is asked for a dry run and no label is removed.
+//
+// Every restored customer carrying the label that records the
+// disconnection notice (Policy.Labels.DisconnectNotified) loses it too
+// ([NoticeLabelsToClear]; one more removal only when someone carries it),
+// so their next disconnection is notified again. With opts.Notifier, the
+// customers whose IPs this run restored and verified get the reconnection
+// notice ([ReconnectNotices]); a dry run composes it without sending.
 //
 // Reading the backend makes the run converge on the truth instead of on
 // the label: a customer left blocked without the label (a blocknet run
@@ -366,6 +377,7 @@ func Unblock(ctx context.Context, src Source, w LabelWriter, nb netbackend.Backe
 		}
 	}
 	if opts.DryRun {
+		res.Notices = notifyReconnected(ctx, opts, res.Decisions)
 		return res, nil
 	}
 	var ids []abraflexi.ID
@@ -376,24 +388,74 @@ func Unblock(ctx context.Context, src Source, w LabelWriter, nb netbackend.Backe
 			idx = append(idx, i)
 		}
 	}
-	if len(ids) == 0 {
-		return res, nil
+	if len(ids) > 0 {
+		errs, err := w.RemoveLabel(ctx, ids, p.Labels.Disconnected)
+		for j, i := range idx {
+			e := err
+			if e == nil && j < len(errs) {
+				e = errs[j]
+			}
+			if e == nil {
+				continue
+			}
+			d := &res.Decisions[i]
+			d.Reason = ReasonErrorRemovingLabel
+			d.Err = customerErr(d.Customer, "removing label %s failed: %v", p.Labels.Disconnected, e)
+			log.Warn("removing label failed", "customer", backendKey(d.Customer), "error", e)
+		}
 	}
-	errs, err := w.RemoveLabel(ctx, ids, p.Labels.Disconnected)
+	res.Warnings = append(res.Warnings, clearNoticeLabel(ctx, w, p, res.Decisions)...)
+	res.Notices = notifyReconnected(ctx, opts, res.Decisions)
+	return res, nil
+}
+
+// NoticeLabelsToClear returns the indexes of the decisions whose customer
+// carries the label recording the disconnection notice
+// (Policy.Labels.DisconnectNotified) and is no longer held disconnected:
+// the disconnected label came off ([ReasonUnblocked],
+// [ReasonNoIPLabelCleared]) or the entries were restored by self-healing
+// ([ReasonOrphanUnblocked]). Removing it lets the next disconnection be
+// notified again. It is pure.
+func NoticeLabelsToClear(decisions []UnblockDecision, p Policy) []int {
+	p = p.normalized()
+	var out []int
+	for i, d := range decisions {
+		switch d.Reason {
+		case ReasonUnblocked, ReasonNoIPLabelCleared, ReasonOrphanUnblocked:
+			if d.Customer.Labels.Has(p.Labels.DisconnectNotified) {
+				out = append(out, i)
+			}
+		}
+	}
+	return out
+}
+
+// clearNoticeLabel removes the disconnection-notice label from the
+// customers of [NoticeLabelsToClear] (nothing, and no request, when none
+// carries it) and returns a warning per customer it stays on.
+func clearNoticeLabel(ctx context.Context, w LabelWriter, p Policy, ds []UnblockDecision) []string {
+	idx := NoticeLabelsToClear(ds, p)
+	if len(idx) == 0 {
+		return nil
+	}
+	label := p.normalized().Labels.DisconnectNotified
+	ids := make([]abraflexi.ID, len(idx))
+	for j, i := range idx {
+		ids[j] = customerID(ds[i].Customer)
+	}
+	errs, err := w.RemoveLabel(ctx, ids, label)
+	var out []string
 	for j, i := range idx {
 		e := err
 		if e == nil && j < len(errs) {
 			e = errs[j]
 		}
-		if e == nil {
-			continue
+		if e != nil {
+			out = append(out, fmt.Sprintf("customer %s: removing label %s failed, so the next disconnection is not notified unless it is removed by hand: %v",
+				backendKey(ds[i].Customer), label, e))
 		}
-		d := &res.Decisions[i]
-		d.Reason = ReasonErrorRemovingLabel
-		d.Err = customerErr(d.Customer, "removing label %s failed: %v", p.Labels.Disconnected, e)
-		log.Warn("removing label failed", "customer", backendKey(d.Customer), "error", e)
 	}
-	return res, nil
+	return out
 }
 
 // otherCodes returns the codes of the customers of blocked entries with a

@@ -64,14 +64,14 @@ const (
 
 // Severity classifies r: sent and would_send are success; not_paid,
 // already_confirmed, already_notified, no_recipient, not_incoming,
-// cancelled and already_matched are warnings (exit 0, nothing sent);
+// cancelled, already_matched and nothing_owed are warnings (exit 0, nothing sent);
 // everything else is an error (exit 1).
 func (r Reason) Severity() Severity {
 	switch r {
 	case ReasonSent, ReasonWouldSend:
 		return SeveritySuccess
 	case ReasonNotPaid, ReasonAlreadyConfirmed, ReasonAlreadyNotified, ReasonNoRecipient, ReasonNotIncoming,
-		ReasonCancelled, ReasonAlreadyMatched:
+		ReasonCancelled, ReasonAlreadyMatched, ReasonNothingOwed:
 		return SeverityWarning
 	}
 	return SeverityError

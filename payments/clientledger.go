@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 
@@ -93,6 +94,89 @@ func (l *ClientLedger) OpenInvoices(ctx context.Context, varSyms []string) ([]ab
 	return l.c.IssuedInvoices.All(ctx, abraflexi.ListOptions{Filter: f})
 }
 
+// customersPerListing is how many customers one listing of
+// [ClientLedger.OpenInvoicesOf] names, and accountsPerListing how many
+// accounts one of [ClientLedger.BankAccounts] looks for: the filter is
+// part of the URL.
+const (
+	customersPerListing = 50
+	accountsPerListing  = 20
+)
+
+// OpenInvoicesOf implements [Source] with paged listings of faktura-vydana
+// filtered on the open state and the customers, 50 per listing: codes as
+// "firma.kod in (...)" (a code that names no customer matches nothing;
+// the specific symbol's spellings are asked for this way), numeric ids
+// as "firma in (...)"; typDokl is expanded.
+func (l *ClientLedger) OpenInvoicesOf(ctx context.Context, customers []abraflexi.ID) ([]abraflexi.IssuedInvoice, error) {
+	var codes, nums []any
+	seen := map[abraflexi.ID]bool{}
+	for _, id := range customers {
+		if id.IsZero() || seen[id] {
+			continue
+		}
+		seen[id] = true
+		if c, ok := id.Code(); ok {
+			codes = append(codes, strings.ToUpper(c))
+		} else {
+			nums = append(nums, id)
+		}
+	}
+	var out []abraflexi.IssuedInvoice
+	list := func(field string, vals []any) error {
+		for chunk := range slices.Chunk(vals, customersPerListing) {
+			invs, err := l.c.IssuedInvoices.All(ctx, abraflexi.ListOptions{Filter: abraflexi.And(openFilter(), abraflexi.In(field, chunk...))})
+			if err != nil {
+				return err
+			}
+			out = append(out, invs...)
+		}
+		return nil
+	}
+	if err := list("firma.kod", codes); err != nil {
+		return nil, err
+	}
+	if err := list("firma", nums); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// BankAccounts implements [Source]: nil is one paged listing of every
+// registered account (adresar-bankovni-ucet); otherwise paged listings of
+// the accounts whose buc contains the account's number (a Czech or
+// Slovak IBAN; leading zeros and the prefix may be stored either way) or
+// whose iban is the account in its electronic or printed form, 20
+// accounts per listing.
+func (l *ClientLedger) BankAccounts(ctx context.Context, accounts []abraflexi.IBAN) ([]abraflexi.CustomerBankAccount, error) {
+	svc := abraflexi.NewService[abraflexi.CustomerBankAccount](l.c)
+	if accounts == nil {
+		return svc.All(ctx, abraflexi.ListOptions{})
+	}
+	var out []abraflexi.CustomerBankAccount
+	for chunk := range slices.Chunk(accounts, accountsPerListing) {
+		var fs []abraflexi.Filter
+		for _, a := range chunk {
+			if a.IsZero() {
+				continue
+			}
+			fs = append(fs, abraflexi.In("iban", a.String(), a.Printed()))
+			if n, ok := a.AccountNumber(); ok {
+				fs = append(fs, abraflexi.Like("buc", n.Number))
+			}
+		}
+		if len(fs) == 0 {
+			continue
+		}
+		got, err := svc.All(ctx, abraflexi.ListOptions{Filter: abraflexi.Or(fs...)})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, got...)
+	}
+	return out, nil
+}
+
 // UnpairedPayments implements [Source] with one paged listing: sparovano eq
 // false and typPohybuK eq 'typPohybu.prijem' and storno eq false and datVyst
 // gte since (the filter of abraflexi-matcher).
@@ -143,19 +227,11 @@ func (l *ClientLedger) Pair(ctx context.Context, req abraflexi.PairRequest) erro
 }
 
 // pairFields renders one pairing as a record of a normal import to the
-// payment's evidence: {"id": ..., "sparovani": {"uhrazovanaFak": ...,
-// "uhrazovanaFak@type": "faktura-vydana", "zbytek": ...}}, the form
-// php-abraflexi sends.
+// payment's evidence: {"id": ..., "sparovani": ...} with the sparovani of
+// [abraflexi.PairRequest.Sparovani] (the form php-abraflexi sends for one
+// invoice, an array of uhrazovanaFak for several).
 func pairFields(req abraflexi.PairRequest) abraflexi.Fields {
-	sp := map[string]string{
-		"uhrazovanaFak":      req.Invoice.String(),
-		"uhrazovanaFak@type": abraflexi.EvidenceIssuedInvoice,
-		"zbytek":             string(req.Remainder),
-	}
-	if req.Amount != nil {
-		sp["uhrazovanaFak@castka"] = req.Amount.String()
-	}
-	return abraflexi.Fields{"id": req.Payment.String(), "sparovani": sp}
+	return abraflexi.Fields{"id": req.Payment.String(), "sparovani": req.Sparovani()}
 }
 
 // PairBatch implements [Writer]: one import request with "@atomic": "false"

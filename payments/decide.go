@@ -155,16 +155,31 @@ type Decision struct {
 	// Amount is what is decided with: Total minus Allocated.
 	Amount decimal.Decimal
 	// Invoice is the one candidate invoice (set for the matched reasons,
-	// Overpayment and CurrencyMismatch).
+	// Overpayment and CurrencyMismatch); for [MatchedSeveral] the first
+	// (oldest) of Pays.
 	Invoice *abraflexi.IssuedInvoice
 	// Paid is the invoice the payment's last payment link paid (what an
 	// AlreadyMatched payment paid); zero without links.
 	Paid abraflexi.Ref
 	// Due is the invoice's remaining amount before the payment, in the
-	// invoice's currency.
+	// invoice's currency; for [MatchedSeveral] the sum over Pays.
 	Due decimal.Decimal
-	// Candidates is the number of open invoices with the variable symbol.
+	// Candidates is the number of open invoices the deciding key found:
+	// those with the variable symbol, or all of the customer's.
 	Candidates int
+	// MatchedBy is the MATCH_KEYS key whose candidates decided (vs, ss or
+	// account); "" when the payment alone decided or no key found any.
+	MatchedBy MatchKey
+	// Customer is the customer (its code, else its id) the candidates
+	// belong to, when they belong to one.
+	Customer string
+	// Customers are, for [AmbiguousAccount] and a specific symbol naming
+	// several customers, the customers named, sorted.
+	Customers []string
+	// Pays are the invoices the pairing pays, in the order it consumes the
+	// payment: Invoice alone, or for [MatchedSeveral] every invoice,
+	// oldest first; nil when nothing is paired.
+	Pays []InvoicePayment
 	// Remainder is the pairing's remainder mode (zbytek): ne for an exact
 	// payment, castecnaUhrada for an underpayment, ignorovat for a settled
 	// overpayment; "" when nothing is paired.
@@ -177,25 +192,55 @@ type Decision struct {
 	Labels []string
 }
 
-// Pairs reports whether the decision pairs the payment with an invoice.
+// InvoicePayment is one invoice a decision pays.
+type InvoicePayment struct {
+	// Invoice is the invoice as read (for the one invoice of a decision
+	// the same as Decision.Invoice).
+	Invoice *abraflexi.IssuedInvoice
+	// Due is what was left to pay on it before the payment, in its
+	// currency.
+	Due decimal.Decimal
+	// Amount is what the pairing pays on it: Due, or less for a partial
+	// payment.
+	Amount decimal.Decimal
+}
+
+// Pairs reports whether the decision pairs the payment with an invoice (or
+// several).
 func (d Decision) Pairs() bool { return d.Remainder != "" && d.Invoice != nil }
 
 // ExitCode is d.Reason.ExitCode().
 func (d Decision) ExitCode() int { return d.Reason.ExitCode() }
 
 // PairRequest returns the pairing to write for payment p, or false when the
-// decision pairs nothing.
+// decision pairs nothing. A [MatchedSeveral] decision is one pairing of
+// every invoice of Pays in order (PairRequest.More); when earlier pairings
+// used part of the payment each invoice's amount (castka) is named.
 func (d Decision) PairRequest(p Payment) (abraflexi.PairRequest, bool) {
 	if !d.Pairs() {
 		return abraflexi.PairRequest{}, false
 	}
-	return abraflexi.PairRequest{
+	req := abraflexi.PairRequest{
 		PaymentEvidence: p.Evidence,
 		Payment:         p.Movement.ID,
 		Invoice:         invoiceID(*d.Invoice),
 		Amount:          d.PairAmount,
 		Remainder:       d.Remainder,
-	}, true
+	}
+	if len(d.Pays) > 1 {
+		castka := func(pay InvoicePayment) *decimal.Decimal {
+			if !d.Allocated.IsPositive() {
+				return nil
+			}
+			a := pay.Amount
+			return &a
+		}
+		req.Invoice, req.Amount = invoiceID(*d.Pays[0].Invoice), castka(d.Pays[0])
+		for _, pay := range d.Pays[1:] {
+			req.More = append(req.More, abraflexi.PairInvoice{Invoice: invoiceID(*pay.Invoice), Amount: castka(pay)})
+		}
+	}
+	return req, true
 }
 
 // invoiceID is the invoice's numeric id, else its code.
@@ -297,25 +342,14 @@ type cand struct {
 // Labels.Unidentified, UnknownVarSym Labels.InvoiceMissing, both
 // overpayment outcomes Labels.Overpay.
 func Decide(p Payment, invoices []abraflexi.IssuedInvoice, pol Policy) Decision {
-	d, done := precheck(p, pol)
-	if done {
-		return d
-	}
-	norm := NormalizeVarSym(p.Movement.VariableSymbol)
-	var cands []cand
-	for _, inv := range invoices {
-		if Candidate(inv) && NormalizeVarSym(inv.VariableSymbol) == norm {
-			cands = append(cands, cand{inv: inv, due: Due(inv, pol.HomeCurrency)})
-		}
-	}
-	return decide(d, cands, pol)
+	return NewMatchIndex(invoices, nil, DefaultMatchKeys(), pol).Decide(p)
 }
 
 // decide completes the decision d of a payment that passed precheck
-// against its candidates.
-func decide(d Decision, cands []cand, pol Policy) Decision {
-	d.Candidates = len(cands)
-	switch len(cands) {
+// against its n candidates, of which first is the first.
+func decide(d Decision, n int, first *cand, pol Policy) Decision {
+	d.Candidates = n
+	switch n {
 	case 0:
 		if d.Allocated.IsPositive() {
 			d.Reason = AlreadyMatched
@@ -330,9 +364,10 @@ func decide(d Decision, cands []cand, pol Policy) Decision {
 		d.Labels = labels(pol.Labels.Unidentified)
 		return d
 	}
-	inv := cands[0].inv
+	c := first
+	inv := c.inv
 	d.Invoice = &inv
-	d.Due = cands[0].due
+	d.Due = c.due
 	if d.Currency != inv.CurrencyCode(pol.HomeCurrency) {
 		d.Reason = CurrencyMismatch
 		d.Labels = labels(pol.Labels.Unidentified)
@@ -356,6 +391,9 @@ func decide(d Decision, cands []cand, pol Policy) Decision {
 			d.Reason, d.Remainder = MatchedOverpayment, abraflexi.RemainderIgnore
 		}
 	}
+	if d.Remainder != "" {
+		d.Pays = []InvoicePayment{{Invoice: d.Invoice, Due: c.due, Amount: decimal.Min(d.Amount, c.due)}}
+	}
 	return d
 }
 
@@ -369,63 +407,5 @@ func decide(d Decision, cands []cand, pol Policy) Decision {
 // in order. Time and memory are linear in the number of payments and
 // invoices.
 func Plan(payments []Payment, invoices []abraflexi.IssuedInvoice, pol Policy) []Decision {
-	type state struct {
-		cand
-		open bool
-	}
-	states := make([]state, 0, len(invoices))
-	byVS := make(map[string][]int)
-	for _, inv := range invoices {
-		if !Candidate(inv) {
-			continue
-		}
-		norm := NormalizeVarSym(inv.VariableSymbol)
-		if norm == "" {
-			continue
-		}
-		byVS[norm] = append(byVS[norm], len(states))
-		states = append(states, state{cand: cand{inv: inv, due: Due(inv, pol.HomeCurrency)}, open: true})
-	}
-	type key struct {
-		evidence, id string
-	}
-	seen := make(map[key]bool, len(payments))
-	out := make([]Decision, len(payments))
-	var cands []cand
-	var idx []int
-	for i, p := range payments {
-		k := key{p.Evidence, p.Movement.ID.String()}
-		d, done := precheck(p, pol)
-		if seen[k] && k.id != "" {
-			out[i] = Decision{Reason: AlreadyMatched, VarSym: d.VarSym, Currency: d.Currency, Total: d.Total, Allocated: d.Allocated, Amount: d.Amount}
-			continue
-		}
-		seen[k] = true
-		if done {
-			out[i] = d
-			continue
-		}
-		cands, idx = cands[:0], idx[:0]
-		for _, j := range byVS[NormalizeVarSym(p.Movement.VariableSymbol)] {
-			if states[j].open {
-				cands = append(cands, states[j].cand)
-				idx = append(idx, j)
-			}
-		}
-		d = decide(d, cands, pol)
-		out[i] = d
-		if !d.Pairs() {
-			continue
-		}
-		s := &states[idx[0]]
-		if d.Reason == MatchedPartial {
-			s.due = d.Due.Sub(d.Amount)
-			s.inv.PaymentState = abraflexi.PaymentStatePartial
-		} else {
-			s.due = decimal.Zero
-			s.inv.PaymentState = abraflexi.PaymentStatePaid
-			s.open = false
-		}
-	}
-	return out
+	return PlanKeys(payments, invoices, nil, DefaultMatchKeys(), pol)
 }

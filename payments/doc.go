@@ -1,7 +1,9 @@
 // Package payments matches received payments (bank and cash movements) to
-// issued invoices in AbraFlexi by variable symbol and pairs them
-// (sparovani). It is the library behind isp-match-received-payment
-// (Pipeline B) and isp-match-payments-batch.
+// issued invoices in AbraFlexi by variable symbol (and, with MATCH_KEYS,
+// by specific symbol, the payer's account and sums of several invoices)
+// and pairs them (sparovani). It is the library behind
+// isp-match-received-payment (Pipeline B), isp-match-payments-batch and
+// isp-match-and-notify.
 //
 // # Decision
 //
@@ -15,6 +17,9 @@
 //	matched_overpayment  overpayment in settle mode, zbytek         exit 0, PREPLATEK
 //	                     ignorovat (the invoice is paid, the
 //	                     excess stays on the payment)
+//	matched_several      (MATCH_KEYS with sum) the sum of several   exit 0
+//	                     open invoices of the customer, oldest
+//	                     first, in one pairing, zbytek ne
 //	already_matched      the payment is paired (sparovano), its     exit 0, nothing written
 //	                     links use it up, or the excess left by an
 //	                     earlier pairing finds no open invoice
@@ -26,6 +31,9 @@
 //	ambiguous            several open invoices with the symbol      exit 2, NEIDENTIFIKOVANO
 //	overpayment          overpayment in manual mode                 exit 2, PREPLATEK
 //	currency_mismatch    payment and invoice currencies differ      exit 2, NEIDENTIFIKOVANO
+//	ambiguous_account    (MATCH_KEYS with account) the payer's      exit 2, NEIDENTIFIKOVANO
+//	                     account is registered to several
+//	                     customers
 //	no_documentid, document_not_found, ambiguous_document,         exit 1
 //	settle_failed, error
 //
@@ -37,6 +45,23 @@
 // deducted advance (zbyvaUhradit 0, stavUhrK still empty) is not due.
 // Amounts are shopspring decimals rounded to hellers ([Money]) before they
 // are compared, so renderings such as "1.2290034529E8" compare exactly.
+//
+// # Matching keys
+//
+// [MatchKeys] (MATCH_KEYS, [ParseMatchKeys]; default vs, the PHP
+// behaviour) are the ways a payment finds its invoices, tried in order;
+// the first that finds candidates decides and is the decision's
+// MatchedBy: vs (the variable symbol), ss (the specific symbol is the
+// customer's code, leading zeros ignored), account (the payer's account,
+// [abraflexi.Movement.PayerAccount], is registered to the customer in
+// adresar-bankovni-ucet) and sum (a payment equal to the sum of several
+// of the found customer's oldest open invoices pays them all:
+// [MatchedSeveral], one pairing with several uhrazovanaFak). A
+// [MatchIndex] holds the snapshot a decision needs; [Decide] and [Plan]
+// are [DecideKeys] and [PlanKeys] with the default keys. [Matcher.MatchOne]
+// reads what the keys need in at most three listings whatever the
+// company's size; [Matcher.MatchSince] reads every open invoice and, with
+// account, every registered account once.
 //
 // # Currencies
 //

@@ -1,5 +1,3 @@
-//go:build matchkeys_pending
-
 package payments
 
 import (
@@ -35,19 +33,12 @@ const (
 	KeySum MatchKey = "sum"
 )
 
-// Reasons of the matching beyond the variable symbol ([MatchIndex]).
-const (
-	// MatchedSeveral: the payment equals the sum of several open invoices
-	// of the customer (oldest first); all are paired in one pairing with
-	// remainder mode ne. Exit 0.
-	MatchedSeveral Reason = "matched_several"
-	// AmbiguousAccount: the payer's account is registered to several
-	// customers, so it names none of them. Exit 2.
-	AmbiguousAccount Reason = "ambiguous_account"
-)
+// EnvMatchKeys is the environment variable of the keys (MATCH_KEYS).
+const EnvMatchKeys = "MATCH_KEYS"
 
 // MatchKeys is the ordered list of MATCH_KEYS. Keys are tried in order;
-// the first key that finds candidate invoices decides.
+// the first key that finds candidate invoices decides. A nil or empty
+// list means [DefaultMatchKeys].
 type MatchKeys []MatchKey
 
 // DefaultMatchKeys returns [KeyVS] alone, the PHP behaviour.
@@ -69,9 +60,9 @@ func ParseMatchKeys(s string) (MatchKeys, error) {
 		case "":
 			return nil, fmt.Errorf("payments: match keys %q: empty key", s)
 		default:
-			return nil, fmt.Errorf("payments: match keys %q: unknown key %q (want vs, ss, account or sum)", s, part)
+			return nil, fmt.Errorf("payments: match keys %q: unknown key %q (want vs, ss, account or sum)", s, strings.TrimSpace(part))
 		}
-		if out.Has(k) {
+		if slices.Contains(out, k) {
 			return nil, fmt.Errorf("payments: match keys %q: %s given twice", s, k)
 		}
 		out = append(out, k)
@@ -82,11 +73,20 @@ func ParseMatchKeys(s string) (MatchKeys, error) {
 	return out, nil
 }
 
-// Has reports whether key is in the list.
-func (k MatchKeys) Has(key MatchKey) bool { return slices.Contains(k, key) }
+// Has reports whether key is in the list (an empty list is
+// [DefaultMatchKeys]).
+func (k MatchKeys) Has(key MatchKey) bool {
+	if len(k) == 0 {
+		return key == KeyVS
+	}
+	return slices.Contains(k, key)
+}
 
 // String returns the list as MATCH_KEYS spells it ("vs,ss,account,sum").
 func (k MatchKeys) String() string {
+	if len(k) == 0 {
+		k = DefaultMatchKeys()
+	}
 	parts := make([]string, len(k))
 	for i, key := range k {
 		parts[i] = string(key)
@@ -94,8 +94,7 @@ func (k MatchKeys) String() string {
 	return strings.Join(parts, ",")
 }
 
-// finders returns the keys that find candidates (all but sum), in order;
-// an empty list means the default.
+// finders returns the keys that find candidates (all but sum), in order.
 func (k MatchKeys) finders() []MatchKey {
 	if len(k) == 0 {
 		return DefaultMatchKeys()
@@ -109,87 +108,15 @@ func (k MatchKeys) finders() []MatchKey {
 	return out
 }
 
-// PayerAccount is the counterparty account of a bank movement as AbraFlexi
-// stores it: buc (prefix-number) with smerKod (the bank code), and/or
-// iban. Cash movements have none.
-type PayerAccount struct {
-	// Number is buc, e.g. "19-2000145399".
-	Number string
-	// BankCode is the code of smerKod, e.g. "0800" (a "code:" prefix is
-	// accepted).
-	BankCode string
-	// IBAN is iban, electronic or printed.
-	IBAN string
+// findsWithoutVS reports whether a key other than vs may find candidates,
+// so that a payment without a variable symbol is not manual work yet.
+func (k MatchKeys) findsWithoutVS() bool {
+	return slices.ContainsFunc(k.finders(), func(key MatchKey) bool { return key != KeyVS })
 }
 
-// Key returns the account's comparable form ([abraflexi.AccountKey]).
-func (a PayerAccount) Key() (abraflexi.IBAN, bool) {
-	return abraflexi.AccountKey(a.Number, a.BankCode, a.IBAN)
-}
-
-// KeyedPayment is a payment together with the payer's account, which the
-// account key needs. When Account.Number is empty the movement's buc
-// (Movement.Account) is used.
-type KeyedPayment struct {
-	Payment
-	// Account is the payer's account.
-	Account PayerAccount
-}
-
-func (p KeyedPayment) account() (abraflexi.IBAN, bool) {
-	a := p.Account
-	if a.Number == "" {
-		a.Number = p.Movement.Account
-	}
-	return a.Key()
-}
-
-// KeyDecision is the outcome of matching one payment with MATCH_KEYS. The
-// embedded Decision is as [Decide] makes it; for [MatchedSeveral] its
-// Invoice is the oldest paired invoice and Due the sum of all of them.
-type KeyDecision struct {
-	Decision
-	// MatchedBy is the key that found the candidates and so decided ("",
-	// when no key found any). With [MatchedSeveral] it is the key that
-	// found the customer; the sum is the reason.
-	MatchedBy MatchKey
-	// Customer is the customer (its code, else its id) the candidates
-	// belong to, when there is one.
-	Customer string
-	// Customers are, for [AmbiguousAccount] and an ambiguous specific
-	// symbol, the customers the key names, sorted.
-	Customers []string
-	// Invoices are every invoice paired, oldest first: the one Invoice, or
-	// all of them for [MatchedSeveral]; nil when nothing is paired.
-	Invoices []abraflexi.IssuedInvoice
-}
-
-// ExitCode returns the exit code of the outcome: 0 for [MatchedSeveral],
-// 2 for [AmbiguousAccount], else Reason.ExitCode().
-func (d KeyDecision) ExitCode() int {
-	switch d.Reason {
-	case MatchedSeveral:
-		return ExitMatched
-	case AmbiguousAccount:
-		return ExitUnmatched
-	}
-	return d.Reason.ExitCode()
-}
-
-// Pairs reports whether the decision pairs the payment with invoices.
-func (d KeyDecision) Pairs() bool { return len(d.Invoices) > 0 && d.Remainder != "" }
-
-// PairRequest returns the pairing of a decision that pays one invoice. A
-// [MatchedSeveral] decision pays several in one pairing (one uhrazovanaFak
-// each, consumed in the order of Invoices), which one
-// abraflexi.PairRequest cannot express, so it reports false; use
-// Invoices.
-func (d KeyDecision) PairRequest(p Payment) (abraflexi.PairRequest, bool) {
-	if d.Reason == MatchedSeveral {
-		return abraflexi.PairRequest{}, false
-	}
-	return d.Decision.PairRequest(p)
-}
+// needsCustomers reports whether deciding needs all open invoices of the
+// customers the keys name, not only those of the variable symbol.
+func (k MatchKeys) needsCustomers() bool { return k.findsWithoutVS() || k.Has(KeySum) }
 
 // customerKey returns the comparable identity of a customer relation: its
 // code (upper case) when known, else its identifier, "" for none.
@@ -207,53 +134,68 @@ func normalizeCode(code string) string {
 }
 
 type invState struct {
-	inv      abraflexi.IssuedInvoice
+	cand
 	open     bool
 	customer string
 }
 
 // MatchIndex is a snapshot of open invoices and registered bank accounts,
-// indexed for matching with MATCH_KEYS. Build it with [NewMatchIndex];
-// [MatchIndex.Decide] is pure and safe for concurrent use.
+// indexed for deciding payments with MATCH_KEYS under one policy. Build
+// it with [NewMatchIndex]; [MatchIndex.Decide] is pure and safe for
+// concurrent use.
 type MatchIndex struct {
+	keys       MatchKeys
+	pol        Policy
 	states     []invState
 	byVS       map[string][]int
 	byCustomer map[string][]int // oldest first
+	refs       map[string]abraflexi.ID
 	byCode     map[string][]string
 	byAccount  map[abraflexi.IBAN][]string
 }
 
-// NewMatchIndex indexes a snapshot. invoices must hold, for every customer
-// a key may name, all its open invoices (for a batch: every open invoice;
-// for one payment: those with its variable symbol plus all open invoices of
-// the customers its specific symbol and account name, and of the customer
-// of the invoice its variable symbol names); only [Candidate] invoices
-// are used. Customers are compared by code (firma as code:X, or its
-// showAs), else by id. accounts are the registered bank accounts
-// (adresar-bankovni-ucet) that may match a payer; accounts without a valid
-// number or customer are ignored. Time and memory are linear in the input.
-func NewMatchIndex(invoices []abraflexi.IssuedInvoice, accounts []abraflexi.CustomerBankAccount) *MatchIndex {
+// NewMatchIndex indexes a snapshot for deciding with keys (nil means
+// [DefaultMatchKeys]) under pol. invoices must hold, for every customer a
+// key may name, all its open invoices (for a batch: every open invoice;
+// for one payment: those with its variable symbol plus all open invoices
+// of the customers its specific symbol and account name and, with sum, of
+// the customer of the invoice its variable symbol names); only
+// [Candidate] invoices are used, each with its [Due] amount. Customers
+// are compared by code (firma as code:X, or its showAs), else by id.
+// accounts are the registered bank accounts (adresar-bankovni-ucet) that
+// may be a payer's; accounts without a valid number or customer are
+// ignored. Time and memory are linear in the input.
+func NewMatchIndex(invoices []abraflexi.IssuedInvoice, accounts []abraflexi.CustomerBankAccount, keys MatchKeys, pol Policy) *MatchIndex {
+	if len(keys) == 0 {
+		keys = DefaultMatchKeys()
+	}
 	ix := &MatchIndex{
+		keys:       keys,
+		pol:        pol,
 		states:     make([]invState, 0, len(invoices)),
 		byVS:       make(map[string][]int, len(invoices)),
 		byCustomer: map[string][]int{},
+		refs:       map[string]abraflexi.ID{},
 		byCode:     map[string][]string{},
 		byAccount:  make(map[abraflexi.IBAN][]string, len(accounts)),
 	}
+	// Only ss, account and sum look at a customer's other invoices.
+	withCustomers := keys.needsCustomers()
 	for _, inv := range invoices {
 		if !Candidate(inv) {
 			continue
 		}
 		i := len(ix.states)
 		cust := customerKey(inv.Customer)
-		ix.states = append(ix.states, invState{inv: inv, open: true, customer: cust})
+		ix.states = append(ix.states, invState{cand: cand{inv: inv, due: Due(inv, pol.HomeCurrency)}, open: true, customer: cust})
 		if vs := NormalizeVarSym(inv.VariableSymbol); vs != "" {
 			ix.byVS[vs] = append(ix.byVS[vs], i)
 		}
-		if cust == "" {
+		if cust == "" || !withCustomers {
 			continue
 		}
-		if len(ix.byCustomer[cust]) == 0 {
+		if _, known := ix.byCustomer[cust]; !known {
+			ix.refs[cust] = inv.Customer.ID
 			if code := normalizeCode(inv.Customer.Code()); code != "" {
 				ix.byCode[code] = append(ix.byCode[code], cust)
 			}
@@ -261,7 +203,7 @@ func NewMatchIndex(invoices []abraflexi.IssuedInvoice, accounts []abraflexi.Cust
 		ix.byCustomer[cust] = append(ix.byCustomer[cust], i)
 	}
 	for _, idx := range ix.byCustomer {
-		slices.SortStableFunc(idx, func(a, b int) int { return abraflexi.CompareInvoiceAge(ix.states[a].inv, ix.states[b].inv) })
+		ix.sortByAge(idx)
 	}
 	for code, custs := range ix.byCode {
 		slices.Sort(custs)
@@ -281,13 +223,39 @@ func NewMatchIndex(invoices []abraflexi.IssuedInvoice, accounts []abraflexi.Cust
 	return ix
 }
 
-// Decide decides how payment p matches the snapshot with keys (nil means
-// [DefaultMatchKeys]). It is pure and changes nothing in the index.
+func (ix *MatchIndex) sortByAge(idx []int) {
+	slices.SortStableFunc(idx, func(a, b int) int { return abraflexi.CompareInvoiceAge(ix.states[a].inv, ix.states[b].inv) })
+}
+
+// Keys returns the keys the index decides with.
+func (ix *MatchIndex) Keys() MatchKeys { return ix.keys }
+
+// precheck is the payment-alone part of the decision: that of [Decide],
+// except that a payment without a variable symbol is left to the other
+// keys when there are any (and then needs a positive amount).
+func (ix *MatchIndex) precheck(p Payment) (Decision, bool) {
+	d, done := precheck(p, ix.pol)
+	if !done || d.Reason != NoVarSym || !ix.keys.findsWithoutVS() {
+		return d, done
+	}
+	if !d.Total.IsPositive() {
+		d.Reason, d.Labels = InvalidAmount, labels(ix.pol.Labels.Unidentified)
+		return d, true
+	}
+	d.Reason, d.Labels = "", nil
+	return d, false
+}
+
+// Decide decides how payment p matches the snapshot. It is pure and
+// changes nothing in the index.
 //
-// The payment checks of [Decide] come first (already paired, cancelled,
-// outgoing, no positive amount); a missing variable symbol only skips the
-// vs key. Then the keys are tried in order, and the first that finds
-// candidate invoices decides, named in MatchedBy:
+// The payment checks of [Decide] come first (already paired or used up,
+// cancelled, outgoing, no positive amount); a missing variable symbol only
+// skips the vs key when other keys may find candidates. Every amount is
+// in the document's currency and the payment is decided by what earlier
+// pairings left of it ([Payment.Unallocated]). Then the keys are tried in
+// order, and the first that finds candidate invoices decides, named in
+// MatchedBy:
 //
 //   - vs: the open invoices with the payment's variable symbol
 //     ([NormalizeVarSym]); one is decided as [Decide] does, several are
@@ -295,73 +263,76 @@ func NewMatchIndex(invoices []abraflexi.IssuedInvoice, accounts []abraflexi.Cust
 //   - ss: the customer whose code equals the specific symbol without
 //     leading zeros, if it has open invoices; two such customers are
 //     [Ambiguous].
-//   - account: the customer the payer's account is registered to, if it
-//     has open invoices; an account registered to several customers is
-//     [AmbiguousAccount].
+//   - account: the customer the payer's account
+//     ([abraflexi.Movement.PayerAccount]) is registered to, if it has open
+//     invoices; an account registered to several customers is
+//     [AmbiguousAccount], whether they owe or not.
 //
 // A customer found by ss or account with one open invoice is decided as
-// [Decide] does; with several, the oldest whose amount due equals the
-// payment is [Matched], else the payment is [Ambiguous]. With sum in keys,
-// a payment larger than the one invoice found by vs, or not equal to any
-// single invoice of a customer found by ss or account, that equals the sum
-// of the customer's oldest open invoices (at least two, in the payment's
-// currency, and including the invoice vs found) is [MatchedSeveral] and
-// pays them all exactly (remainder ne). When no key finds candidates the
-// payment is [NoVarSym] (it has no variable symbol) or [UnknownVarSym].
-// Labels are those of [Decide]; AmbiguousAccount gets Labels.Unidentified.
-func (ix *MatchIndex) Decide(p KeyedPayment, keys MatchKeys, pol Policy) KeyDecision {
-	if d, done := precheck(p.Payment, pol); done {
-		if d.Reason != NoVarSym || len(keys.finders()) == 1 && keys.finders()[0] == KeyVS {
-			return KeyDecision{Decision: d}
-		}
-		if !d.Amount.IsPositive() {
-			d.Reason, d.Labels = InvalidAmount, labels(pol.Labels.Unidentified)
-			return KeyDecision{Decision: d}
-		}
+// [Decide] does (a payment in another currency is [CurrencyMismatch]);
+// with several, only those in the payment's currency count (none is
+// CurrencyMismatch, one is decided as Decide does), and of those the
+// oldest whose amount due equals the payment is [Matched], else the
+// payment is [Ambiguous].
+//
+// With sum in the keys, the oldest open invoices of the customer in the
+// payment's currency, at least two, whose amounts due add up to the
+// payment exactly are [MatchedSeveral] and are all paid in one pairing
+// (remainder ne): for a customer found by ss or account whose single
+// invoices do not equal the payment; for vs when the payment exceeds the
+// one invoice of its symbol (the invoices must include that one) or when
+// several invoices share the symbol (then of those invoices).
+//
+// When no key finds candidates the payment is [AlreadyMatched] if earlier
+// pairings used part of it (the excess of a settled overpayment), else
+// [NoVarSym] (it has no variable symbol) or [UnknownVarSym]. Labels are
+// those of [Decide]; AmbiguousAccount gets Labels.Unidentified.
+func (ix *MatchIndex) Decide(p Payment) Decision {
+	d, _ := ix.decide(p)
+	return d
+}
+
+// decide is Decide, also returning the indices of the invoices d.Pays
+// pays (for apply).
+func (ix *MatchIndex) decide(p Payment) (Decision, []int) {
+	d, done := ix.precheck(p)
+	if done {
+		return d, nil
 	}
-	for _, key := range keys.finders() {
-		var d KeyDecision
+	for _, key := range ix.keys.finders() {
+		var out Decision
+		var at []int
 		var found bool
 		switch key {
 		case KeyVS:
-			d, found = ix.byVarSym(p, keys, pol)
+			out, at, found = ix.byVarSym(d, p)
 		case KeySS:
-			d, found = ix.bySpecSym(p, keys, pol)
+			out, at, found = ix.bySpecSym(d, p)
 		case KeyAccount:
-			d, found = ix.byPayerAccount(p, keys, pol)
+			out, at, found = ix.byPayerAccount(d, p)
 		}
 		if found {
-			d.MatchedBy = key
-			if d.Decision.Pairs() && d.Invoices == nil {
-				d.Invoices = []abraflexi.IssuedInvoice{*d.Invoice}
-			}
-			return d
+			out.MatchedBy = key
+			return out, at
 		}
 	}
-	d := Decision{VarSym: strings.TrimSpace(p.Movement.VariableSymbol), Amount: Money(p.Movement.Total)}
-	if NormalizeVarSym(p.Movement.VariableSymbol) == "" {
-		d.Reason, d.Labels = NoVarSym, labels(pol.Labels.Unidentified)
-	} else {
-		d.Reason, d.Labels = UnknownVarSym, labels(pol.Labels.InvoiceMissing)
+	switch {
+	case d.Allocated.IsPositive():
+		d.Reason = AlreadyMatched
+	case NormalizeVarSym(p.Movement.VariableSymbol) == "":
+		d.Reason, d.Labels = NoVarSym, labels(ix.pol.Labels.Unidentified)
+	default:
+		d.Reason, d.Labels = UnknownVarSym, labels(ix.pol.Labels.InvoiceMissing)
 	}
-	return KeyDecision{Decision: d}
+	return d, nil
 }
 
-func (ix *MatchIndex) hasOpen(idx []int) bool {
-	return slices.ContainsFunc(idx, func(i int) bool { return ix.states[i].open })
-}
-
-func (ix *MatchIndex) countOpen(idx []int) int {
-	n := 0
-	for _, i := range idx {
-		if ix.states[i].open {
-			n++
-		}
+// openOf returns the open invoices among idx, in order: idx itself when
+// all are open (callers never change it).
+func (ix *MatchIndex) openOf(idx []int) []int {
+	if !slices.ContainsFunc(idx, func(i int) bool { return !ix.states[i].open }) {
+		return idx
 	}
-	return n
-}
-
-func (ix *MatchIndex) openInvoices(idx []int) []int {
 	var out []int
 	for _, i := range idx {
 		if ix.states[i].open {
@@ -371,140 +342,166 @@ func (ix *MatchIndex) openInvoices(idx []int) []int {
 	return out
 }
 
-func (ix *MatchIndex) invoices(idx []int) []abraflexi.IssuedInvoice {
-	out := make([]abraflexi.IssuedInvoice, len(idx))
-	for n, i := range idx {
-		out[n] = ix.states[i].inv
+// decideWith decides d against the candidate invoices idx (open), and
+// returns the one it pays, if any.
+func (ix *MatchIndex) decideWith(d Decision, idx []int) (Decision, []int) {
+	if len(idx) == 0 {
+		return decide(d, 0, nil, ix.pol), nil
 	}
-	return out
+	d = decide(d, len(idx), &ix.states[idx[0]].cand, ix.pol)
+	if !d.Pairs() {
+		return d, nil
+	}
+	return d, idx[:1]
+}
+
+// sameCustomer returns the customer all invoices idx belong to, "" when
+// they belong to several (or none).
+func (ix *MatchIndex) sameCustomer(idx []int) string {
+	cust := ""
+	for n, i := range idx {
+		c := ix.states[i].customer
+		if n > 0 && c != cust {
+			return ""
+		}
+		cust = c
+	}
+	return cust
 }
 
 // byVarSym is the vs key.
-func (ix *MatchIndex) byVarSym(p KeyedPayment, keys MatchKeys, pol Policy) (KeyDecision, bool) {
+func (ix *MatchIndex) byVarSym(d Decision, p Payment) (Decision, []int, bool) {
 	vs := NormalizeVarSym(p.Movement.VariableSymbol)
 	if vs == "" {
-		return KeyDecision{}, false
+		return Decision{}, nil, false
 	}
-	cands := ix.openInvoices(ix.byVS[vs])
-	if len(cands) == 0 {
-		return KeyDecision{}, false
+	open := ix.openOf(ix.byVS[vs])
+	if len(open) == 0 {
+		return Decision{}, nil, false
 	}
-	d := KeyDecision{Decision: decide(p.Payment, ix.invoices(cands), pol)}
-	if len(cands) != 1 {
-		return d, true
+	out, at := ix.decideWith(d, open)
+	out.Customer = ix.sameCustomer(open)
+	if !ix.keys.Has(KeySum) {
+		return out, at, true
 	}
-	d.Customer = ix.states[cands[0]].customer
-	if keys.Has(KeySum) && (d.Reason == MatchedOverpayment || d.Reason == Overpayment) {
-		if several, ok := ix.sumOf(d.Customer, p, cands[0]); ok {
-			return ix.several(p, d.Customer, several), true
+	switch {
+	case len(open) == 1 && (out.Reason == MatchedOverpayment || out.Reason == Overpayment):
+		if out.Customer == "" {
+			break
+		}
+		if several, ok := ix.sumOf(ix.openOf(ix.byCustomer[out.Customer]), d, open[0]); ok {
+			return ix.several(d, out.Customer, several, len(ix.openOf(ix.byCustomer[out.Customer]))), several, true
+		}
+	case len(open) > 1:
+		byAge := slices.Clone(open)
+		ix.sortByAge(byAge)
+		if several, ok := ix.sumOf(byAge, d, -1); ok {
+			return ix.several(d, out.Customer, several, len(open)), several, true
 		}
 	}
-	return d, true
+	return out, at, true
 }
 
 // bySpecSym is the ss key.
-func (ix *MatchIndex) bySpecSym(p KeyedPayment, keys MatchKeys, pol Policy) (KeyDecision, bool) {
+func (ix *MatchIndex) bySpecSym(d Decision, p Payment) (Decision, []int, bool) {
 	code := normalizeCode(p.Movement.SpecificSymbol)
 	if code == "" {
-		return KeyDecision{}, false
+		return Decision{}, nil, false
 	}
 	var custs []string
 	for _, c := range ix.byCode[code] {
-		if ix.hasOpen(ix.byCustomer[c]) {
+		if len(ix.openOf(ix.byCustomer[c])) > 0 {
 			custs = append(custs, c)
 		}
 	}
 	switch len(custs) {
 	case 0:
-		return KeyDecision{}, false
+		return Decision{}, nil, false
 	case 1:
-		return ix.forCustomer(p, custs[0], keys, pol), true
+		out, at := ix.forCustomer(d, custs[0])
+		return out, at, true
 	}
-	d := Decision{Reason: Ambiguous, VarSym: strings.TrimSpace(p.Movement.VariableSymbol), Amount: Money(p.Movement.Total), Labels: labels(pol.Labels.Unidentified)}
-	return KeyDecision{Decision: d, Customers: custs}, true
+	d.Reason, d.Labels, d.Customers = Ambiguous, labels(ix.pol.Labels.Unidentified), custs
+	for _, c := range custs {
+		d.Candidates += len(ix.openOf(ix.byCustomer[c]))
+	}
+	return d, nil, true
 }
 
 // byPayerAccount is the account key.
-func (ix *MatchIndex) byPayerAccount(p KeyedPayment, keys MatchKeys, pol Policy) (KeyDecision, bool) {
-	key, ok := p.account()
+func (ix *MatchIndex) byPayerAccount(d Decision, p Payment) (Decision, []int, bool) {
+	key, ok := p.Movement.PayerAccount()
 	if !ok {
-		return KeyDecision{}, false
+		return Decision{}, nil, false
 	}
 	custs := ix.byAccount[key]
 	switch {
 	case len(custs) == 0:
-		return KeyDecision{}, false
+		return Decision{}, nil, false
 	case len(custs) > 1:
-		d := Decision{Reason: AmbiguousAccount, VarSym: strings.TrimSpace(p.Movement.VariableSymbol), Amount: Money(p.Movement.Total), Labels: labels(pol.Labels.Unidentified)}
-		return KeyDecision{Decision: d, Customers: slices.Clone(custs)}, true
-	case !ix.hasOpen(ix.byCustomer[custs[0]]):
-		return KeyDecision{}, false
+		d.Reason, d.Labels, d.Customers = AmbiguousAccount, labels(ix.pol.Labels.Unidentified), slices.Clone(custs)
+		return d, nil, true
+	case len(ix.openOf(ix.byCustomer[custs[0]])) == 0:
+		return Decision{}, nil, false
 	}
-	return ix.forCustomer(p, custs[0], keys, pol), true
+	out, at := ix.forCustomer(d, custs[0])
+	return out, at, true
 }
 
-// forCustomer decides a payment for a customer found by ss or account.
-func (ix *MatchIndex) forCustomer(p KeyedPayment, cust string, keys MatchKeys, pol Policy) KeyDecision {
-	open := ix.openInvoices(ix.byCustomer[cust])
+// forCustomer decides a payment for a customer found by ss or account,
+// and returns the invoices it pays.
+func (ix *MatchIndex) forCustomer(d Decision, cust string) (Decision, []int) {
+	open := ix.openOf(ix.byCustomer[cust])
 	var same []int
 	for _, i := range open {
-		if currencyOf(ix.states[i].inv.Currency) == p.Currency() {
+		if ix.states[i].inv.CurrencyCode(ix.pol.HomeCurrency) == d.Currency {
 			same = append(same, i)
 		}
+	}
+	one := func(idx []int) (Decision, []int) {
+		out, at := ix.decideWith(d, idx[:1])
+		out.Candidates, out.Customer = len(open), cust
+		return out, at
 	}
 	switch {
 	case len(open) == 1 || len(same) == 0:
 		// One invoice, or none in the payment's currency: as Decide does
 		// (a currency mismatch names the oldest invoice).
-		d := KeyDecision{Decision: decide(p.Payment, ix.invoices(open[:1]), pol), Customer: cust}
-		d.Candidates = len(open)
-		return d
+		return one(open)
 	case len(same) == 1:
-		d := KeyDecision{Decision: decide(p.Payment, ix.invoices(same), pol), Customer: cust}
-		d.Candidates = len(open)
-		return d
+		return one(same)
 	}
-	amount := Money(p.Movement.Total)
-	if keys.Has(KeySum) {
-		if several, ok := ix.sumOf(cust, p, -1); ok {
-			return ix.several(p, cust, several)
+	if ix.keys.Has(KeySum) {
+		if several, ok := ix.sumOf(same, d, -1); ok {
+			return ix.several(d, cust, several, len(open)), several
 		}
 	}
-	for _, i := range same {
-		if Due(ix.states[i].inv).Equal(amount) {
-			d := KeyDecision{Decision: decide(p.Payment, ix.invoices([]int{i}), pol), Customer: cust}
-			d.Candidates = len(open)
-			return d
+	for k, i := range same {
+		if ix.states[i].due.Equal(d.Amount) {
+			return one(same[k:])
 		}
 	}
-	d := Decision{Reason: Ambiguous, VarSym: strings.TrimSpace(p.Movement.VariableSymbol), Amount: amount,
-		Candidates: len(open), Labels: labels(pol.Labels.Unidentified)}
-	return KeyDecision{Decision: d, Customer: cust}
+	d.Reason, d.Labels, d.Candidates, d.Customer = Ambiguous, labels(ix.pol.Labels.Unidentified), len(open), cust
+	return d, nil
 }
 
-// sumOf returns the customer's oldest open invoices in the payment's
-// currency whose amounts due add up to the payment exactly: at least two,
-// and including invoice must (when not -1).
-func (ix *MatchIndex) sumOf(cust string, p KeyedPayment, must int) ([]int, bool) {
-	if cust == "" {
-		return nil, false
-	}
-	amount := Money(p.Movement.Total)
+// sumOf returns the first invoices of idx (open, oldest first) in the
+// payment's currency whose amounts due add up to what is left of the
+// payment exactly: at least two, and including invoice must (when not
+// -1).
+func (ix *MatchIndex) sumOf(idx []int, d Decision, must int) ([]int, bool) {
 	sum := decimal.Zero
 	var picked []int
 	included := must < 0
-	for _, i := range ix.openInvoices(ix.byCustomer[cust]) {
-		if currencyOf(ix.states[i].inv.Currency) != p.Currency() {
+	for _, i := range idx {
+		s := ix.states[i]
+		if s.inv.CurrencyCode(ix.pol.HomeCurrency) != d.Currency || !s.due.IsPositive() {
 			continue
 		}
-		due := Due(ix.states[i].inv)
-		if !due.IsPositive() {
-			continue
-		}
-		sum = sum.Add(due)
+		sum = sum.Add(s.due)
 		picked = append(picked, i)
 		included = included || i == must
-		switch sum.Cmp(amount) {
+		switch sum.Cmp(d.Amount) {
 		case 0:
 			return picked, len(picked) >= 2 && included
 		case 1:
@@ -515,79 +512,112 @@ func (ix *MatchIndex) sumOf(cust string, p KeyedPayment, must int) ([]int, bool)
 }
 
 // several is the MatchedSeveral decision over the invoices idx.
-func (ix *MatchIndex) several(p KeyedPayment, cust string, idx []int) KeyDecision {
-	invs := ix.invoices(idx)
-	total := decimal.Zero
-	for _, inv := range invs {
-		total = total.Add(Due(inv))
+func (ix *MatchIndex) several(d Decision, cust string, idx []int, candidates int) Decision {
+	d.Pays = make([]InvoicePayment, len(idx))
+	d.Due = decimal.Zero
+	for n, i := range idx {
+		s := ix.states[i]
+		inv := s.inv
+		d.Pays[n] = InvoicePayment{Invoice: &inv, Due: s.due, Amount: s.due}
+		d.Due = d.Due.Add(s.due)
 	}
-	first := invs[0]
-	d := Decision{Reason: MatchedSeveral, VarSym: strings.TrimSpace(p.Movement.VariableSymbol), Amount: Money(p.Movement.Total),
-		Invoice: &first, Due: total, Candidates: ix.countOpen(ix.byCustomer[cust]), Remainder: abraflexi.RemainderNone}
-	return KeyDecision{Decision: d, Customer: cust, Invoices: invs}
+	d.Reason, d.Invoice, d.Remainder, d.Customer, d.Candidates = MatchedSeveral, d.Pays[0].Invoice, abraflexi.RemainderNone, cust, candidates
+	d.PairAmount, d.Labels = nil, nil
+	return d
 }
 
-// DecideKeys decides one payment against a snapshot: NewMatchIndex then
-// Decide. It is pure.
-func DecideKeys(p KeyedPayment, invoices []abraflexi.IssuedInvoice, accounts []abraflexi.CustomerBankAccount, keys MatchKeys, pol Policy) KeyDecision {
-	return NewMatchIndex(invoices, accounts).Decide(p, keys, pol)
+// apply carries the effect of decision d, which pays the invoices at (as
+// decide returned them, in the order of d.Pays), forward: what it pays is
+// no longer due, a fully paid invoice is no candidate any more.
+func (ix *MatchIndex) apply(d Decision, at []int) {
+	if !d.Pairs() || len(at) != len(d.Pays) {
+		return
+	}
+	for n, pay := range d.Pays {
+		s := &ix.states[at[n]]
+		s.due = s.due.Sub(pay.Amount)
+		if s.due.IsPositive() {
+			s.inv.PaymentState = abraflexi.PaymentStatePartial
+			continue
+		}
+		s.due = decimal.Zero
+		s.inv.PaymentState = abraflexi.PaymentStatePaid
+		s.open = false
+	}
+}
+
+// customersOf returns the customers the keys of payment p may name in the
+// snapshot, open invoices or not: the customers of the invoices with its
+// variable symbol (vs, with sum), of its specific symbol (ss) and of its
+// account (account).
+func (ix *MatchIndex) customersOf(p Payment) []string {
+	var out []string
+	if ix.keys.Has(KeyVS) && ix.keys.Has(KeySum) {
+		for _, i := range ix.byVS[NormalizeVarSym(p.Movement.VariableSymbol)] {
+			out = append(out, ix.states[i].customer)
+		}
+	}
+	if ix.keys.Has(KeySS) {
+		if code := normalizeCode(p.Movement.SpecificSymbol); code != "" {
+			out = append(out, ix.byCode[code]...)
+		}
+	}
+	if ix.keys.Has(KeyAccount) {
+		if key, ok := p.Movement.PayerAccount(); ok {
+			out = append(out, ix.byAccount[key]...)
+		}
+	}
+	slices.Sort(out)
+	return slices.DeleteFunc(slices.Compact(out), func(c string) bool { return c == "" })
+}
+
+// customerID returns the identifier to list a customer's invoices by.
+func (ix *MatchIndex) customerID(cust string) abraflexi.ID {
+	if id, ok := ix.refs[cust]; ok && !id.IsZero() {
+		return id
+	}
+	if id, err := abraflexi.ParseID(cust); err == nil {
+		if _, numeric := id.Numeric(); numeric {
+			return id
+		}
+	}
+	return abraflexi.CodeID(cust)
+}
+
+// DecideKeys decides one payment against a snapshot with keys:
+// NewMatchIndex then Decide. It is pure.
+func DecideKeys(p Payment, invoices []abraflexi.IssuedInvoice, accounts []abraflexi.CustomerBankAccount, keys MatchKeys, pol Policy) Decision {
+	return NewMatchIndex(invoices, accounts, keys, pol).Decide(p)
 }
 
 // PlanKeys decides a batch of payments against one snapshot, in the order
-// given (callers sort oldest first), like [Plan] but with MATCH_KEYS: the
-// effect of every pairing is carried forward (a fully paid invoice is no
-// longer a candidate, a partial payment lowers the amount due), and a
-// payment listed twice (same evidence and id) is [AlreadyMatched] the
-// second time. It is pure; time and memory are linear in the number of
-// payments, invoices and accounts (each decision looks only at the
-// invoices of the symbol or customer it names).
-func PlanKeys(payments []KeyedPayment, invoices []abraflexi.IssuedInvoice, accounts []abraflexi.CustomerBankAccount, keys MatchKeys, pol Policy) []KeyDecision {
-	ix := NewMatchIndex(invoices, accounts)
-	// Map each invoice to its state, by identity of the state's copy.
-	where := make(map[string]int, len(ix.states))
-	for i, s := range ix.states {
-		where[invoiceKey(s.inv)] = i
-	}
+// given (callers sort oldest first), with keys (nil means
+// [DefaultMatchKeys]). It is pure. Unlike deciding each payment alone, it
+// carries the effect of every pairing forward: an invoice paid in full by
+// an earlier payment is no longer a candidate, and a partial payment
+// lowers the amount due for the next one. A payment listed twice (same
+// evidence and id) is decided once; the repetition is [AlreadyMatched].
+// The result has one decision per payment, in order. Time and memory are
+// linear in the number of payments, invoices and accounts (each decision
+// looks only at the invoices of the symbol or customer it names).
+func PlanKeys(payments []Payment, invoices []abraflexi.IssuedInvoice, accounts []abraflexi.CustomerBankAccount, keys MatchKeys, pol Policy) []Decision {
+	ix := NewMatchIndex(invoices, accounts, keys, pol)
 	type key struct{ evidence, id string }
 	seen := make(map[key]bool, len(payments))
-	out := make([]KeyDecision, len(payments))
+	out := make([]Decision, len(payments))
 	for n, p := range payments {
 		k := key{p.Evidence, p.Movement.ID.String()}
 		if k.id != "" && seen[k] {
-			out[n] = KeyDecision{Decision: Decision{Reason: AlreadyMatched, VarSym: strings.TrimSpace(p.Movement.VariableSymbol), Amount: Money(p.Movement.Total)}}
+			d, _ := precheck(p, pol)
+			out[n] = Decision{Reason: AlreadyMatched, VarSym: d.VarSym, Currency: d.Currency, Total: d.Total, Allocated: d.Allocated, Amount: d.Amount}
 			continue
 		}
 		seen[k] = true
-		d := ix.Decide(p, keys, pol)
+		d, at := ix.decide(p)
 		out[n] = d
-		if !d.Pairs() {
-			continue
-		}
-		for _, inv := range d.Invoices {
-			i, ok := where[invoiceKey(inv)]
-			if !ok {
-				continue
-			}
-			s := &ix.states[i]
-			if d.Reason == MatchedPartial {
-				s.inv.Remaining = d.Due.Sub(d.Amount)
-				s.inv.PaymentState = abraflexi.PaymentStatePartial
-				continue
-			}
-			s.inv.Remaining = decimal.Zero
-			s.inv.PaymentState = abraflexi.PaymentStatePaid
-			s.open = false
-		}
+		ix.apply(d, at)
 	}
 	return out
-}
-
-// invoiceKey identifies an invoice within a snapshot: its id, else code.
-func invoiceKey(inv abraflexi.IssuedInvoice) string {
-	if !inv.ID.IsZero() {
-		return "id:" + inv.ID.String()
-	}
-	return "kod:" + strings.ToUpper(inv.Code)
 }
 
 // SpecSymCodes returns the customer codes a specific symbol may name, for
@@ -596,4 +626,4 @@ func invoiceKey(inv abraflexi.IssuedInvoice) string {
 // digits), since AbraFlexi compares codes as strings. The decision
 // compares normalised codes again, so the listing only has to be wide
 // enough. It returns nil for a blank or all-zero symbol.
-func SpecSymCodes(ss string) []string { return VarSymVariants(ss) }
+func SpecSymCodes(ss string) []string { return VarSymVariants(strings.ToUpper(ss)) }

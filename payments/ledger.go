@@ -30,6 +30,16 @@ type Source interface {
 	// varSyms is empty, which lists all open invoices. It may return more
 	// (the decision filters again), never fewer.
 	OpenInvoices(ctx context.Context, varSyms []string) ([]abraflexi.IssuedInvoice, error)
+	// OpenInvoicesOf lists the open issued invoices of the customers
+	// (firma: code: or numeric ids; a code may name no customer at all),
+	// with typDokl expanded, as [Source.OpenInvoices] does; an empty list
+	// lists nothing. The MATCH_KEYS keys ss, account and sum read it.
+	OpenInvoicesOf(ctx context.Context, customers []abraflexi.ID) ([]abraflexi.IssuedInvoice, error)
+	// BankAccounts lists the bank accounts registered to customers
+	// (adresar-bankovni-ucet) that may be one of accounts; nil lists all.
+	// It may return more (the decision compares the accounts again),
+	// never fewer. The MATCH_KEYS key account reads it.
+	BankAccounts(ctx context.Context, accounts []abraflexi.IBAN) ([]abraflexi.CustomerBankAccount, error)
 	// UnpairedPayments lists the incoming, unpaired, not cancelled
 	// movements of evidence issued on or after since.
 	UnpairedPayments(ctx context.Context, evidence string, since abraflexi.Date) ([]Payment, error)

@@ -62,8 +62,12 @@ type Config struct {
 	// Evidence is where MatchOne looks the document up and which
 	// evidences MatchSince reads; "" means auto.
 	Evidence EvidenceChoice
-	// Policy is the overpayment mode and the labels.
+	// Policy is the overpayment mode, the labels and the home currency.
 	Policy Policy
+	// Keys are the MATCH_KEYS the payments are matched by, in order
+	// ([ParseMatchKeys]); nil means [DefaultMatchKeys], the variable
+	// symbol alone.
+	Keys MatchKeys
 	// DryRun decides and reports but writes nothing.
 	DryRun bool
 	// BatchSize is the number of pairings per write request of MatchSince
@@ -99,6 +103,9 @@ func NewMatcher(ledger Ledger, cfg Config) *Matcher {
 	if cfg.BatchSize <= 0 {
 		cfg.BatchSize = DefaultBatchSize
 	}
+	if len(cfg.Keys) == 0 {
+		cfg.Keys = DefaultMatchKeys()
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -114,13 +121,26 @@ type Result struct {
 	PaymentID abraflexi.ID `json:"paymentId,omitzero"`
 	// Evidence is banka or pokladni-pohyb; "" when the payment was not found.
 	Evidence string `json:"evidence,omitempty"`
-	// Invoice is the code of the invoice paired with (or of the single
-	// candidate for Overpayment and CurrencyMismatch, or for
-	// AlreadyMatched the invoice the payment's last payment link paid,
-	// when known).
+	// Invoice is the code of the invoice paired with (the first, oldest,
+	// for MatchedSeveral; or of the single candidate for Overpayment and
+	// CurrencyMismatch, or for AlreadyMatched the invoice the payment's
+	// last payment link paid, when known).
 	Invoice string `json:"invoice,omitempty"`
 	// InvoiceID identifies that invoice.
 	InvoiceID abraflexi.ID `json:"invoiceId,omitzero"`
+	// Invoices are every invoice paired with, in the order the pairing
+	// consumed the payment (one for the matched reasons, all of them for
+	// MatchedSeveral), or for AlreadyMatched the invoices the payment's
+	// payment links paid (without amounts); nil otherwise.
+	Invoices []PaidInvoice `json:"invoices,omitempty"`
+	// MatchedBy is the MATCH_KEYS key that decided (vs, ss or account);
+	// "" when the payment alone decided or no key found candidates.
+	MatchedBy MatchKey `json:"matchedBy,omitempty"`
+	// Customer is the customer the candidate invoices belong to, when one.
+	Customer string `json:"customer,omitempty"`
+	// Customers are the customers an ambiguous specific symbol or account
+	// names (Ambiguous, AmbiguousAccount).
+	Customers []string `json:"customers,omitempty"`
 	// VarSym is the payment's variable symbol.
 	VarSym string `json:"varSym,omitempty"`
 	// Currency is the payment's currency; Amount, Allocated and Due are in
@@ -149,6 +169,20 @@ type Result struct {
 	LabelError string `json:"labelError,omitempty"`
 	// DryRun is true when nothing was written on purpose.
 	DryRun bool `json:"dryRun,omitempty"`
+}
+
+// PaidInvoice is one invoice of a [Result].
+type PaidInvoice struct {
+	// Invoice is the invoice's code, else its id.
+	Invoice string `json:"invoice"`
+	// InvoiceID identifies the invoice.
+	InvoiceID abraflexi.ID `json:"invoiceId,omitzero"`
+	// Amount is what the pairing pays on it, in the payment's currency
+	// (zero when not known).
+	Amount decimal.Decimal `json:"amount,omitzero"`
+	// Due is what was left to pay on it before, in its currency (zero when
+	// not known).
+	Due decimal.Decimal `json:"due,omitzero"`
 }
 
 // Matched reports whether the payment was paired by this run.
@@ -204,7 +238,10 @@ var ErrAmbiguousDocument = errors.New("payments: document id names a bank and a 
 // from the re-read of the payment to the last write, so two runs at once
 // decide one after the other. It reads the payment, then (when the
 // payment can be paired at all) the open invoices with its variable
-// symbol in one listing, and writes the pairing and the labels.
+// symbol in one listing (with Config.Keys beyond vs, at most two more:
+// the registered accounts of the payer's account and the open invoices
+// of the customers the keys name; see snapshotOf), and writes the
+// pairing (one, of several invoices for MatchedSeveral) and the labels.
 func (m *Matcher) MatchOne(ctx context.Context, docID string) (Result, error) {
 	docID = strings.TrimSpace(docID)
 	res := Result{Document: docID, DryRun: m.cfg.DryRun}
@@ -243,16 +280,13 @@ func (m *Matcher) MatchOne(ctx context.Context, docID string) (Result, error) {
 		}
 		p.Evidence = ev
 	}
-	d, done := precheck(p, m.cfg.Policy)
-	if !done {
-		invoices, err := m.ledger.OpenInvoices(ctx, VarSymVariants(p.Movement.VariableSymbol))
-		if err != nil {
-			res = resultOf(p, Decision{Reason: Failed}, m.cfg.Policy, m.cfg.DryRun)
-			res.Message = fmt.Sprintf("listing open invoices with variable symbol %s failed: %v", p.Movement.VariableSymbol, err)
-			return res, err
-		}
-		d = Decide(p, invoices, m.cfg.Policy)
+	ix, err := m.snapshotOf(ctx, p)
+	if err != nil {
+		res = resultOf(p, Decision{Reason: Failed}, m.cfg.Policy, m.cfg.DryRun)
+		res.Message = fmt.Sprintf("payment %s: %v", res.Document, err)
+		return res, err
 	}
+	d := ix.Decide(p)
 	res = resultOf(p, d, m.cfg.Policy, m.cfg.DryRun)
 	if m.cfg.DryRun {
 		m.logResult(ctx, res)
@@ -282,6 +316,88 @@ func (m *Matcher) MatchOne(ctx context.Context, docID string) (Result, error) {
 	}
 	m.logResult(ctx, res)
 	return res, nil
+}
+
+// snapshotOf reads what deciding payment p with the configured keys needs,
+// in at most three listings, however many invoices and customers the
+// company has: the open invoices with its variable symbol (vs), the
+// registered accounts that may be the payer's (account), and all open
+// invoices of the customers its specific symbol and account name and,
+// with sum, of the customers of its variable symbol's invoices. A payment
+// the payment checks decide alone needs nothing.
+func (m *Matcher) snapshotOf(ctx context.Context, p Payment) (*MatchIndex, error) {
+	keys, pol := m.cfg.Keys, m.cfg.Policy
+	if _, done := NewMatchIndex(nil, nil, keys, pol).precheck(p); done {
+		return NewMatchIndex(nil, nil, keys, pol), nil
+	}
+	mv := p.Movement
+	var invoices []abraflexi.IssuedInvoice
+	if vs := VarSymVariants(mv.VariableSymbol); keys.Has(KeyVS) && len(vs) > 0 {
+		var err error
+		if invoices, err = m.ledger.OpenInvoices(ctx, vs); err != nil {
+			return nil, fmt.Errorf("listing open invoices with variable symbol %s failed: %w", mv.VariableSymbol, err)
+		}
+	}
+	if !keys.needsCustomers() {
+		return NewMatchIndex(invoices, nil, keys, pol), nil
+	}
+	var customers []abraflexi.ID
+	if keys.Has(KeySS) {
+		for _, code := range SpecSymCodes(mv.SpecificSymbol) {
+			customers = append(customers, abraflexi.CodeID(code))
+		}
+	}
+	var accounts []abraflexi.CustomerBankAccount
+	if key, ok := mv.PayerAccount(); ok && keys.Has(KeyAccount) {
+		var err error
+		if accounts, err = m.ledger.BankAccounts(ctx, []abraflexi.IBAN{key}); err != nil {
+			return nil, fmt.Errorf("listing the registered bank accounts (adresar-bankovni-ucet) of %s failed: %w", key.Printed(), err)
+		}
+		for _, a := range accounts {
+			if k, ok := a.AccountIBAN(); ok && k == key && !a.Customer.ID.IsZero() {
+				customers = append(customers, a.Customer.ID)
+			}
+		}
+	}
+	if keys.Has(KeySum) {
+		for _, inv := range invoices {
+			if Candidate(inv) && SameVarSym(inv.VariableSymbol, mv.VariableSymbol) && !inv.Customer.ID.IsZero() {
+				customers = append(customers, inv.Customer.ID)
+			}
+		}
+	}
+	if len(customers) > 0 {
+		more, err := m.ledger.OpenInvoicesOf(ctx, customers)
+		if err != nil {
+			return nil, fmt.Errorf("listing open invoices of customers %s failed: %w", idList(customers), err)
+		}
+		invoices = mergeInvoices(invoices, more)
+	}
+	return NewMatchIndex(invoices, accounts, keys, pol), nil
+}
+
+// mergeInvoices appends to a the invoices of b it does not hold yet (by
+// id, else code).
+func mergeInvoices(a, b []abraflexi.IssuedInvoice) []abraflexi.IssuedInvoice {
+	seen := make(map[abraflexi.ID]bool, len(a)+len(b))
+	for _, inv := range a {
+		seen[invoiceID(inv)] = true
+	}
+	for _, inv := range b {
+		if id := invoiceID(inv); !seen[id] {
+			seen[id] = true
+			a = append(a, inv)
+		}
+	}
+	return a
+}
+
+func idList(ids []abraflexi.ID) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = id.String()
+	}
+	return strings.Join(parts, ", ")
 }
 
 // recordID is the payment's numeric id as read, else the id it was asked by.
@@ -318,6 +434,26 @@ func (m *Matcher) paidMeanwhile(ctx context.Context, res *Result, p Payment) {
 	if paid := lastPaid(q.Movement); !paid.IsZero() {
 		res.Invoice, res.InvoiceID = refName(paid), paid.ID
 	}
+	res.Invoices = linkedInvoices(q.Movement)
+}
+
+// linkedInvoices returns the invoices the payment links of m paid, once
+// each, in link order.
+func linkedInvoices(m abraflexi.Movement) []PaidInvoice {
+	var out []PaidInvoice
+	seen := map[string]bool{}
+	for _, l := range m.Links {
+		if !l.IsPayment() || bool(l.Cancelled) {
+			continue
+		}
+		r := l.PaidDocument()
+		if r.IsZero() || seen[r.String()] {
+			continue
+		}
+		seen[r.String()] = true
+		out = append(out, PaidInvoice{Invoice: refName(r), InvoiceID: r.ID})
+	}
+	return out
 }
 
 // refName is the code of a related record, else its id.
@@ -375,7 +511,20 @@ func (m *Matcher) pairFailed(res *Result, err error) {
 	}
 	res.setReason(SettleFailed)
 	res.Labels = nil
-	res.Message = fmt.Sprintf("pairing payment %s with invoice %s failed: %v", res.Document, res.Invoice, err)
+	res.Message = fmt.Sprintf("pairing payment %s with %s failed: %v", res.Document, invoicesNamed(*res), err)
+}
+
+// invoicesNamed names the invoices of a result: "invoice X", or "invoices
+// X, Y".
+func invoicesNamed(r Result) string {
+	if len(r.Invoices) < 2 {
+		return "invoice " + r.Invoice
+	}
+	names := make([]string, len(r.Invoices))
+	for i, inv := range r.Invoices {
+		names[i] = inv.Invoice
+	}
+	return "invoices " + strings.Join(names, ", ")
 }
 
 func (r *Result) labelFailed(err error) {
@@ -396,7 +545,16 @@ func resultOf(p Payment, d Decision, pol Policy, dryRun bool) Result {
 		Due:       d.Due,
 		Remainder: d.Remainder,
 		Labels:    d.Labels,
+		MatchedBy: d.MatchedBy,
+		Customer:  d.Customer,
+		Customers: d.Customers,
 		DryRun:    dryRun,
+	}
+	for _, pay := range d.Pays {
+		r.Invoices = append(r.Invoices, PaidInvoice{Invoice: pay.Invoice.Code, InvoiceID: invoiceID(*pay.Invoice), Amount: pay.Amount, Due: pay.Due})
+	}
+	if d.Reason == AlreadyMatched {
+		r.Invoices = linkedInvoices(p.Movement)
 	}
 	if r.VarSym == "" {
 		r.VarSym = strings.TrimSpace(p.Movement.VariableSymbol)
@@ -427,11 +585,11 @@ func message(r Result, d Decision, pol Policy) string {
 	amount := money(r.Amount, r.Currency)
 	switch r.Reason {
 	case Matched:
-		return fmt.Sprintf("payment %s of %s matched with invoice %s", doc, amount, r.Invoice)
+		return fmt.Sprintf("payment %s of %s matched with invoice %s%s", doc, amount, r.Invoice, foundBy(r))
 	case MatchedPartial:
-		return fmt.Sprintf("payment %s of %s matched with invoice %s as a partial payment (%s due)", doc, amount, r.Invoice, money(r.Due, r.Currency))
+		return fmt.Sprintf("payment %s of %s matched with invoice %s%s as a partial payment (%s due)", doc, amount, r.Invoice, foundBy(r), money(r.Due, r.Currency))
 	case MatchedOverpayment:
-		return fmt.Sprintf("payment %s of %s matched with invoice %s; overpayment of %s stays on the payment", doc, amount, r.Invoice, money(r.Amount.Sub(r.Due), r.Currency))
+		return fmt.Sprintf("payment %s of %s matched with invoice %s%s; overpayment of %s stays on the payment", doc, amount, r.Invoice, foundBy(r), money(r.Amount.Sub(r.Due), r.Currency))
 	case AlreadyMatched:
 		if d.Allocated.IsPositive() && d.Amount.IsPositive() {
 			return fmt.Sprintf("payment %s is already matched (%s of %s used); the %s left stays on it as an overpayment, no open invoice takes it",
@@ -448,8 +606,21 @@ func message(r Result, d Decision, pol Policy) string {
 		return fmt.Sprintf("payment %s has no positive amount (%s); left for manual matching", doc, amount)
 	case UnknownVarSym:
 		return fmt.Sprintf("no open invoice with variable symbol %s for payment %s; left for manual matching", r.VarSym, doc)
+	case MatchedSeveral:
+		return fmt.Sprintf("payment %s of %s matched with %s, oldest first, of customer %s (found by %s)", doc, amount, invoicesNamed(r), r.Customer, r.MatchedBy)
 	case Ambiguous:
+		switch {
+		case len(d.Customers) > 1:
+			return fmt.Sprintf("the specific symbol of payment %s names %d customers (%s); left for manual matching",
+				doc, len(d.Customers), strings.Join(d.Customers, ", "))
+		case d.MatchedBy == KeySS || d.MatchedBy == KeyAccount:
+			return fmt.Sprintf("customer %s (found by %s) has %d open invoices and none is due %s; left for manual matching",
+				d.Customer, d.MatchedBy, d.Candidates, amount)
+		}
 		return fmt.Sprintf("%d open invoices share variable symbol %s of payment %s; left for manual matching", d.Candidates, r.VarSym, doc)
+	case AmbiguousAccount:
+		return fmt.Sprintf("the payer's account of payment %s is registered to %d customers (%s); left for manual matching",
+			doc, len(d.Customers), strings.Join(d.Customers, ", "))
 	case Overpayment:
 		return fmt.Sprintf("payment %s of %s exceeds the %s due on invoice %s; left for manual matching", doc, amount, money(r.Due, r.Currency), r.Invoice)
 	case CurrencyMismatch:
@@ -462,6 +633,15 @@ func message(r Result, d Decision, pol Policy) string {
 	return fmt.Sprintf("payment %s: %s", doc, r.Reason)
 }
 
+// foundBy names the key that found the invoice when it is not the
+// variable symbol: " of customer 1001 (found by ss)".
+func foundBy(r Result) string {
+	if r.MatchedBy == "" || r.MatchedBy == KeyVS {
+		return ""
+	}
+	return fmt.Sprintf(" of customer %s (found by %s)", r.Customer, r.MatchedBy)
+}
+
 func (m *Matcher) logResult(ctx context.Context, r Result) {
 	level := slog.LevelInfo
 	switch r.ExitCode {
@@ -470,25 +650,29 @@ func (m *Matcher) logResult(ctx context.Context, r Result) {
 	case ExitError:
 		level = slog.LevelError
 	}
-	m.log.Log(ctx, level, r.Message, "document", r.Document, "reason", string(r.Reason), "invoice", r.Invoice, "dry_run", r.DryRun)
+	m.log.Log(ctx, level, r.Message, "document", r.Document, "reason", string(r.Reason), "invoice", r.Invoice,
+		"matched_by", string(r.MatchedBy), "dry_run", r.DryRun)
 }
 
 // MatchSince matches every unpaired incoming payment issued on or after
 // since, in the configured evidences (auto: bank and cash). The number of
 // requests grows with pages and batches, not with payments: one paged
 // listing of unpaired payments per evidence, one paged listing of all open
-// invoices (skipped when there is no payment), [Plan] in memory, then the
-// pairings in write requests of BatchSize records (each record its own
-// transaction) and the labels in batched additive writes per evidence and
-// label (500 records per request). The results are one per payment,
-// oldest first.
+// invoices (skipped when there is no payment), with account in the keys
+// one paged listing of the registered bank accounts, [PlanKeys] in
+// memory, then the pairings in write requests of BatchSize records (each
+// record its own transaction, a pairing of several invoices one record)
+// and the labels in batched additive writes per evidence and label (500
+// records per request). The results are one per payment, oldest first.
 //
 // A non-nil error means a listing failed and nothing was written. A failed
-// pairing is a SettleFailed result, not an error; the later payments of
-// the same variable symbol, planned as if it had succeeded, are decided
-// again against the invoices as they are then (one more listing and write
-// round, see replan), so they do not get CHYBIFAKTURA for an invoice that
-// is still open.
+// pairing is a SettleFailed result, not an error; the later payments that
+// may have been planned with its invoices (the same variable symbol, the
+// variable symbol of an invoice it was to pay, or a customer it was to
+// pay), planned as if it had succeeded, are decided again against the
+// invoices as they are then (one more listing and write round, see
+// replan), so they do not get CHYBIFAKTURA for an invoice that is still
+// open.
 func (m *Matcher) MatchSince(ctx context.Context, since abraflexi.Date) ([]Result, error) {
 	var pays []Payment
 	for _, ev := range m.cfg.Evidence.Evidences() {
@@ -519,7 +703,13 @@ func (m *Matcher) MatchSince(ctx context.Context, since abraflexi.Date) ([]Resul
 	if err != nil {
 		return nil, fmt.Errorf("payments: listing open invoices: %w", err)
 	}
-	decisions := Plan(pays, invoices, m.cfg.Policy)
+	var accounts []abraflexi.CustomerBankAccount
+	if m.cfg.Keys.Has(KeyAccount) {
+		if accounts, err = m.ledger.BankAccounts(ctx, nil); err != nil {
+			return nil, fmt.Errorf("payments: listing the registered bank accounts (adresar-bankovni-ucet): %w", err)
+		}
+	}
+	decisions := PlanKeys(pays, invoices, accounts, m.cfg.Keys, m.cfg.Policy)
 	results := make([]Result, len(pays))
 	for i := range pays {
 		results[i] = resultOf(pays[i], decisions[i], m.cfg.Policy, m.cfg.DryRun)
@@ -531,7 +721,7 @@ func (m *Matcher) MatchSince(ctx context.Context, since abraflexi.Date) ([]Resul
 		}
 		failed := m.writePairings(ctx, pays, decisions, results, all)
 		if len(failed) > 0 {
-			m.replan(ctx, pays, decisions, results, failed)
+			m.replan(ctx, pays, decisions, results, failed, NewMatchIndex(invoices, accounts, m.cfg.Keys, m.cfg.Policy), accounts)
 		}
 		m.writeLabels(ctx, pays, results)
 	}
@@ -583,43 +773,87 @@ func (m *Matcher) writePairings(ctx context.Context, pays []Payment, decisions [
 }
 
 // replan decides again, against the invoices as they are now, the payments
-// planned after a failed pairing of the same variable symbol: their plan
+// planned after a failed pairing that may have counted on it: their plan
 // assumed that pairing, so it may have given them CHYBIFAKTURA or a wrong
-// amount. The failed pairings stay failed. It re-reads the open invoices of
-// those variable symbols (one listing), plans the payments again in order
-// and writes their pairings; a failure there is final. When the listing
-// fails, the payments affected are reported as errors and get no labels.
-func (m *Matcher) replan(ctx context.Context, pays []Payment, decisions []Decision, results []Result, failed []int) {
-	first := map[string]int{} // variable symbol -> first failed index
-	for _, i := range failed {
-		vs := NormalizeVarSym(pays[i].Movement.VariableSymbol)
-		if _, ok := first[vs]; !ok {
-			first[vs] = i
-		}
-	}
+// amount. Those are the later payments, not paired, whose variable symbol
+// is that of a failed payment or of an invoice a failed pairing was to
+// pay, or whose keys name a customer it was to pay (snap is the index of
+// the batch's snapshot). The failed pairings stay failed. It re-reads the
+// open invoices of those payments' variable symbols and customers (one
+// listing each, customers in listings of 50), plans the payments again in
+// order and writes their pairings; a failure there is final. When a
+// listing fails, the payments affected are reported as errors and get no
+// labels.
+func (m *Matcher) replan(ctx context.Context, pays []Payment, decisions []Decision, results []Result, failed []int,
+	snap *MatchIndex, accounts []abraflexi.CustomerBankAccount) {
+	keys := m.cfg.Keys
+	// The variable symbols and customers of the failed pairings so far.
+	failedVS := map[string]bool{}
+	failedCust := map[string]bool{}
+	next := 0
 	var again []int
-	var variants []string
+	vsSet := map[string]bool{}
+	custSet := map[string]bool{}
 	for i, p := range pays {
+		for ; next < len(failed) && failed[next] < i; next++ {
+			f := failed[next]
+			failedVS[NormalizeVarSym(pays[f].Movement.VariableSymbol)] = true
+			for _, pay := range decisions[f].Pays {
+				failedVS[NormalizeVarSym(pay.Invoice.VariableSymbol)] = true
+				if c := customerKey(pay.Invoice.Customer); c != "" {
+					failedCust[c] = true
+				}
+			}
+			delete(failedVS, "")
+		}
+		if next == 0 || results[i].Reason.Paired() || results[i].Reason == SettleFailed {
+			continue
+		}
 		vs := NormalizeVarSym(p.Movement.VariableSymbol)
-		f, ok := first[vs]
-		if !ok || i <= f || results[i].Reason.Paired() {
+		names := snap.customersOf(p)
+		hit := failedVS[vs]
+		for _, c := range names {
+			hit = hit || failedCust[c]
+		}
+		if !hit {
 			continue
 		}
 		again = append(again, i)
+		if vs != "" && keys.Has(KeyVS) {
+			vsSet[vs] = true
+		}
+		for _, c := range names {
+			custSet[c] = true
+		}
 	}
 	if len(again) == 0 {
 		return
 	}
-	for vs := range first {
+	var variants []string
+	for vs := range vsSet {
 		variants = append(variants, VarSymVariants(vs)...)
 	}
 	slices.Sort(variants)
-	invoices, err := m.ledger.OpenInvoices(ctx, variants)
+	var customers []abraflexi.ID
+	for c := range custSet {
+		customers = append(customers, snap.customerID(c))
+	}
+	slices.SortFunc(customers, func(a, b abraflexi.ID) int { return cmp.Compare(a.String(), b.String()) })
+	var invoices []abraflexi.IssuedInvoice
+	var err error
+	if len(variants) > 0 {
+		invoices, err = m.ledger.OpenInvoices(ctx, variants)
+	}
+	if err == nil && len(customers) > 0 {
+		var more []abraflexi.IssuedInvoice
+		more, err = m.ledger.OpenInvoicesOf(ctx, customers)
+		invoices = mergeInvoices(invoices, more)
+	}
 	if err != nil {
 		for _, i := range again {
 			results[i] = resultOf(pays[i], Decision{Reason: Failed}, m.cfg.Policy, m.cfg.DryRun)
-			results[i].Message = fmt.Sprintf("payment %s: an earlier pairing of variable symbol %s failed and re-reading its invoices failed too: %v",
-				results[i].Document, pays[i].Movement.VariableSymbol, err)
+			results[i].Message = fmt.Sprintf("payment %s: an earlier pairing of the same invoices failed and re-reading them failed too: %v",
+				results[i].Document, err)
 		}
 		return
 	}
@@ -627,7 +861,7 @@ func (m *Matcher) replan(ctx context.Context, pays []Payment, decisions []Decisi
 	for k, i := range again {
 		sub[k] = pays[i]
 	}
-	for k, d := range Plan(sub, invoices, m.cfg.Policy) {
+	for k, d := range PlanKeys(sub, invoices, accounts, keys, m.cfg.Policy) {
 		i := again[k]
 		decisions[i] = d
 		results[i] = resultOf(pays[i], d, m.cfg.Policy, m.cfg.DryRun)

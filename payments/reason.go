@@ -17,6 +17,11 @@ const (
 	// invoice is paid and the excess stays on the payment (ignorovat). Only
 	// in [OverpaySettle] mode.
 	MatchedOverpayment Reason = "matched_overpayment"
+	// MatchedSeveral: with sum in MATCH_KEYS, the payment equals the sum of
+	// several open invoices of the customer a key found (oldest first);
+	// all are paired in one pairing (one uhrazovanaFak each, remainder
+	// mode ne). The report lists every invoice.
+	MatchedSeveral Reason = "matched_several"
 )
 
 // Outcomes where nothing is paired and nothing is wrong (exit 0).
@@ -42,7 +47,10 @@ const (
 	NoVarSym Reason = "no_varsym"
 	// UnknownVarSym: no open invoice carries the payment's variable symbol.
 	UnknownVarSym Reason = "unknown_varsym"
-	// Ambiguous: more than one open invoice carries the variable symbol.
+	// Ambiguous: more than one open invoice carries the variable symbol;
+	// with MATCH_KEYS also: a specific symbol names several customers, or
+	// the customer a key found has several open invoices and the payment
+	// equals none of them (nor, with sum, the oldest of them together).
 	Ambiguous Reason = "ambiguous"
 	// Overpayment: the payment exceeds the remaining amount and the
 	// overpayment mode is [OverpayManual].
@@ -53,6 +61,10 @@ const (
 	// InvalidAmount: the payment's amount is zero or negative. (An
 	// extension of the PHP reasons.)
 	InvalidAmount Reason = "invalid_amount"
+	// AmbiguousAccount: with account in MATCH_KEYS, the payer's account is
+	// registered to several customers (adresar-bankovni-ucet), so it names
+	// none of them; the payment gets the unidentified label.
+	AmbiguousAccount Reason = "ambiguous_account"
 )
 
 // Outcomes that are errors (exit 1).
@@ -87,17 +99,18 @@ const (
 // errors and for unknown reasons.
 func (r Reason) ExitCode() int {
 	switch r {
-	case Matched, MatchedPartial, MatchedOverpayment, AlreadyMatched, NotIncoming, PaymentCancelled:
+	case Matched, MatchedPartial, MatchedOverpayment, MatchedSeveral, AlreadyMatched, NotIncoming, PaymentCancelled:
 		return ExitMatched
-	case NoVarSym, UnknownVarSym, Ambiguous, Overpayment, CurrencyMismatch, InvalidAmount:
+	case NoVarSym, UnknownVarSym, Ambiguous, Overpayment, CurrencyMismatch, InvalidAmount, AmbiguousAccount:
 		return ExitUnmatched
 	}
 	return ExitError
 }
 
-// Paired reports whether the outcome pairs the payment with an invoice.
+// Paired reports whether the outcome pairs the payment with one invoice or
+// several.
 func (r Reason) Paired() bool {
-	return r == Matched || r == MatchedPartial || r == MatchedOverpayment
+	return r == Matched || r == MatchedPartial || r == MatchedOverpayment || r == MatchedSeveral
 }
 
 // String returns the reason's wire value.

@@ -138,6 +138,11 @@ func builtinSchemas() map[string]*schema {
 	add(codebook(evContractState, "cz.winstrom.vo.smlouvy.StavSmlouvy"))
 	add(codebook(evCurrency, "cz.winstrom.vo.mena.Mena"))
 
+	add(newSchema(abraflexi.EvidenceCustomerBankAccount, "cz.winstrom.vo.adr.AdresarBankovniUcet", []fieldDef{
+		rel("firma", abraflexi.EvidenceAddress), f("buc", kString), rel("smerKod", ""), f("iban", kString),
+		f("bic", kString), f("primarni", kBool), f("popis", kString),
+	}, []string{"id", "lastUpdate", "firma", "buc", "smerKod", "iban", "bic", "primarni"}))
+
 	link := newSchema(evLink, "cz.winstrom.vo.dpp.Vazba", []fieldDef{
 		f("typVazbyK", kString), f("castka", kNum), f("castkaMen", kNum), rel("mena", evCurrency),
 		f("storno", kBool), rel("a", abraflexi.EvidenceIssuedInvoice),

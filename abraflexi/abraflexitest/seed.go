@@ -213,6 +213,13 @@ func (s *Server) AddBankMovement(m abraflexi.BankMovement) abraflexi.ID { return
 // AddCashMovement seeds a cash movement and returns its id.
 func (s *Server) AddCashMovement(m abraflexi.CashMovement) abraflexi.ID { return s.seedOne(m) }
 
+// AddCustomerBankAccount seeds a bank account registered to an
+// address-book record (adresar-bankovni-ucet; a.Customer must name a
+// seeded address) and returns its id.
+func (s *Server) AddCustomerBankAccount(a abraflexi.CustomerBankAccount) abraflexi.ID {
+	return s.seedOne(a)
+}
+
 // AddLabelDefinitions adds label codes to the stitek codebook (existing
 // codes are left alone).
 func (s *Server) AddLabelDefinitions(codes ...string) {

@@ -722,7 +722,8 @@ func (s *Server) applyContacts(r *record, raw, removeAll json.RawMessage) string
 // from the number series, type, currency, dates and payment state.
 func (s *Server) applyDefaults(x *tx, t *table, r *record) string {
 	sc := t.sc
-	if r.kod() == "" {
+	_, hasKod := sc.field("kod")
+	if r.kod() == "" && hasKod {
 		if !sc.document {
 			return mandatoryMsg(t)
 		}
@@ -804,6 +805,11 @@ func (s *Server) pair(x *tx, pt *table, p *record, raw json.RawMessage) ([]pendi
 		inv, ok := it.lookup(ident)
 		if !ok || ident == "" {
 			return fmt.Sprintf("Doklad '%s' nebyl v evidenci faktura-vydana nalezen.", ident)
+		}
+		for _, other := range targets {
+			if other.inv == inv {
+				return fmt.Sprintf("Doklad '%s' je v párování uveden vícekrát.", inv.kod())
+			}
 		}
 		tg := payTarget{inv: inv, ident: ident}
 		if castka != "" {

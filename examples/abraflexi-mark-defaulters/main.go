@@ -4,7 +4,10 @@
 // (ODPOJENO). VIP and NEODPOJOVAT customers are never marked. A contract is
 // not active once its notice date (datVypoz) has passed or when its state
 // (stavSml) is one of CONTRACT_INACTIVE_STATES; open credit notes reduce
-// the debt. It is the Go
+// the debt. With MIN_OVERDUE_DAYS (grace days, default 0) only customers
+// with an unpaid invoice at least that many calendar days past its due
+// date are marked; the others get grace_days_skipped, and the why says
+// "oldest unpaid invoice 17 days overdue". It is the Go
 // port of the PHP isp-tools app of the same name (Pipeline A), built on
 // [dunning.Mark].
 //
@@ -12,7 +15,7 @@
 // lists every customer with the third reminder with its action
 // (marked_for_disconnection, already_marked, vip_skipped,
 // nodisconnect_skipped, no_contract_skipped, no_debt_skipped,
-// error_marking), unpaid_invoices and due.
+// grace_days_skipped, error_marking), why, unpaid_invoices and due.
 //
 // Environment: ABRAFLEXI_URL, ABRAFLEXI_LOGIN, ABRAFLEXI_PASSWORD,
 // ABRAFLEXI_COMPANY, ABRAFLEXI_INSECURE; LABEL_THIRD_REMINDER,
@@ -20,7 +23,8 @@
 // (contract type code; unset = typSmlouvy.INTERNET as in the PHP tool,
 // set to an empty value = any active contract);
 // CONTRACT_INACTIVE_STATES (comma-separated stav-smlouvy codes);
-// MIN_DEBT (mark only customers owing more, default 0); DRY_RUN (decide and
+// MIN_DEBT (mark only customers owing more, default 0); MIN_OVERDUE_DAYS
+// (grace days, default 0); DRY_RUN (decide and
 // report, write nothing); plus RESULT_FILE, EASE_LOGGER and APP_DEBUG.
 // HOME_CURRENCY (default CZK) is the currency of the books: an invoice in
 // another currency counts by its own amount, and MIN_DEBT applies to each
@@ -54,6 +58,7 @@ func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report
 	policy.InactiveContractStates = dunningapp.ContractStates(env)
 	policy.MinDebt = dunningapp.MinDebt(env)
 	policy.HomeCurrency = paymentapp.HomeCurrency(env)
+	policy.MinOverdueDays = dunningapp.MinOverdueDays(env)
 	return dunningapp.Run(ctx, env, log, appName,
 		func(ctx context.Context, af *dunning.AbraFlexi, opts dunning.Options) (*dunning.MarkResult, error) {
 			return dunning.Mark(ctx, af, af, policy, opts)

@@ -26,7 +26,10 @@
 //  5. isp-potvrzeni-prijeti-uhrady and isp-potvrzeni-prijeti-bankovni-platby
 //     (notify) confirm the matched payments and tell the payers of the
 //     others that their money awaits manual matching;
-//  6. unblocknet (dunning.Unblock) restores the speed of those who paid.
+//  6. unblocknet (dunning.Unblock) restores the speed of those who paid;
+//  7. the operator options, off above, turned on: MIN_OVERDUE_DAYS,
+//     MAX_BANK_DATA_AGE, and a second blocknet with BLOCK_SPEED and
+//     NOTIFY_DISCONNECTED (QR Platba notices) over a copy of the hosts file.
 //
 // It prints each stage as a short table, the hosts-file lines of a few
 // customers before and after, the e-mails sent and the totals, and writes
@@ -243,7 +246,7 @@ func demo(ctx context.Context, cfg config, stdout, stderr io.Writer) (*account, 
 	}
 	p.payments(w.Payments)
 
-	p.stage(appMatch, "pair each payment with the open invoice of its variable symbol")
+	p.stage(appMatch, "pair each payment with the open invoice of its variable symbol; MATCH_KEYS="+demoMatchKeys+" is on: also by specific symbol, payer's account and sums of several invoices")
 	if acc.Matches, err = in.runMatch(ctx, o, w.Payments); err != nil {
 		return acc, fmt.Errorf("%s: %w", appMatch, err)
 	}
@@ -270,6 +273,11 @@ func demo(ctx context.Context, cfg config, stdout, stderr io.Writer) (*account, 
 		return acc, err
 	}
 	p.unblock(acc.Unblock)
+
+	p.stage("Operator options", "off above as in the PHP tools; turned on now for a second blocknet over a copy of the hosts file from before")
+	if acc.Options, err = in.runOptions(ctx, p, o, acc, today, cfg.lang); err != nil {
+		return acc, fmt.Errorf("operator options: %w", err)
+	}
 
 	// The account.
 	if acc.Commits, err = in.commits(ctx); err != nil {

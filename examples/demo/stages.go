@@ -238,6 +238,7 @@ type account struct {
 	Notices []noticeOutcome
 	Unblock *dunning.UnblockResult
 	Mails   []mailOut
+	Options *optionsOutcome // the operator options, turned on at the end
 	// HostsBefore, HostsBlocked and HostsAfter are the hosts file at the
 	// start, after blocknet and after unblocknet.
 	HostsBefore, HostsBlocked, HostsAfter []byte
@@ -362,11 +363,18 @@ func (in *infra) postPayments(ctx context.Context, specs []paymentSpec, today ab
 	return nil
 }
 
+// demoMatchKeys is the MATCH_KEYS the demo turns on: beyond the variable
+// symbol (the default), the specific symbol, the payer's account and sums.
+const demoMatchKeys = "vs,ss,account,sum"
+
 // matcherConfig is the matcher configuration isp-match-received-payment
-// reads from an empty environment (paymentapp.MatcherConfig): bank then
-// cash, overpayments settled, the default labels.
+// reads from an environment with only MATCH_KEYS=demoMatchKeys
+// (paymentapp.MatcherConfig): bank then cash, overpayments settled, the
+// default labels.
 func matcherConfig(log *slog.Logger) payments.Config {
-	cfg := paymentapp.MatcherConfig(appkit.NewEnv(func(string) (string, bool) { return "", false }, nil))
+	cfg := paymentapp.MatcherConfig(appkit.NewEnv(func(k string) (string, bool) {
+		return demoMatchKeys, k == payments.EnvMatchKeys
+	}, nil))
 	cfg.Logger = log
 	return cfg
 }

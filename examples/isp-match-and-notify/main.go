@@ -6,11 +6,13 @@
 //   - the payment was paired with an invoice (exit 0): the payment
 //     confirmation with the tax document for that invoice, as
 //     isp-potvrzeni-prijeti-uhrady sends it (guarded against duplicates by
-//     LABEL_CONFIRMED on the invoice);
+//     LABEL_CONFIRMED on the invoice); a payment of several invoices at
+//     once (matched_several, MATCH_KEYS with sum) gets the confirmation
+//     of every one of them, in the order they were paid;
 //   - the payment was already matched (a redelivered event, or a run whose
 //     pairing reached AbraFlexi but whose answer or mail got lost): the
-//     same label-guarded confirmation for the invoice it paid, so the
-//     customer gets it exactly once;
+//     same label-guarded confirmation for every invoice it paid, so the
+//     customer gets each exactly once;
 //   - the payment cannot be auto-matched (exit 2): the notice that the
 //     payment arrived and awaits manual matching, as
 //     isp-potvrzeni-prijeti-bankovni-platby sends it;
@@ -23,7 +25,7 @@
 // anything is written.
 //
 // Environment: those of isp-match-received-payment (DOCUMENTID,
-// PAYMENT_EVIDENCE, EVENT_EVIDENCE, MATCH_OVERPAY_MODE, LABEL_OVERPAY,
+// PAYMENT_EVIDENCE, EVENT_EVIDENCE, MATCH_KEYS, MATCH_OVERPAY_MODE, LABEL_OVERPAY,
 // LABEL_INVOICE_MISSING, LABEL_UNIDENTIFIED, HOME_CURRENCY,
 // RUN_LOCK_TIMEOUT, DRY_RUN, ABRAFLEXI_*) and of the notify package
 // (EASE_FROM, MUTE, NOTIFY_LANG, NOTIFY_TEMPLATE_DIR, MAIL_TRANSPORT,
@@ -34,6 +36,9 @@ package main
 import (
 	"context"
 	"log/slog"
+	"strings"
+
+	"github.com/spoje-net/isptools/abraflexi"
 
 	"github.com/spoje-net/isptools/examples/internal/appkit"
 	"github.com/spoje-net/isptools/examples/internal/connect"
@@ -73,46 +78,71 @@ func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report
 
 	m := payments.NewMatcher(payments.NewClientLedger(client, payments.WithLedgerLogger(log)), mcfg)
 	res, _ := m.MatchOne(ctx, docID) // the error is in the result
-	n := notifyAfter(ctx, deps, res, log)
-	return reportOf(res, n), nil
+	ns := notifyAfter(ctx, deps, res, log)
+	return reportOf(res, ns), nil
 }
 
-// notifyAfter sends the mail the matcher's outcome calls for: the
-// confirmation of the invoice just paired (exit 0 and paired) or already
-// paid by the payment (already_matched; label-guarded, so it is sent only
-// when an earlier run did not), the received-payment notice (exit 2), or
-// nothing (nil).
-func notifyAfter(ctx context.Context, deps notify.Deps, res payments.Result, log *slog.Logger) *notify.Result {
-	var (
-		nres notify.Result
-		err  error
-	)
+// notifyAfter sends the mails the matcher's outcome calls for: the
+// confirmation of every invoice just paired (exit 0 and paired; several
+// for matched_several) or already paid by the payment (already_matched;
+// label-guarded, so each is sent only when an earlier run did not), the
+// received-payment notice (exit 2), or nothing (nil). The results are in
+// the order the invoices were paid.
+func notifyAfter(ctx context.Context, deps notify.Deps, res payments.Result, log *slog.Logger) []notify.Result {
+	var out []notify.Result
+	send := func(nres notify.Result, err error) {
+		if err != nil {
+			log.ErrorContext(ctx, "notification failed", "document", res.Document, "invoice", nres.Invoice, "reason", string(nres.Reason), "error", err)
+			nres.Warnings = append(nres.Warnings, err.Error())
+		}
+		out = append(out, nres)
+	}
 	switch {
-	case res.Matched(), res.Reason == payments.AlreadyMatched && !res.InvoiceID.IsZero():
-		nres, err = notify.ConfirmInvoicePayment(ctx, deps, res.InvoiceID.String())
+	case res.Matched(), res.Reason == payments.AlreadyMatched:
+		for _, id := range confirmable(res) {
+			send(notify.ConfirmInvoicePayment(ctx, deps, id.String()))
+		}
 	case res.ExitCode == payments.ExitUnmatched:
-		nres, err = notify.NoticePaymentReceived(ctx, deps, res.PaymentID.String(), paymentapp.NotifyEvidence(res.Evidence))
-	default:
+		send(notify.NoticePaymentReceived(ctx, deps, res.PaymentID.String(), paymentapp.NotifyEvidence(res.Evidence)))
+	}
+	if len(out) == 0 {
 		log.InfoContext(ctx, "no notification due", "document", res.Document, "reason", string(res.Reason))
-		return nil
 	}
-	if err != nil {
-		log.ErrorContext(ctx, "notification failed", "document", res.Document, "reason", string(nres.Reason), "error", err)
-		nres.Warnings = append(nres.Warnings, err.Error())
+	return out
+}
+
+// confirmable returns the invoices whose payment confirmation a paired or
+// already matched result calls for: every invoice of res.Invoices, else
+// the one invoice it names.
+func confirmable(res payments.Result) []abraflexi.ID {
+	var ids []abraflexi.ID
+	for _, inv := range res.Invoices {
+		switch {
+		case !inv.InvoiceID.IsZero():
+			ids = append(ids, inv.InvoiceID)
+		case inv.Invoice != "":
+			ids = append(ids, abraflexi.CodeID(inv.Invoice))
+		}
 	}
-	return &nres
+	if len(ids) == 0 && !res.InvoiceID.IsZero() {
+		ids = append(ids, res.InvoiceID)
+	}
+	return ids
 }
 
 // reportOf renders the combined report: the matcher's report
 // ([paymentapp.MatchReport]) with its exit code, the notification's
-// recipient, and "notification" describing the mail (null when none was
-// due).
-func reportOf(res payments.Result, n *notify.Result) *appkit.Report {
+// recipient, "notification" describing the (first) mail (null when none
+// was due) and, when several invoices were confirmed, "notifications"
+// describing each. The metric sent counts the mails sent.
+func reportOf(res payments.Result, ns []notify.Result) *appkit.Report {
 	r := paymentapp.MatchReport(res)
 	r.Extra["notification"] = nil
 	r.Extra["message_id"] = nil
 	sent := 0
-	if n != nil {
+	var notes []map[string]any
+	var summaries []string
+	for _, n := range ns {
 		note := map[string]any{
 			"reason":   string(n.Reason),
 			"document": n.Document,
@@ -122,20 +152,23 @@ func reportOf(res payments.Result, n *notify.Result) *appkit.Report {
 		if n.Invoice != "" {
 			note["invoice"] = n.Invoice
 		}
+		if n.MessageID != "" {
+			note["message_id"] = n.MessageID
+		}
 		if len(n.Warnings) > 0 {
 			note["warnings"] = n.Warnings
 		}
-		r.Extra["notification"] = note
-		if rc := n.Recipient(); rc != "" {
+		notes = append(notes, note)
+		summaries = append(summaries, n.Summary())
+		if rc := n.Recipient(); rc != "" && r.Payment.Recipient == nil {
 			r.Payment.Recipient = &rc
 		}
-		if n.MessageID != "" {
+		if n.MessageID != "" && r.Extra["message_id"] == nil {
 			r.Extra["message_id"] = n.MessageID
 		}
 		if n.Reason == notify.ReasonSent {
-			sent = 1
+			sent++
 		}
-		r.Message += "; notification: " + n.Summary()
 		// A failed notification is a warning; it never changes the
 		// matcher's exit code. A confirmation an earlier run sent
 		// (already_confirmed, the normal outcome of a redelivered event)
@@ -143,6 +176,13 @@ func reportOf(res payments.Result, n *notify.Result) *appkit.Report {
 		if n.Severity() != notify.SeveritySuccess && n.Reason != notify.ReasonAlreadyConfirmed && r.Status == "" {
 			r.Status = appkit.StatusWarning
 		}
+	}
+	if len(notes) > 0 {
+		r.Extra["notification"] = notes[0]
+		r.Message += "; notification: " + strings.Join(summaries, "; ")
+	}
+	if len(notes) > 1 {
+		r.Extra["notifications"] = notes
 	}
 	r.SetMetric("sent", sent)
 	return r

@@ -1,8 +1,9 @@
 // Command isp-match-payments-batch matches every unpaired incoming bank
 // and cash payment since a date to the unpaid issued invoices by variable
-// symbol, with the decisions of isp-match-received-payment, in a number of
-// requests that grows with pages and batches rather than with payments
-// (see payments.Matcher.MatchSince).
+// symbol (and with MATCH_KEYS by specific symbol, payer's account and sums
+// of several invoices), with the decisions of isp-match-received-payment,
+// in a number of requests that grows with pages and batches rather than
+// with payments (see payments.Matcher.MatchSince).
 //
 // Exit status: 0 when the batch was processed (payments left for manual
 // matching make the status a warning and are listed in the report under
@@ -21,7 +22,8 @@
 //
 // Environment: MATCH_SINCE (YYYY-MM-DD; default 30 days ago; "all" for no
 // date limit), PAYMENT_EVIDENCE (banka|pokladna|auto), EVENT_EVIDENCE
-// (when an event starts it: the evidence to match in), MATCH_OVERPAY_MODE
+// (when an event starts it: the evidence to match in), MATCH_KEYS (vs,
+// ss, account, sum; default vs), MATCH_OVERPAY_MODE
 // (settle|manual), LABEL_OVERPAY, LABEL_INVOICE_MISSING,
 // LABEL_UNIDENTIFIED, HOME_CURRENCY, DRY_RUN, ABRAFLEXI_URL, ABRAFLEXI_LOGIN,
 // ABRAFLEXI_PASSWORD, ABRAFLEXI_COMPANY, ABRAFLEXI_INSECURE, plus the
@@ -120,21 +122,44 @@ func sinceString(d abraflexi.Date) string {
 	return d.String()
 }
 
-// entry is one payment of the report's "unmatched" list.
+// entry is one payment of the report's "unmatched" and "matched" lists.
 type entry struct {
-	Document string      `json:"document"`
-	Evidence string      `json:"evidence"`
-	Invoice  *string     `json:"invoice"`
-	VarSym   string      `json:"varSym"`
-	Amount   json.Number `json:"amount"`
-	Reason   string      `json:"reason"`
-	Message  string      `json:"message"`
+	Document  string                     `json:"document"`
+	Evidence  string                     `json:"evidence"`
+	Invoice   *string                    `json:"invoice"`
+	VarSym    string                     `json:"varSym"`
+	Amount    json.Number                `json:"amount"`
+	Reason    string                     `json:"reason"`
+	MatchedBy *string                    `json:"matched_by"`
+	Customer  string                     `json:"customer,omitempty"`
+	Invoices  []paymentapp.ReportInvoice `json:"invoices,omitempty"`
+	Message   string                     `json:"message"`
 }
 
-// ReportOf renders a batch: metrics per reason (plus payments, paired and
-// exit_code), the payments left for manual matching or failed under
-// "unmatched", the date under "since". Any error result makes the run
-// fail (exit 1); payments left for manual matching make it a warning.
+func entryOf(res payments.Result) entry {
+	e := entry{Document: res.Document, Evidence: res.Evidence, VarSym: res.VarSym, Customer: res.Customer,
+		Amount: json.Number(res.Amount.StringFixed(2)), Reason: string(res.Reason), Message: res.Message}
+	if res.Invoice != "" {
+		inv := res.Invoice
+		e.Invoice = &inv
+	}
+	if res.MatchedBy != "" {
+		by := string(res.MatchedBy)
+		e.MatchedBy = &by
+	}
+	if res.Matched() {
+		e.Invoices = paymentapp.ReportInvoices(res.Invoices)
+	}
+	return e
+}
+
+// ReportOf renders a batch: metrics per reason (plus payments, paired,
+// matched_by_<key> per MATCH_KEYS key and exit_code), the payments paired
+// (or that would be, in a dry run) under "matched" with the key that
+// found them (matched_by) and every invoice paid, those left for manual
+// matching or failed under "unmatched", the date under "since". Any error
+// result makes the run fail (exit 1); payments left for manual matching
+// make it a warning.
 func ReportOf(results []payments.Result, since abraflexi.Date, dryRun bool) *appkit.Report {
 	r := &appkit.Report{Extra: map[string]any{"since": sinceString(since)}}
 	if dryRun {
@@ -143,11 +168,16 @@ func ReportOf(results []payments.Result, since abraflexi.Date, dryRun bool) *app
 	r.SetMetric("payments", len(results))
 	r.SetMetric("paired", 0)
 	unmatched := []entry{}
+	matched := []entry{}
 	var labelErrors int
 	for _, res := range results {
 		r.Inc(string(res.Reason))
 		if res.Matched() {
 			r.Inc("paired")
+			if res.MatchedBy != "" {
+				r.Inc("matched_by_" + string(res.MatchedBy))
+			}
+			matched = append(matched, entryOf(res))
 		}
 		if res.LabelError != "" {
 			labelErrors++
@@ -155,24 +185,19 @@ func ReportOf(results []payments.Result, since abraflexi.Date, dryRun bool) *app
 		if res.ExitCode == payments.ExitMatched {
 			continue
 		}
-		e := entry{Document: res.Document, Evidence: res.Evidence, VarSym: res.VarSym,
-			Amount: json.Number(res.Amount.StringFixed(2)), Reason: string(res.Reason), Message: res.Message}
-		if res.Invoice != "" {
-			inv := res.Invoice
-			e.Invoice = &inv
-		}
-		unmatched = append(unmatched, e)
+		unmatched = append(unmatched, entryOf(res))
 	}
 	if labelErrors > 0 {
 		r.SetMetric("label_errors", labelErrors)
 	}
 	r.Extra["unmatched"] = unmatched
+	r.Extra["matched"] = matched
 	sum := payments.Summary(results)
 	verb := "paired"
 	if dryRun {
 		verb = "would pair"
 	}
-	paired := sum[payments.Matched] + sum[payments.MatchedPartial] + sum[payments.MatchedOverpayment]
+	paired := len(matched)
 	r.Message = fmt.Sprintf("%d unpaired payments since %s: %s %d, %d left for manual matching, %d failed%s",
 		len(results), sinceString(since), verb, paired, countExit(results, payments.ExitUnmatched), countExit(results, payments.ExitError), breakdown(sum))
 	switch payments.ExitCodeOf(results) {

@@ -2,12 +2,16 @@
 // payment (DOCUMENTID) to the unpaid issued invoice with its variable
 // symbol and pairs them in AbraFlexi. It is the Go port of the PHP
 // isp-tools app of the same name, run by the MultiFlexi event processor on
-// every new banka/pokladna record (Pipeline B).
+// every new banka/pokladna record (Pipeline B). MATCH_KEYS (default vs)
+// adds the specific symbol (the customer's code), the payer's registered
+// account and sums of several invoices paid in one pairing
+// (matched_several), tried in the order given.
 //
 // Exit status: 0 matched (or nothing to do: already matched, outgoing), 2
-// received but cannot be auto-matched (the payment.unmatched event), 1
-// error. The JSON report carries document, invoice, varSym, reason,
-// amount and remainder.
+// received but cannot be auto-matched (the payment.unmatched event;
+// ambiguous_account among them), 1 error. The JSON report carries
+// document, invoice, varSym, reason, amount, remainder and matched_by,
+// and invoices with every invoice paid.
 //
 // Amounts are compared in the documents' own currency (HOME_CURRENCY is
 // the company's); a payment is decided by what earlier pairings left of
@@ -16,7 +20,8 @@
 //
 // Environment: DOCUMENTID (record code or numeric id), PAYMENT_EVIDENCE
 // (banka|pokladna|auto), EVENT_EVIDENCE (the event's evidence: banka,
-// pokladna or pokladni-pohyb; wins over auto), MATCH_OVERPAY_MODE
+// pokladna or pokladni-pohyb; wins over auto), MATCH_KEYS (vs, ss,
+// account, sum; default vs), MATCH_OVERPAY_MODE
 // (settle|manual), LABEL_OVERPAY, LABEL_INVOICE_MISSING,
 // LABEL_UNIDENTIFIED, HOME_CURRENCY (default CZK), RUN_LOCK_TIMEOUT,
 // DRY_RUN (decide and report, write nothing), ABRAFLEXI_URL,

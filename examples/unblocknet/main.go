@@ -28,6 +28,17 @@
 // run. The whole run holds the run lock of the backend (RUN_LOCK_FILE,
 // RUN_LOCK_TIMEOUT), shared with blocknet.
 //
+// Connection notices: every restored customer carrying
+// LABEL_DISCONNECT_NOTIFIED (default OZNAMENO_ODPOJENI, written by
+// blocknet's disconnection notice) loses it, so the next disconnection is
+// notified again; nothing is written when nobody carries it. With
+// NOTIFY_RECONNECTED=true every customer whose IPs this run restored, after
+// the verified change, is mailed once that the connection is restored
+// (mail configuration as the confirmations; NOTIFY_TEMPLATE_DIR with
+// reconnected.<lang>.tmpl). A restore already done is Unchanged in the
+// backend, so a re-run tells nobody again; a failed notice is a warning
+// and is not retried.
+//
 // Exit status: 0 success (warnings included), 1 error. The JSON report
 // lists every labelled customer with its action (unblocked, still_owes,
 // no_ip_label_cleared, error_unblocking, error_removing_label,
@@ -35,7 +46,11 @@
 //
 // Environment: ABRAFLEXI_URL, ABRAFLEXI_LOGIN, ABRAFLEXI_PASSWORD,
 // ABRAFLEXI_COMPANY, ABRAFLEXI_INSECURE; LABEL_DISCONNECTED, LABEL_VIP,
-// LABEL_NODISCONNECT; MIN_DEBT; DEFAULT_SPEED (default 0); DRY_RUN;
+// LABEL_NODISCONNECT; MIN_DEBT; DEFAULT_SPEED (default 0);
+// LABEL_DISCONNECT_NOTIFIED; NOTIFY_RECONNECTED and the mail variables
+// (EASE_FROM, NOTIFY_LANG, NOTIFY_TEMPLATE_DIR, MUTE, MAIL_TRANSPORT,
+// SMTP_*, SENDMAIL_PATH, LABEL_CONFIRMED, LABEL_CONFIRMED_PARTIAL,
+// LABEL_NOTIFIED, HOME_CURRENCY); DRY_RUN;
 // RUN_LOCK_FILE, RUN_LOCK_TIMEOUT; NETWORK_BACKEND (svn|file|netbox,
 // default svn) with SVNURL, SVNUSER, SVNPASS, SVNBIN, SVN_HOSTS_PATH,
 // SVN_WORKING_COPY, LOGFILE, HOSTS_CODE_FALLBACK (svn), HOSTS_FILE (file)
@@ -65,8 +80,11 @@ func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report
 	policy.MinDebt = dunningapp.MinDebt(env)
 	policy.HomeCurrency = paymentapp.HomeCurrency(env)
 	policy.DefaultSpeed = env.Int("DEFAULT_SPEED", 0, 0)
+	policy.Labels.DisconnectNotified = dunningapp.NoticeLabel(env)
+	notices := dunningapp.ReconnectNotices(env, log)
 	return dunningapp.NetRun(ctx, env, log, appName,
 		func(ctx context.Context, af *dunning.AbraFlexi, nb netbackend.Backend, opts dunning.Options) (*dunning.UnblockResult, error) {
+			opts.Notifier = notices.Notifier(af.Client, opts.Today)
 			return dunning.Unblock(ctx, af, af, nb, policy, opts)
 		}, dunningapp.UnblockReport)
 }

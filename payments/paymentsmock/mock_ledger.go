@@ -42,6 +42,45 @@ func (m *MockSource) EXPECT() *MockSourceMockRecorder {
 	return m.recorder
 }
 
+// BankAccounts mocks base method.
+func (m *MockSource) BankAccounts(ctx context.Context, accounts []abraflexi.IBAN) ([]abraflexi.CustomerBankAccount, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "BankAccounts", ctx, accounts)
+	ret0, _ := ret[0].([]abraflexi.CustomerBankAccount)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// BankAccounts indicates an expected call of BankAccounts.
+func (mr *MockSourceMockRecorder) BankAccounts(ctx, accounts any) *MockSourceBankAccountsCall {
+	mr.mock.ctrl.T.Helper()
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "BankAccounts", reflect.TypeOf((*MockSource)(nil).BankAccounts), ctx, accounts)
+	return &MockSourceBankAccountsCall{Call: call}
+}
+
+// MockSourceBankAccountsCall wrap *gomock.Call
+type MockSourceBankAccountsCall struct {
+	*gomock.Call
+}
+
+// Return rewrite *gomock.Call.Return
+func (c *MockSourceBankAccountsCall) Return(arg0 []abraflexi.CustomerBankAccount, arg1 error) *MockSourceBankAccountsCall {
+	c.Call = c.Call.Return(arg0, arg1)
+	return c
+}
+
+// Do rewrite *gomock.Call.Do
+func (c *MockSourceBankAccountsCall) Do(f func(context.Context, []abraflexi.IBAN) ([]abraflexi.CustomerBankAccount, error)) *MockSourceBankAccountsCall {
+	c.Call = c.Call.Do(f)
+	return c
+}
+
+// DoAndReturn rewrite *gomock.Call.DoAndReturn
+func (c *MockSourceBankAccountsCall) DoAndReturn(f func(context.Context, []abraflexi.IBAN) ([]abraflexi.CustomerBankAccount, error)) *MockSourceBankAccountsCall {
+	c.Call = c.Call.DoAndReturn(f)
+	return c
+}
+
 // OpenInvoices mocks base method.
 func (m *MockSource) OpenInvoices(ctx context.Context, varSyms []string) ([]abraflexi.IssuedInvoice, error) {
 	m.ctrl.T.Helper()
@@ -77,6 +116,45 @@ func (c *MockSourceOpenInvoicesCall) Do(f func(context.Context, []string) ([]abr
 
 // DoAndReturn rewrite *gomock.Call.DoAndReturn
 func (c *MockSourceOpenInvoicesCall) DoAndReturn(f func(context.Context, []string) ([]abraflexi.IssuedInvoice, error)) *MockSourceOpenInvoicesCall {
+	c.Call = c.Call.DoAndReturn(f)
+	return c
+}
+
+// OpenInvoicesOf mocks base method.
+func (m *MockSource) OpenInvoicesOf(ctx context.Context, customers []abraflexi.ID) ([]abraflexi.IssuedInvoice, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "OpenInvoicesOf", ctx, customers)
+	ret0, _ := ret[0].([]abraflexi.IssuedInvoice)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// OpenInvoicesOf indicates an expected call of OpenInvoicesOf.
+func (mr *MockSourceMockRecorder) OpenInvoicesOf(ctx, customers any) *MockSourceOpenInvoicesOfCall {
+	mr.mock.ctrl.T.Helper()
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "OpenInvoicesOf", reflect.TypeOf((*MockSource)(nil).OpenInvoicesOf), ctx, customers)
+	return &MockSourceOpenInvoicesOfCall{Call: call}
+}
+
+// MockSourceOpenInvoicesOfCall wrap *gomock.Call
+type MockSourceOpenInvoicesOfCall struct {
+	*gomock.Call
+}
+
+// Return rewrite *gomock.Call.Return
+func (c *MockSourceOpenInvoicesOfCall) Return(arg0 []abraflexi.IssuedInvoice, arg1 error) *MockSourceOpenInvoicesOfCall {
+	c.Call = c.Call.Return(arg0, arg1)
+	return c
+}
+
+// Do rewrite *gomock.Call.Do
+func (c *MockSourceOpenInvoicesOfCall) Do(f func(context.Context, []abraflexi.ID) ([]abraflexi.IssuedInvoice, error)) *MockSourceOpenInvoicesOfCall {
+	c.Call = c.Call.Do(f)
+	return c
+}
+
+// DoAndReturn rewrite *gomock.Call.DoAndReturn
+func (c *MockSourceOpenInvoicesOfCall) DoAndReturn(f func(context.Context, []abraflexi.ID) ([]abraflexi.IssuedInvoice, error)) *MockSourceOpenInvoicesOfCall {
 	c.Call = c.Call.DoAndReturn(f)
 	return c
 }
@@ -372,6 +450,45 @@ func (c *MockLedgerAddLabelsCall) DoAndReturn(f func(context.Context, string, []
 	return c
 }
 
+// BankAccounts mocks base method.
+func (m *MockLedger) BankAccounts(ctx context.Context, accounts []abraflexi.IBAN) ([]abraflexi.CustomerBankAccount, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "BankAccounts", ctx, accounts)
+	ret0, _ := ret[0].([]abraflexi.CustomerBankAccount)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// BankAccounts indicates an expected call of BankAccounts.
+func (mr *MockLedgerMockRecorder) BankAccounts(ctx, accounts any) *MockLedgerBankAccountsCall {
+	mr.mock.ctrl.T.Helper()
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "BankAccounts", reflect.TypeOf((*MockLedger)(nil).BankAccounts), ctx, accounts)
+	return &MockLedgerBankAccountsCall{Call: call}
+}
+
+// MockLedgerBankAccountsCall wrap *gomock.Call
+type MockLedgerBankAccountsCall struct {
+	*gomock.Call
+}
+
+// Return rewrite *gomock.Call.Return
+func (c *MockLedgerBankAccountsCall) Return(arg0 []abraflexi.CustomerBankAccount, arg1 error) *MockLedgerBankAccountsCall {
+	c.Call = c.Call.Return(arg0, arg1)
+	return c
+}
+
+// Do rewrite *gomock.Call.Do
+func (c *MockLedgerBankAccountsCall) Do(f func(context.Context, []abraflexi.IBAN) ([]abraflexi.CustomerBankAccount, error)) *MockLedgerBankAccountsCall {
+	c.Call = c.Call.Do(f)
+	return c
+}
+
+// DoAndReturn rewrite *gomock.Call.DoAndReturn
+func (c *MockLedgerBankAccountsCall) DoAndReturn(f func(context.Context, []abraflexi.IBAN) ([]abraflexi.CustomerBankAccount, error)) *MockLedgerBankAccountsCall {
+	c.Call = c.Call.DoAndReturn(f)
+	return c
+}
+
 // OpenInvoices mocks base method.
 func (m *MockLedger) OpenInvoices(ctx context.Context, varSyms []string) ([]abraflexi.IssuedInvoice, error) {
 	m.ctrl.T.Helper()
@@ -407,6 +524,45 @@ func (c *MockLedgerOpenInvoicesCall) Do(f func(context.Context, []string) ([]abr
 
 // DoAndReturn rewrite *gomock.Call.DoAndReturn
 func (c *MockLedgerOpenInvoicesCall) DoAndReturn(f func(context.Context, []string) ([]abraflexi.IssuedInvoice, error)) *MockLedgerOpenInvoicesCall {
+	c.Call = c.Call.DoAndReturn(f)
+	return c
+}
+
+// OpenInvoicesOf mocks base method.
+func (m *MockLedger) OpenInvoicesOf(ctx context.Context, customers []abraflexi.ID) ([]abraflexi.IssuedInvoice, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "OpenInvoicesOf", ctx, customers)
+	ret0, _ := ret[0].([]abraflexi.IssuedInvoice)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// OpenInvoicesOf indicates an expected call of OpenInvoicesOf.
+func (mr *MockLedgerMockRecorder) OpenInvoicesOf(ctx, customers any) *MockLedgerOpenInvoicesOfCall {
+	mr.mock.ctrl.T.Helper()
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "OpenInvoicesOf", reflect.TypeOf((*MockLedger)(nil).OpenInvoicesOf), ctx, customers)
+	return &MockLedgerOpenInvoicesOfCall{Call: call}
+}
+
+// MockLedgerOpenInvoicesOfCall wrap *gomock.Call
+type MockLedgerOpenInvoicesOfCall struct {
+	*gomock.Call
+}
+
+// Return rewrite *gomock.Call.Return
+func (c *MockLedgerOpenInvoicesOfCall) Return(arg0 []abraflexi.IssuedInvoice, arg1 error) *MockLedgerOpenInvoicesOfCall {
+	c.Call = c.Call.Return(arg0, arg1)
+	return c
+}
+
+// Do rewrite *gomock.Call.Do
+func (c *MockLedgerOpenInvoicesOfCall) Do(f func(context.Context, []abraflexi.ID) ([]abraflexi.IssuedInvoice, error)) *MockLedgerOpenInvoicesOfCall {
+	c.Call = c.Call.Do(f)
+	return c
+}
+
+// DoAndReturn rewrite *gomock.Call.DoAndReturn
+func (c *MockLedgerOpenInvoicesOfCall) DoAndReturn(f func(context.Context, []abraflexi.ID) ([]abraflexi.IssuedInvoice, error)) *MockLedgerOpenInvoicesOfCall {
 	c.Call = c.Call.DoAndReturn(f)
 	return c
 }

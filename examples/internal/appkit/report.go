@@ -101,6 +101,11 @@ type Customer struct {
 	// carries no ODPOJENO", "owes 600 CZK on 2 invoices less a 600 CZK
 	// credit note".
 	Why string `json:"why,omitempty"`
+	// Notice is the outcome of the connection notice to the customer
+	// (sent, would_send, already_notified, nothing_owed, no_email,
+	// send_failed, …), when the run sends them (NOTIFY_DISCONNECTED,
+	// NOTIFY_RECONNECTED).
+	Notice string `json:"notice,omitempty"`
 }
 
 // Payment holds the Pipeline B report fields. All five keys are always
@@ -172,6 +177,7 @@ func (r *Report) LogDecisions(ctx context.Context, log *slog.Logger) {
 			}
 		}
 		add("why", c.Why)
+		add("notice", c.Notice)
 		add("name", c.Name)
 		if c.IPs != nil {
 			attrs = append(attrs, slog.String("ips", strings.Join(c.IPs, ",")))

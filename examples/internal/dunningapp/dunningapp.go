@@ -103,10 +103,13 @@ func CutDays(env *appkit.Env) dunning.CutDays {
 // ([dunning.TodayInPrague]).
 func Today() abraflexi.Date { return dunning.TodayInPrague() }
 
-// Options reads DRY_RUN and sets today ([Today]).
+// Options reads DRY_RUN and sets today ([Today]) and now (the same
+// instant in Prague, for the stale-bank-data guard).
 func Options(env *appkit.Env, log *slog.Logger, app string) dunning.Options {
+	now := dunning.NowInPrague()
 	return dunning.Options{
-		Today:  Today(),
+		Today:  abraflexi.DateOf(now),
+		Now:    now,
 		DryRun: env.Bool("DRY_RUN", false),
 		Note:   app,
 		Logger: log,

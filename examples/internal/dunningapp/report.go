@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/spoje-net/isptools/dunning"
@@ -19,11 +20,12 @@ var reasonWhy = map[dunning.Reason]string{
 	dunning.ReasonNoDisconnectSkipped: "carries the no-disconnect label, never disconnected",
 	dunning.ReasonNoContractSkipped:   "no active (internet) contract",
 	dunning.ReasonNoDebtSkipped:       "owes no more than MIN_DEBT: stale reminder label",
+	dunning.ReasonGraceDaysSkipped:    "owes, but no unpaid invoice is MIN_OVERDUE_DAYS past its due date yet",
 	dunning.ReasonErrorMarking:        "writing the disconnected label failed; the next run retries",
 	dunning.ReasonBlocked:             "carries the disconnected label: every IP is blocked",
 	dunning.ReasonNoIPFound:           "carries the disconnected label but the network backend knows no IP",
 	dunning.ReasonErrorBlocking:       "at least one IP could not be blocked",
-	dunning.ReasonWouldBlock:          "would be newly blocked, but a safety check refused the run (circuit breaker or not a cut day)",
+	dunning.ReasonWouldBlock:          "would be newly blocked, but a safety check refused the run (circuit breaker, not a cut day or stale bank data)",
 	dunning.ReasonUnblocked:           "no longer owes: IPs restored and the disconnected label removed",
 	dunning.ReasonStillOwes:           "still owes more than MIN_DEBT: stays blocked",
 	dunning.ReasonNoIPLabelCleared:    "no longer owes and has no IP: only the disconnected label removed",
@@ -127,9 +129,10 @@ func MarkReport(res *dunning.MarkResult) *appkit.Report {
 	c := res.Counts()
 	for _, d := range res.Decisions {
 		r.AddCustomer(appkit.Customer{Kod: d.Customer.Code, Name: d.Customer.Name, Action: d.Reason.String(),
-			Why: why(d.Reason, "", d.Debt), UnpaidInvoices: d.Debt.Count(), Due: due(d.Debt), Error: errText(d.Err)})
+			Why: why(d.Reason, d.Why, d.Debt), UnpaidInvoices: d.Debt.Count(), Due: due(d.Debt), Error: errText(d.Err)})
 	}
-	skipped := c[dunning.ReasonVIPSkipped] + c[dunning.ReasonNoDisconnectSkipped] + c[dunning.ReasonNoContractSkipped] + c[dunning.ReasonNoDebtSkipped]
+	skipped := c[dunning.ReasonVIPSkipped] + c[dunning.ReasonNoDisconnectSkipped] + c[dunning.ReasonNoContractSkipped] + c[dunning.ReasonNoDebtSkipped] +
+		c[dunning.ReasonGraceDaysSkipped]
 	// checked, marked, skipped and errors (set by finish) are the PHP
 	// tool's metrics, with its meaning: checked counts the customers with
 	// the third-reminder label examined.
@@ -138,6 +141,7 @@ func MarkReport(res *dunning.MarkResult) *appkit.Report {
 		"marked":  c[dunning.ReasonMarked], "already_marked": c[dunning.ReasonAlreadyMarked], "skipped": skipped,
 		"vip_skipped": c[dunning.ReasonVIPSkipped], "nodisconnect_skipped": c[dunning.ReasonNoDisconnectSkipped],
 		"no_contract_skipped": c[dunning.ReasonNoContractSkipped], "no_debt_skipped": c[dunning.ReasonNoDebtSkipped],
+		"grace_days_skipped": c[dunning.ReasonGraceDaysSkipped],
 	} {
 		r.SetMetric(name, n)
 	}
@@ -149,6 +153,55 @@ func MarkReport(res *dunning.MarkResult) *appkit.Report {
 		verb, c[dunning.ReasonMarked], c.Total(), c[dunning.ReasonAlreadyMarked], skipped, c[dunning.ReasonErrorMarking])
 	finish(r, c, res.Err(), res.DryRun)
 	return r
+}
+
+// reportNotices adds the outcomes of the connection notices to the report: the
+// customer's "notice", the list "notices" (kod, notice, recipients,
+// message_id, error), the metrics notices_sent and notices_failed, and a
+// warning per failed notice (a failed notice does not fail the network
+// run; the next run retries a disconnection notice).
+func reportNotices(r *appkit.Report, outcomes []dunning.NoticeOutcome) []string {
+	sent, failed := 0, 0
+	var warnings []string
+	byCode := map[string]string{}
+	list := make([]map[string]any, 0, len(outcomes))
+	for _, o := range outcomes {
+		byCode[o.Customer] = o.Status
+		e := map[string]any{"kod": o.Customer, "notice": o.Status}
+		if len(o.Recipients) > 0 {
+			e["recipients"] = o.Recipients
+		}
+		if o.MessageID != "" {
+			e["message_id"] = o.MessageID
+		}
+		switch {
+		case o.Status == dunning.NoticeSent:
+			sent++
+		case o.Failed():
+			failed++
+			e["error"] = o.Err.Error()
+			warnings = append(warnings, fmt.Sprintf("customer %s: notice %s: %v", o.Customer, o.Status, o.Err))
+		}
+		for _, w := range o.Warnings {
+			warnings = append(warnings, fmt.Sprintf("customer %s: notice: %s", o.Customer, w))
+		}
+		list = append(list, e)
+	}
+	for i := range r.Customers {
+		if st, ok := byCode[r.Customers[i].Kod]; ok {
+			r.Customers[i].Notice = st
+		}
+	}
+	r.SetMetric("notices_sent", sent)
+	r.SetMetric("notices_failed", failed)
+	if len(outcomes) > 0 {
+		if r.Extra == nil {
+			r.Extra = map[string]any{}
+		}
+		r.Extra["notices"] = list
+		r.Message += fmt.Sprintf("; notices: %d sent, %d failed", sent, failed)
+	}
+	return warnings
 }
 
 func mismatchStrings(ms []dunning.Mismatch) []string {
@@ -205,7 +258,16 @@ func BlockReport(res *dunning.BlockResult) *appkit.Report {
 		if r.Extra == nil {
 			r.Extra = map[string]any{}
 		}
-		r.Extra["refused"] = map[string]any{"reason": string(res.Refusal.Kind), "customers": res.Refusal.Customers}
+		refused := map[string]any{"reason": string(res.Refusal.Kind), "customers": res.Refusal.Customers}
+		if res.Refusal.Kind == dunning.RefusedStaleBankData {
+			// The newest incoming movement the guard saw, null when none.
+			var newest any
+			if m := res.Refusal.NewestMovement; m != nil {
+				newest = map[string]any{"id": m.ID.String(), "kod": m.Code, "datVyst": m.IssuedOn.String()}
+			}
+			refused["newest_bank_movement"] = newest
+		}
+		r.Extra["refused"] = refused
 		r.Message = res.Refusal.Message + ". Would have been cut: " + strings.Join(res.Refusal.Customers, ", ")
 	case res.DryRun:
 		r.Message = fmt.Sprintf("%d customers would be blocked, %d newly (%d IPs), %d skipped (%d without IP), %d errors",
@@ -222,8 +284,9 @@ func BlockReport(res *dunning.BlockResult) *appkit.Report {
 	if len(res.Mismatches) > 0 {
 		r.Message += fmt.Sprintf("; verification found %d IPs not as planned", len(res.Mismatches))
 	}
+	noticeWarnings := reportNotices(r, res.Notices)
 	finish(r, c, res.Err(), res.DryRun)
-	warn(r, res.Warnings)
+	warn(r, append(slices.Clone(res.Warnings), noticeWarnings...))
 	return r
 }
 
@@ -274,7 +337,8 @@ func UnblockReport(res *dunning.UnblockResult) *appkit.Report {
 	if n := c[dunning.ReasonIPConflict]; n > 0 {
 		r.Message += fmt.Sprintf("; %d customers with an IP also on another customer's entry", n)
 	}
+	noticeWarnings := reportNotices(r, res.Notices)
 	finish(r, c, res.Err(), res.DryRun)
-	warn(r, res.Warnings)
+	warn(r, append(slices.Clone(res.Warnings), noticeWarnings...))
 	return r
 }

@@ -14,6 +14,7 @@ package paymentapp
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"strings"
 
@@ -26,15 +27,18 @@ import (
 )
 
 // MatcherConfig reads the matcher's environment variables PAYMENT_EVIDENCE
-// and EVENT_EVIDENCE ([PaymentEvidence]), MATCH_OVERPAY_MODE
-// (settle|manual, default settle), LABEL_OVERPAY, LABEL_INVOICE_MISSING,
-// LABEL_UNIDENTIFIED, HOME_CURRENCY ([HomeCurrency]) and DRY_RUN; bad
-// values are recorded in env. The Logger and Lock are left nil.
+// and EVENT_EVIDENCE ([PaymentEvidence]), MATCH_KEYS ([MatchKeys]),
+// MATCH_OVERPAY_MODE (settle|manual, default settle), LABEL_OVERPAY,
+// LABEL_INVOICE_MISSING, LABEL_UNIDENTIFIED, HOME_CURRENCY
+// ([HomeCurrency]) and DRY_RUN; bad values are recorded in env. The
+// Logger and Lock are left nil.
 func MatcherConfig(env *appkit.Env) payments.Config {
 	ev := PaymentEvidence(env)
+	keys := MatchKeys(env)
 	mode := env.Enum("MATCH_OVERPAY_MODE", string(payments.OverpaySettle), "settle", "manual")
 	return payments.Config{
 		Evidence: ev,
+		Keys:     keys,
 		Policy: payments.Policy{
 			OverpayMode: payments.OverpayMode(mode),
 			Labels: payments.Labels{
@@ -46,6 +50,20 @@ func MatcherConfig(env *appkit.Env) payments.Config {
 		},
 		DryRun: env.Bool("DRY_RUN", false),
 	}
+}
+
+// MatchKeys reads MATCH_KEYS, the ways a payment finds its invoices, tried
+// in order (default vs, the variable symbol alone; for example
+// vs,ss,account,sum; see [payments.ParseMatchKeys]). A bad value is
+// recorded in env.
+func MatchKeys(env *appkit.Env) payments.MatchKeys {
+	v := env.String(payments.EnvMatchKeys, string(payments.KeyVS))
+	keys, err := payments.ParseMatchKeys(v)
+	if err != nil {
+		env.Errorf("%s=%q: %v", payments.EnvMatchKeys, v, strings.TrimPrefix(err.Error(), fmt.Sprintf("payments: match keys %q: ", v)))
+		return payments.DefaultMatchKeys()
+	}
+	return keys
 }
 
 // HomeCurrency reads HOME_CURRENCY, the company's currency (default CZK):
@@ -109,18 +127,36 @@ func Failed(docID string) *appkit.Report {
 }
 
 // MatchReport renders the result of matching one payment: the PHP fields
-// document, invoice, varSym and reason, plus amount and remainder (and
-// evidence, labels and dryRun); exit code and status follow the reason.
-// The metric paired is 1 when the payment was paired (not in a dry run).
+// document, invoice, varSym and reason, plus amount, remainder and
+// matched_by (the MATCH_KEYS key that decided, null when none did), and
+// evidence, currency, customer, invoices (every invoice paired, with the
+// amount paid on it and what was due; for matched_several all of them),
+// candidate_customers (the customers an ambiguous specific symbol or
+// account names), labels and dryRun when they apply; exit code and
+// status follow the reason. The metric paired is 1 when the payment was
+// paired (not in a dry run).
 func MatchReport(res payments.Result) *appkit.Report {
 	r := &appkit.Report{
 		ExitCode: res.ExitCode,
 		Message:  res.Message,
 		Payment:  &appkit.Payment{Document: res.Document, Reason: string(res.Reason)},
 		Extra: map[string]any{
-			"amount":    nil,
-			"remainder": nil,
+			"amount":     nil,
+			"remainder":  nil,
+			"matched_by": nil,
 		},
+	}
+	if res.MatchedBy != "" {
+		r.Extra["matched_by"] = string(res.MatchedBy)
+	}
+	if res.Customer != "" {
+		r.Extra["customer"] = res.Customer
+	}
+	if len(res.Customers) > 0 {
+		r.Extra["candidate_customers"] = res.Customers
+	}
+	if len(res.Invoices) > 0 {
+		r.Extra["invoices"] = ReportInvoices(res.Invoices)
 	}
 	if res.Invoice != "" {
 		r.Payment.Invoice = &res.Invoice
@@ -158,6 +194,35 @@ func MatchReport(res payments.Result) *appkit.Report {
 	}
 	r.SetMetric("paired", boolInt(res.Matched() && !res.DryRun))
 	return r
+}
+
+// ReportInvoice is one entry of a report's "invoices": an invoice a payment
+// paid, with the amount paid on it (in the payment's currency) and what
+// was due on it before (in its currency), when known.
+type ReportInvoice struct {
+	// Invoice is the invoice's code.
+	Invoice string `json:"invoice"`
+	// Amount is what the payment paid on it.
+	Amount *json.Number `json:"amount,omitempty"`
+	// Due is what was left to pay on it before.
+	Due *json.Number `json:"due,omitempty"`
+}
+
+// ReportInvoices renders the invoices of a matcher result.
+func ReportInvoices(invs []payments.PaidInvoice) []ReportInvoice {
+	out := make([]ReportInvoice, len(invs))
+	for i, inv := range invs {
+		out[i] = ReportInvoice{Invoice: inv.Invoice}
+		if !inv.Amount.IsZero() {
+			n := json.Number(inv.Amount.StringFixed(2))
+			out[i].Amount = &n
+		}
+		if !inv.Due.IsZero() {
+			n := json.Number(inv.Due.StringFixed(2))
+			out[i].Due = &n
+		}
+	}
+	return out
 }
 
 // NotifyConfig reads the notify configuration through env (so the .env

@@ -2,8 +2,10 @@ package paymentapp
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,6 +43,58 @@ func TestMatcherConfig(t *testing.T) {
 	}
 	if env.Err() == nil {
 		t.Error("MATCH_OVERPAY_MODE=refund accepted")
+	}
+}
+
+func TestMatchKeysConfig(t *testing.T) {
+	for in, want := range map[string]string{"": "vs", "ss, VS,sum": "ss,vs,sum", "vs,ss,account,sum": "vs,ss,account,sum"} {
+		env := appkit.NewEnv(nil, map[string]string{"MATCH_KEYS": in})
+		if in == "" {
+			env = appkit.NewEnv(nil, nil)
+		}
+		if got := MatcherConfig(env).Keys.String(); got != want || env.Err() != nil {
+			t.Errorf("MATCH_KEYS=%q: %s (%v), want %s", in, got, env.Err(), want)
+		}
+	}
+	for _, bad := range []string{"vs,iban", "sum", "vs,vs", "vs,,ss"} {
+		env := appkit.NewEnv(nil, map[string]string{"MATCH_KEYS": bad})
+		MatcherConfig(env)
+		if err := env.Err(); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("MATCH_KEYS=%q", bad)) || strings.Contains(err.Error(), "payments:") {
+			t.Errorf("MATCH_KEYS=%q: %v", bad, err)
+		}
+	}
+}
+
+// TestMatchReportKeys: matched_by is always there (null when no key
+// decided); a payment of several invoices lists each with its amount.
+func TestMatchReportKeys(t *testing.T) {
+	r := MatchReport(payments.Result{Document: "B1", Invoice: "FV1", Evidence: abraflexi.EvidenceBank, Reason: payments.MatchedSeveral,
+		MatchedBy: payments.KeySS, Customer: "01001", Amount: decimal.RequireFromString("800"), Remainder: abraflexi.RemainderNone,
+		Invoices: []payments.PaidInvoice{{Invoice: "FV1", Amount: decimal.RequireFromString("500"), Due: decimal.RequireFromString("500")},
+			{Invoice: "FV2", Amount: decimal.RequireFromString("300"), Due: decimal.RequireFromString("300")}}})
+	b, err := json.Marshal(r.Extra)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"matched_by":"ss"`, `"customer":"01001"`,
+		`"invoices":[{"invoice":"FV1","amount":500.00,"due":500.00},{"invoice":"FV2","amount":300.00,"due":300.00}]`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("report %s lacks %s", b, want)
+		}
+	}
+	if r.Metrics["paired"] != 1 || r.Status != "" {
+		t.Errorf("metrics %v status %q", r.Metrics, r.Status)
+	}
+	r = MatchReport(payments.Result{Document: "B2", Evidence: abraflexi.EvidenceBank, Reason: payments.AmbiguousAccount, ExitCode: payments.ExitUnmatched,
+		MatchedBy: payments.KeyAccount, Customers: []string{"A", "B"}})
+	if r.Extra["matched_by"] != "account" || fmt.Sprint(r.Extra["candidate_customers"]) != "[A B]" || r.Status != appkit.StatusWarning {
+		t.Errorf("ambiguous account: %+v", r.Extra)
+	}
+	if r = MatchReport(payments.Result{Document: "B3", Reason: payments.NoVarSym, ExitCode: payments.ExitUnmatched}); r.Extra["matched_by"] != nil {
+		t.Errorf("no key: %v", r.Extra["matched_by"])
+	}
+	if _, ok := r.Extra["matched_by"]; !ok {
+		t.Error("matched_by missing")
 	}
 }
 
