@@ -247,6 +247,12 @@ func (e *orderedEnv) UnmarshalJSON(b []byte) error {
 			return err
 		}
 		name, _ := tok.(string)
+		for _, seen := range *e {
+			if seen.Name == name {
+				// JSON readers keep one of the two silently, each its own
+				return fmt.Errorf("environment %s: listed twice", name)
+			}
+		}
 		var v struct {
 			Type          string    `json:"type"`
 			Description   localized `json:"description"`

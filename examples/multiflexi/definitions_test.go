@@ -218,3 +218,13 @@ func TestDefinitionExtensions(t *testing.T) {
 		}
 	}
 }
+
+// TestParseRejectsDuplicateVariables: a variable listed twice in one
+// definition (as a merge of two branches can leave it) is an error, not
+// one of the two picked silently.
+func TestParseRejectsDuplicateVariables(t *testing.T) {
+	def := `{"environment": {"HOME_CURRENCY": {"type": "string", "defval": "CZK"}, "MIN_DEBT": {"type": "float"}, "HOME_CURRENCY": {"type": "string", "defval": "EUR"}}}`
+	if _, err := multiflexi.Parse([]byte(def)); err == nil || !strings.Contains(err.Error(), "HOME_CURRENCY: listed twice") {
+		t.Errorf("Parse of a definition listing HOME_CURRENCY twice: %v", err)
+	}
+}
