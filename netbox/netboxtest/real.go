@@ -2,6 +2,7 @@ package netboxtest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spoje-net/isptools/netbackend/runlock"
 	"github.com/spoje-net/isptools/netbox"
 )
 
@@ -58,8 +60,44 @@ func RealFromEnv(t testing.TB) *Real {
 			"then source /tmp/nb/env and map NETBOX_URL/NETBOX_TOKEN/NETBOX_RO_TOKEN; see README \"Tests against a real NetBox\")",
 			EnvRealURL, EnvRealToken)
 	}
-	return &Real{URL: strings.TrimSuffix(u, "/"), Token: tok, ReadOnlyToken: strings.TrimSpace(os.Getenv(EnvRealROToken)),
+	u = strings.TrimSuffix(u, "/")
+	holdServer(t, u)
+	return &Real{URL: u, Token: tok, ReadOnlyToken: strings.TrimSpace(os.Getenv(EnvRealROToken)),
 		t: t, hc: &http.Client{Timeout: 5 * time.Minute}}
+}
+
+// serverLocks are the real NetBoxes this test process holds, by URL.
+var serverLocks = struct {
+	sync.Mutex
+	held map[string]*runlock.Lock
+}{held: map[string]*runlock.Lock{}}
+
+// serverWait is how long a test process waits for another one using the
+// same NetBox, well inside go test's default timeout of 10 minutes.
+const serverWait = 8 * time.Minute
+
+// holdServer makes this test process the only one using the NetBox at u
+// until it exits. The packages of one go test run are separate processes,
+// and two runs of the suite on one machine share a server too; their tests
+// seed the same addresses and names, so they must not run at once. The
+// lock is a file lock ([runlock]) named after u, taken on the first use in
+// a process and released by the kernel when the process ends.
+func holdServer(t testing.TB, u string) {
+	t.Helper()
+	serverLocks.Lock()
+	defer serverLocks.Unlock()
+	if serverLocks.held[u] != nil {
+		return
+	}
+	start := time.Now()
+	l, err := runlock.Acquire(context.Background(), runlock.Config{Key: "isptools real NetBox tests " + u, Timeout: serverWait})
+	if err != nil {
+		t.Fatalf("netboxtest: another test process keeps using the real NetBox %s: %v", u, err)
+	}
+	if waited := time.Since(start); waited > time.Second {
+		t.Logf("netboxtest: waited %s for another test process using the real NetBox %s", waited.Round(time.Second), u)
+	}
+	serverLocks.held[u] = l // kept reachable: the lock lives as long as the process
 }
 
 // Config returns a client configuration for the server with generous
