@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spoje-net/isptools/envconf"
 	"github.com/spoje-net/isptools/examples/multiflexi"
 )
 
@@ -31,14 +32,14 @@ func CheckDefinition(env *Env, def *multiflexi.Definition) {
 		return
 	}
 	for _, v := range def.Environment {
-		val := env.value(v.Name)
+		val := env.String(v.Name, "")
 		if val == "" {
 			switch {
 			case v.Required:
 				env.Errorf("%s is required but not set", v.Name)
 			case v.RequiredWhen != "":
 				other, want, _ := v.Condition()
-				got := env.value(other)
+				got := env.String(other, "")
 				if got == "" {
 					if o, ok := def.Variable(other); ok {
 						got = o.BinaryDefault()
@@ -53,7 +54,7 @@ func CheckDefinition(env *Env, def *multiflexi.Definition) {
 		switch v.Type {
 		case "bool":
 			if _, ok := ParseBool(val); !ok {
-				env.Errorf("%s=%s: not a boolean (use true/false, 1/0, yes/no or on/off)", v.Name, quoteValue(val))
+				env.Errorf("%s=%s: %s", v.Name, quoteValue(val), envconf.NotABool)
 			}
 		case "integer":
 			if _, err := strconv.Atoi(val); err != nil {
