@@ -46,10 +46,7 @@ const appName = "blocknet"
 func main() { appkit.Main(appName, run) }
 
 func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report, error) {
-	policy := dunning.DefaultPolicy()
-	policy.Labels = dunningapp.BlockLabels(env)
-	policy.MaxBlocks = dunningapp.MaxBlocks(env)
-	policy.CutDays = dunningapp.CutDays(env)
+	policy := dunningapp.BlockPolicy(env) // dunning.BlockPolicyFromLookup
 	return dunningapp.NetRun(ctx, env, log, appName,
 		func(ctx context.Context, af *dunning.AbraFlexi, nb netbackend.Backend, opts dunning.Options) (*dunning.BlockResult, error) {
 			return dunning.Block(ctx, af, nb, policy, opts)

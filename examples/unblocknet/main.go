@@ -56,10 +56,7 @@ const appName = "unblocknet"
 func main() { appkit.Main(appName, run) }
 
 func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report, error) {
-	policy := dunning.DefaultPolicy()
-	policy.Labels = dunningapp.UnblockLabels(env)
-	policy.MinDebt = dunningapp.MinDebt(env)
-	policy.DefaultSpeed = env.Int("DEFAULT_SPEED", 0, 0)
+	policy := dunningapp.UnblockPolicy(env) // dunning.UnblockPolicyFromLookup
 	return dunningapp.NetRun(ctx, env, log, appName,
 		func(ctx context.Context, af *dunning.AbraFlexi, nb netbackend.Backend, opts dunning.Options) (*dunning.UnblockResult, error) {
 			return dunning.Unblock(ctx, af, af, nb, policy, opts)
