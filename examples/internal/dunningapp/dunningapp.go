@@ -98,6 +98,9 @@ func MaxBlocks(env *appkit.Env) int {
 func RunLock(env *appkit.Env, nb netbackend.Backend) runlock.Config {
 	cfg, err := runlock.ConfigFromLookup(env.Lookup, netbackend.LockKey(nb))
 	env.Record(err)
+	if cfg.Timeout == 0 {
+		cfg.Timeout = runlock.DefaultTimeout // what zero means, spelled out
+	}
 	return cfg
 }
 
