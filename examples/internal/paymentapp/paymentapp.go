@@ -15,12 +15,11 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"strings"
 
 	"github.com/spoje-net/isptools/abraflexi"
+	"github.com/spoje-net/isptools/envconf"
 	"github.com/spoje-net/isptools/examples/internal/appkit"
 	"github.com/spoje-net/isptools/examples/internal/connect"
-	"github.com/spoje-net/isptools/netbackend/runlock"
 	"github.com/spoje-net/isptools/notify"
 	"github.com/spoje-net/isptools/payments"
 )
@@ -28,72 +27,42 @@ import (
 // MatcherConfig reads the matcher's environment variables PAYMENT_EVIDENCE
 // and EVENT_EVIDENCE ([PaymentEvidence]), MATCH_OVERPAY_MODE
 // (settle|manual, default settle), LABEL_OVERPAY, LABEL_INVOICE_MISSING,
-// LABEL_UNIDENTIFIED, HOME_CURRENCY ([HomeCurrency]) and DRY_RUN; bad
-// values are recorded in env. The Logger and Lock are left nil.
+// LABEL_UNIDENTIFIED, HOME_CURRENCY ([HomeCurrency]) and DRY_RUN
+// ([payments.ConfigFromLookup]); bad values are recorded in env. The
+// Logger and Lock are left nil.
 func MatcherConfig(env *appkit.Env) payments.Config {
-	ev := PaymentEvidence(env)
-	mode := env.Enum("MATCH_OVERPAY_MODE", string(payments.OverpaySettle), "settle", "manual")
-	return payments.Config{
-		Evidence: ev,
-		Policy: payments.Policy{
-			OverpayMode: payments.OverpayMode(mode),
-			Labels: payments.Labels{
-				Overpay:        env.String("LABEL_OVERPAY", payments.DefaultLabelOverpay),
-				InvoiceMissing: env.String("LABEL_INVOICE_MISSING", payments.DefaultLabelInvoiceMissing),
-				Unidentified:   env.String("LABEL_UNIDENTIFIED", payments.DefaultLabelUnidentified),
-			},
-			HomeCurrency: HomeCurrency(env),
-		},
-		DryRun: env.Bool("DRY_RUN", false),
-	}
+	cfg, err := payments.ConfigFromLookup(env.Lookup)
+	env.Record(err)
+	return cfg
 }
 
 // HomeCurrency reads HOME_CURRENCY, the company's currency (default CZK):
-// three letters, returned upper-case. A bad value is recorded in env.
+// three letters, returned upper-case, as [payments.ConfigFromLookup] does.
+// A bad value is recorded in env.
 func HomeCurrency(env *appkit.Env) string {
-	v := env.String("HOME_CURRENCY", abraflexi.DefaultHomeCurrency)
-	c, err := abraflexi.ParseCurrency(v)
-	if err != nil {
-		env.Errorf("HOME_CURRENCY=%q: not a currency code (three letters such as CZK or EUR)", v)
-		return abraflexi.DefaultHomeCurrency
-	}
-	return c
+	cfg, err := payments.ConfigFromLookup(envconf.Only(env.Lookup, payments.EnvHomeCurrency))
+	env.Record(err)
+	return cfg.Policy.HomeCurrency
 }
 
 // PaymentEvidence reads where the payment DOCUMENTID (or DOCID) lives:
 // PAYMENT_EVIDENCE (banka|pokladna|auto, default auto) and EVENT_EVIDENCE,
-// the evidence of the AbraFlexi change that triggered the run (banka,
-// pokladna or pokladni-pohyb; the MultiFlexi event processor sets it, and
-// the rules map it with "EVENT_EVIDENCE": "evidence"). Record ids are per
-// evidence, so the event's evidence wins over auto; an explicit
-// PAYMENT_EVIDENCE naming the other evidence is a configuration error.
+// the evidence of the AbraFlexi change that triggered the run
+// ([payments.EvidenceFromLookup]). A bad value is recorded in env.
 func PaymentEvidence(env *appkit.Env) payments.EvidenceChoice {
-	configured := payments.EvidenceChoice(env.Enum("PAYMENT_EVIDENCE", string(payments.EvidenceAuto), "banka", "pokladna", "auto"))
-	event := env.Enum("EVENT_EVIDENCE", "", abraflexi.EvidenceBank, "pokladna", abraflexi.EvidenceCash)
-	if event == "" {
-		return configured
-	}
-	ev, _ := payments.ParseEvidenceChoice(event)
-	if configured != payments.EvidenceAuto && configured != ev {
-		env.Errorf("EVENT_EVIDENCE=%s contradicts PAYMENT_EVIDENCE=%s: the event is about a record of %s", event, configured, event)
-		return configured
-	}
+	ev, err := payments.EvidenceFromLookup(env.Lookup)
+	env.Record(err)
 	return ev
 }
 
 // DocumentLock returns the lock of one AbraFlexi document that the
-// Pipeline B apps take for a run (runlock.PerKey): one lock file per
-// document under the default lock directory (/run/lock, else the
-// temporary directory), scoped to ABRAFLEXI_URL and ABRAFLEXI_COMPANY,
-// waiting up to RUN_LOCK_TIMEOUT (seconds or a Go duration, default 2
-// minutes). RUN_LOCK_FILE, one fixed file for a Pipeline A target, does
-// not apply: a per-document lock needs a file per document.
+// Pipeline B apps take for a run ([payments.DocumentLockFromLookup]): one
+// lock file per document, scoped to ABRAFLEXI_URL and ABRAFLEXI_COMPANY,
+// waiting up to RUN_LOCK_TIMEOUT. A bad value is recorded in env.
 func DocumentLock(env *appkit.Env) func(ctx context.Context, key string) (func() error, error) {
-	def := runlock.DefaultTimeout
-	timeout := env.Duration("RUN_LOCK_TIMEOUT", def)
-	url, _ := env.Lookup(abraflexi.EnvURL)
-	company, _ := env.Lookup(abraflexi.EnvCompany)
-	return runlock.PerKey(strings.TrimRight(strings.TrimSpace(url), "/")+" "+strings.TrimSpace(company), timeout)
+	lock, err := payments.DocumentLockFromLookup(env.Lookup)
+	env.Record(err)
+	return lock
 }
 
 // NoDocumentID is the matcher result of a run without DOCUMENTID: reason
