@@ -13,22 +13,13 @@ import (
 
 // AbraFlexi builds the AbraFlexi client from ABRAFLEXI_URL, ABRAFLEXI_LOGIN,
 // ABRAFLEXI_PASSWORD, ABRAFLEXI_COMPANY and ABRAFLEXI_INSECURE (default
-// false). Missing variables are recorded in env (and named by
-// [appkit.Env.Err]); the client is nil then, and the returned error is every
-// configuration error recorded so far. The password is taken verbatim and
-// never appears in errors.
+// false), read with [abraflexi.ConfigFromLookup]. Missing or bad variables
+// are recorded in env (and named by [appkit.Env.Err]); the client is nil
+// then, and the returned error is every configuration error recorded so
+// far. The password is taken verbatim and never appears in errors.
 func AbraFlexi(env *appkit.Env, log *slog.Logger) (*abraflexi.Client, error) {
-	password, _ := env.Lookup(abraflexi.EnvPassword)
-	if password == "" {
-		env.Errorf("%s is required but not set", abraflexi.EnvPassword)
-	}
-	cfg := abraflexi.Config{
-		URL:                env.Required(abraflexi.EnvURL),
-		Login:              env.Required(abraflexi.EnvLogin),
-		Password:           password,
-		Company:            env.Required(abraflexi.EnvCompany),
-		InsecureSkipVerify: env.Bool(abraflexi.EnvInsecure, false),
-	}
+	cfg, err := abraflexi.ConfigFromLookup(env.Lookup)
+	env.Record(err)
 	if err := env.Err(); err != nil {
 		return nil, err
 	}
