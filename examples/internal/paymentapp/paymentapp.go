@@ -133,14 +133,11 @@ func MatchReport(res payments.Result) *appkit.Report {
 // file counts): EASE_FROM, NOTIFY_LANG, NOTIFY_TEMPLATE_DIR, MUTE,
 // MAIL_TRANSPORT, SMTP_*, SENDMAIL_PATH, LABEL_CONFIRMED,
 // LABEL_CONFIRMED_PARTIAL, LABEL_NOTIFIED and HOME_CURRENCY (see
-// [notify.ConfigFromLookup]), then DRY_RUN, which implies MUTE. Errors are
+// [notify.ConfigFromLookup]) and DRY_RUN, which implies MUTE. Errors are
 // recorded in env.
 func NotifyConfig(env *appkit.Env) notify.Config {
 	cfg, err := notify.ConfigFromLookup(env.Lookup)
-	if err != nil {
-		env.Errorf("%v", err)
-	}
-	cfg.Mute = cfg.Mute || env.Bool("DRY_RUN", false)
+	env.Record(err)
 	return cfg
 }
 
