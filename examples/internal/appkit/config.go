@@ -1,11 +1,6 @@
 package appkit
 
 import (
-	"errors"
-	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -62,48 +57,4 @@ func CheckDefinition(env *Env, def *multiflexi.Definition) {
 			}
 		}
 	}
-}
-
-// CheckDestination reports whether the JSON report can be written to dest
-// (a RESULT_FILE or -o value), without creating or changing dest: the
-// standard streams always can; another "scheme://" cannot; a path needs
-// an existing directory in which a file can be created (checked by
-// creating and removing a temporary file there, as [WriteReport] does)
-// and must not be a directory itself. Apps call it through [App.Run]
-// before they change anything, so a report that could not be written
-// never follows a run that changed the network.
-func CheckDestination(dest string) error {
-	switch dest {
-	case DestStdout, DestStderr, "php://output", "-":
-		return nil
-	case "":
-		return errors.New("empty report destination")
-	}
-	if strings.Contains(dest, "://") {
-		return errors.New("unsupported destination (a file path, php://stdout or php://stderr)")
-	}
-	if st, err := os.Stat(dest); err == nil && st.IsDir() {
-		return errors.New("is a directory")
-	}
-	dir, base := filepath.Dir(dest), filepath.Base(dest)
-	st, err := os.Stat(dir)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("directory %s does not exist", dir)
-	case err != nil:
-		return err
-	case !st.IsDir():
-		return fmt.Errorf("%s is not a directory", dir)
-	}
-	f, err := os.CreateTemp(dir, "."+base+".check-*")
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return fmt.Errorf("cannot create files in %s: %w", dir, err)
-	}
-	name := f.Name()
-	f.Close()
-	return os.Remove(name)
 }

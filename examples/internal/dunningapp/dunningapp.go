@@ -1,16 +1,10 @@
 // Package dunningapp holds what the apps abraflexi-mark-defaulters,
-// blocknet and unblocknet share: reading the dunning policy from the
-// environment, and turning the results of the
-// dunning runs into the JSON report of the PHP isp-tools (kod, action, ips,
-// unpaid_invoices, due per customer), with producer and metrics.exit_code
-// for MultiFlexi.
-//
-// Status rules: error (exit 1) when the run failed or any customer ended in
-// an error reason, a tripped circuit breaker or a verification mismatch
-// included; warning (exit 0) when a customer was skipped for a problem an
-// operator should look at (no_ip_found, would_block, ip_conflict) or the
-// run has warnings (entries blocked by hand, the hosts file's sanity
-// findings); success otherwise.
+// blocknet and unblocknet share, as thin shells over the SDK: reading the
+// dunning policy and options from the environment
+// (dunning.MarkPolicyFromLookup and the other readers), the run around
+// the dunning call, and its JSON report (report.Mark, report.Block,
+// report.Unblock: the report of the PHP isp-tools with producer and
+// metrics.exit_code for MultiFlexi).
 package dunningapp
 
 import (

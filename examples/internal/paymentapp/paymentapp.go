@@ -13,7 +13,6 @@ package paymentapp
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 
 	"github.com/spoje-net/isptools/abraflexi"
@@ -22,6 +21,7 @@ import (
 	"github.com/spoje-net/isptools/examples/internal/connect"
 	"github.com/spoje-net/isptools/notify"
 	"github.com/spoje-net/isptools/payments"
+	"github.com/spoje-net/isptools/report"
 )
 
 // MatcherConfig reads the matcher's environment variables PAYMENT_EVIDENCE
@@ -77,57 +77,10 @@ func Failed(docID string) *appkit.Report {
 	return &appkit.Report{Payment: &appkit.Payment{Document: docID, Reason: string(payments.Failed)}}
 }
 
-// MatchReport renders the result of matching one payment: the PHP fields
-// document, invoice, varSym and reason, plus amount and remainder (and
-// evidence, labels and dryRun); exit code and status follow the reason.
-// The metric paired is 1 when the payment was paired (not in a dry run).
-func MatchReport(res payments.Result) *appkit.Report {
-	r := &appkit.Report{
-		ExitCode: res.ExitCode,
-		Message:  res.Message,
-		Payment:  &appkit.Payment{Document: res.Document, Reason: string(res.Reason)},
-		Extra: map[string]any{
-			"amount":    nil,
-			"remainder": nil,
-		},
-	}
-	if res.Invoice != "" {
-		r.Payment.Invoice = &res.Invoice
-	}
-	if res.VarSym != "" || res.Evidence != "" {
-		vs := res.VarSym
-		r.Payment.VarSym = &vs
-	}
-	if res.Evidence != "" {
-		r.Extra["amount"] = json.Number(res.Amount.StringFixed(2))
-		r.Extra["evidence"] = res.Evidence
-		r.Extra["currency"] = res.Currency
-	}
-	if res.Allocated.IsPositive() {
-		r.Extra["allocated"] = json.Number(res.Allocated.StringFixed(2))
-	}
-	if res.Remainder != "" {
-		r.Extra["remainder"] = string(res.Remainder)
-	}
-	if len(res.Labels) > 0 {
-		r.Extra["labels"] = res.Labels
-	}
-	if res.DryRun {
-		r.Extra["dryRun"] = true
-	}
-	switch res.ExitCode {
-	case payments.ExitError:
-		r.Status = appkit.StatusError
-	case payments.ExitUnmatched:
-		r.Status = appkit.StatusWarning
-	default:
-		if res.LabelError != "" {
-			r.Status = appkit.StatusWarning
-		}
-	}
-	r.SetMetric("paired", boolInt(res.Matched() && !res.DryRun))
-	return r
-}
+// MatchReport renders the result of matching one payment
+// ([report.Match]): the PHP fields document, invoice, varSym and reason,
+// plus amount and remainder; exit code and status follow the reason.
+func MatchReport(res payments.Result) *appkit.Report { return report.Match(res) }
 
 // NotifyConfig reads the notify configuration through env (so the .env
 // file counts): EASE_FROM, NOTIFY_LANG, NOTIFY_TEMPLATE_DIR, MUTE,
@@ -175,40 +128,8 @@ func Notify(ctx context.Context, env *appkit.Env, log *slog.Logger, docID string
 }
 
 // NotifyReport renders a notify result as the report of the PHP tools
-// (document, invoice, varSym, reason, recipient) plus message_id,
-// invalid_recipients and warnings; the status is the result's severity and
-// the metric sent is 1 when a message was sent.
-func NotifyReport(res notify.Result) *appkit.Report {
-	r := &appkit.Report{
-		Message: res.Summary(),
-		Status:  appkit.Status(res.Severity()),
-		Payment: &appkit.Payment{Document: res.Document, Reason: string(res.Reason)},
-		Extra:   map[string]any{"message_id": nil},
-	}
-	if res.Invoice != "" {
-		r.Payment.Invoice = &res.Invoice
-	}
-	if res.VarSym != "" {
-		r.Payment.VarSym = &res.VarSym
-	}
-	if rc := res.Recipient(); rc != "" {
-		r.Payment.Recipient = &rc
-	}
-	if res.MessageID != "" {
-		r.Extra["message_id"] = res.MessageID
-	}
-	if res.Label != "" {
-		r.Extra["label"] = res.Label
-	}
-	if len(res.InvalidRecipients) > 0 {
-		r.Extra["invalid_recipients"] = res.InvalidRecipients
-	}
-	if len(res.Warnings) > 0 {
-		r.Extra["warnings"] = res.Warnings
-	}
-	r.SetMetric("sent", boolInt(res.Reason == notify.ReasonSent))
-	return r
-}
+// ([report.Notify]).
+func NotifyReport(res notify.Result) *appkit.Report { return report.Notify(res) }
 
 // NotifyEvidence maps an AbraFlexi evidence (banka, pokladna) to notify's
 // PAYMENT_EVIDENCE value; anything else is auto.
@@ -220,11 +141,4 @@ func NotifyEvidence(ev string) string {
 		return notify.PaymentEvidenceCash
 	}
 	return notify.PaymentEvidenceAuto
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
