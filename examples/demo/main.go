@@ -28,12 +28,19 @@
 //     others that their money awaits manual matching;
 //  6. unblocknet (dunning.Unblock) restores the speed of those who paid.
 //
-// It prints each stage as a short table, the hosts-file lines of a few
-// customers before and after, the e-mails sent and the totals, and writes
+// Every stage is configured as the app is: from environment variables
+// (settings.go), read by the SDK readers the apps use
+// (dunning.MarkPolicyFromLookup, backendenv.FromLookup,
+// payments.ConfigFromLookup, notify.ConfigFromLookup, …). The account
+// states those settings, prints each stage as a short table with a
+// summary that adds up, the hosts-file lines of a few customers before and
+// after, the e-mails sent and the totals, within 100 columns, and writes
 // every stage's JSON report (as the apps write them), every e-mail (.eml)
 // and the hosts file before, in between and after to ./demo-out (-out).
 // The data are generated from -seed and -today, so a run can be repeated
-// exactly. With -keep the servers stay up for curl until Ctrl-C.
+// exactly. With -keep the servers stay up until Ctrl-C, and the account
+// ends with export lines of the whole configuration and one command per
+// app that runs the real binary against them.
 package main
 
 import (
@@ -75,6 +82,8 @@ type config struct {
 	// wait blocks in -keep mode until the demo should stop; nil waits for
 	// the context.
 	wait func(ctx context.Context)
+	// adjustSettings, when set, changes the demo's settings (tests).
+	adjustSettings func([]setting) []setting
 }
 
 // parseFlags parses args. It returns flag.ErrHelp after printing the usage
@@ -219,13 +228,13 @@ func demo(ctx context.Context, cfg config, stdout, stderr io.Writer) (*account, 
 
 	// Pipeline A, part 1.
 	p.stage(appMark, "label ODPOJENO the customers with UPOMINKA3 who owe and have an internet contract")
-	if acc.Mark, err = in.runMark(ctx, o, today, cfg.customers); err != nil {
+	if acc.Mark, err = in.runMark(ctx, o, today); err != nil {
 		return acc, fmt.Errorf("%s: %w", appMark, err)
 	}
 	p.mark(acc.Mark)
 
 	p.stage(appBlock, "cut every ODPOJENO customer's IPs to speed 0, in one "+map[string]string{backendSVN: "Subversion commit", backendFile: "write of the hosts file"}[in.backend])
-	if acc.Block, err = in.runBlock(ctx, o, today, cfg.customers); err != nil {
+	if acc.Block, err = in.runBlock(ctx, o, today); err != nil {
 		return acc, fmt.Errorf("%s: %w", appBlock, err)
 	}
 	if acc.HostsBlocked, err = in.readHosts(ctx); err != nil {
@@ -250,7 +259,7 @@ func demo(ctx context.Context, cfg config, stdout, stderr io.Writer) (*account, 
 	p.matches(acc.Matches)
 
 	p.stage(appConfirm+" / "+appNotice, "confirm matched payments (invoice PDF attached); tell the payers of the others")
-	if acc.Notices, err = in.runNotify(ctx, o, acc.Matches, cfg.lang); err != nil {
+	if acc.Notices, err = in.runNotify(ctx, o, acc.Matches); err != nil {
 		return acc, err
 	}
 	if acc.Mails, err = in.saveMails(o); err != nil {
@@ -260,7 +269,7 @@ func demo(ctx context.Context, cfg config, stdout, stderr io.Writer) (*account, 
 
 	// Pipeline A, part 2.
 	p.stage(appUnblock, "restore the speed of ODPOJENO customers who no longer owe and remove the label")
-	if acc.Unblock, err = in.runUnblock(ctx, o, today, cfg.customers); err != nil {
+	if acc.Unblock, err = in.runUnblock(ctx, o, today); err != nil {
 		return acc, fmt.Errorf("%s: %w", appUnblock, err)
 	}
 	if acc.HostsAfter, err = in.readHosts(ctx); err != nil {
@@ -285,11 +294,12 @@ func demo(ctx context.Context, cfg config, stdout, stderr io.Writer) (*account, 
 	p.totals(acc)
 	p.files(o)
 	p.next(cfg.keep)
+	acc.Summaries = p.summaries
 	if problems := acc.problems(); len(problems) > 0 {
 		return acc, fmt.Errorf("the run did not go as the story expects:\n  %s", joinLines(problems))
 	}
 	if cfg.keep {
-		p.keep(in)
+		p.keep(in, acc)
 		if cfg.wait != nil {
 			cfg.wait(ctx)
 		} else {
