@@ -135,7 +135,7 @@ var (
 )
 
 // shellWords splits the assignments of an export line, honouring single
-// quotes ('\” is a quote).
+// quotes and backslash escapes, as the shell does.
 func shellWords(s string) []string {
 	var out []string
 	var cur strings.Builder
