@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/spoje-net/isptools/dunning"
 	"github.com/spoje-net/isptools/examples/internal/apptest"
+	"github.com/spoje-net/isptools/notify/notifytest"
 )
 
 func TestMain(m *testing.M) { apptest.Main(m) }
@@ -241,5 +244,63 @@ func TestDemoSettingsConfigureTheRuns(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "MAX_BLOCKS=1") {
 		t.Errorf("the account does not state MAX_BLOCKS=1:\n%s", &stdout)
+	}
+}
+
+// TestDemoInvoicePDFCzech: the invoice PDF attached to a confirmation
+// shows the customer's Czech name as written (read with pdftotext when
+// poppler-utils is installed).
+func TestDemoInvoicePDFCzech(t *testing.T) {
+	bin, err := exec.LookPath("pdftotext")
+	if err != nil {
+		t.Skip("pdftotext (poppler-utils) is not installed")
+	}
+	t.Setenv("TMPDIR", t.TempDir())
+	out := filepath.Join(t.TempDir(), "out")
+	var stdout, stderr bytes.Buffer
+	code, acc := execute(t.Context(), []string{"-customers", "30", "-seed", "3", "-today", "2026-03-16", "-backend", "file", "-out", out},
+		&stdout, &stderr, fixedClock)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, &stderr)
+	}
+	checked := 0
+	for _, m := range acc.Mails {
+		if len(m.Attachments) == 0 {
+			continue
+		}
+		raw, err := os.ReadFile(filepath.Join(out, m.File))
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg, err := notifytest.Parse(raw)
+		if err != nil || len(msg.Attachments) != 1 {
+			t.Fatalf("%s: %v, %d attachments", m.File, err, len(msg.Attachments))
+		}
+		pdf := filepath.Join(t.TempDir(), "invoice.pdf")
+		if err := os.WriteFile(pdf, msg.Attachments[0].Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		text, err := exec.Command(bin, "-enc", "UTF-8", pdf, "-").Output()
+		if err != nil {
+			t.Fatalf("pdftotext: %v", err)
+		}
+		var name string
+		for _, c := range acc.World.Customers {
+			if strings.Contains(string(text), "Odběratel: "+c.Code+" ") {
+				name = c.Name
+				if !strings.Contains(string(text), "Odběratel: "+c.Code+" "+c.Name) {
+					t.Errorf("%s: the PDF reads\n%s\nnot the name %q", m.File, text, c.Name)
+				}
+			}
+		}
+		if name == "" {
+			t.Errorf("%s: no customer in the PDF text\n%s", m.File, text)
+		}
+		if strings.ContainsAny(name, "áčďéěíňóřšťúůýž") {
+			checked++
+		}
+	}
+	if checked == 0 {
+		t.Error("no PDF of a customer whose name has Czech diacritics")
 	}
 }
