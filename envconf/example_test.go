@@ -48,3 +48,26 @@ func ExampleOnly() {
 	fmt.Println(env.Int("MAX_BLOCKS", 100, 0), env.String("CUT_DAYS", "any"), env.Err())
 	// Output: 100 workdays <nil>
 }
+
+// Record collects the error of another reader into an Env, as the apps
+// collect the SDK readers' errors into their configuration check.
+func ExampleEnv_Record() {
+	env := envconf.New(func(string) (string, bool) { return "", false })
+	env.Required("DOCUMENTID")
+	other := envconf.New(func(name string) (string, bool) { return "x", name == "MAX_BLOCKS" })
+	other.Int("MAX_BLOCKS", 100, 0)
+	env.Record(other.Err())
+	env.Record(errors.New("notify: invalid configuration: EASE_FROM is required but not set"))
+	fmt.Println(env.Err())
+	// Output: invalid configuration: DOCUMENTID is required but not set; MAX_BLOCKS="x": not an integer; EASE_FROM is required but not set
+}
+
+// A package's reader keeps its own sentinel with WithKind.
+func ExampleWithKind() {
+	errInvalid := errors.New("mypkg: invalid configuration")
+	env := envconf.New(func(string) (string, bool) { return "", false })
+	env.Required("MYPKG_URL")
+	err := envconf.WithKind(env.Err(), errInvalid)
+	fmt.Println(err, errors.Is(err, errInvalid), errors.Is(err, envconf.ErrInvalid))
+	// Output: invalid configuration: MYPKG_URL is required but not set true true
+}

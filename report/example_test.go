@@ -9,6 +9,7 @@ import (
 
 	"github.com/spoje-net/isptools/abraflexi"
 	"github.com/spoje-net/isptools/dunning"
+	"github.com/spoje-net/isptools/notify"
 	"github.com/spoje-net/isptools/payments"
 	"github.com/spoje-net/isptools/report"
 )
@@ -63,4 +64,51 @@ func ExampleCheckDestination() {
 	// Output:
 	// directory /nonexistent/dir does not exist
 	// <nil>
+}
+
+// abraflexi-mark-defaulters' report of a Mark run, PHP metric names
+// included.
+func ExampleMark() {
+	r := report.Mark(&dunning.MarkResult{Decisions: []dunning.MarkDecision{
+		{Customer: abraflexi.Address{Code: "CUST1"}, Reason: dunning.ReasonMarked},
+		{Customer: abraflexi.Address{Code: "CUST2"}, Reason: dunning.ReasonVIPSkipped},
+	}})
+	r.Finalize("abraflexi-mark-defaulters", time.Now(), nil)
+	fmt.Println(r.Message)
+	fmt.Println(r.Metrics["checked"], r.Metrics["marked"], r.Metrics["skipped"])
+	// Output:
+	// Marked 1 of 2 customers with the third reminder for disconnection (0 already marked, 1 skipped, 0 errors)
+	// 2 1 1
+}
+
+// unblocknet's report of an Unblock run.
+func ExampleUnblock() {
+	r := report.Unblock(&dunning.UnblockResult{Decisions: []dunning.UnblockDecision{
+		{Customer: abraflexi.Address{Code: "CUST1"}, Reason: dunning.ReasonStillOwes},
+	}})
+	r.Finalize("unblocknet", time.Now(), nil)
+	fmt.Println(r.Message, r.Metrics["still_owing"])
+	// Output: Unblocked 0 customers (0 IPs), cleared the label of 0 without IP, 1 still owe, 0 errors 1
+}
+
+// The notify apps' report of a confirmation.
+func ExampleNotify() {
+	r := report.Notify(notify.Result{Reason: notify.ReasonSent, Document: "FV-1", Invoice: "FV-1", Recipients: []string{"jana@example.cz"}})
+	fmt.Println(r.Finalize("isp-potvrzeni-prijeti-uhrady", time.Now(), nil), *r.Payment.Recipient, r.Metrics["sent"])
+	// Output: 0 jana@example.cz 1
+}
+
+// Write writes a report atomically to a file (or a standard stream).
+func ExampleWrite() {
+	dir, _ := os.MkdirTemp("", "report-example")
+	defer os.RemoveAll(dir)
+	r := &report.Report{Message: "done"}
+	r.Finalize("my-service", time.Date(2026, 3, 16, 9, 0, 0, 0, time.UTC), nil)
+	path := dir + "/report.json"
+	fmt.Println(report.Write(path, r, os.Stdout, os.Stderr))
+	data, _ := os.ReadFile(path)
+	fmt.Println(len(data) > 0)
+	// Output:
+	// <nil>
+	// true
 }
