@@ -245,19 +245,9 @@ func ConfigFromLookup(lookup func(string) (string, bool)) (Config, error) {
 	return cfg, envconf.WithKind(env.Err(), ErrInvalidConfig)
 }
 
-// ErrInvalidConfig is wrapped by the errors of [ConfigFromLookup] and
-// [Config.Validate].
+// ErrInvalidConfig matches (errors.Is) the errors of [ConfigFromLookup],
+// [NoticeConfigFromLookup] and [Config.Validate].
 var ErrInvalidConfig = errors.New("notify: invalid configuration")
-
-func parseBool(s string) (value, ok bool) {
-	switch strings.ToLower(s) {
-	case "true", "1", "yes", "on":
-		return true, true
-	case "false", "0", "no", "off":
-		return false, true
-	}
-	return false, false
-}
 
 func parseDuration(s string) (time.Duration, error) {
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
