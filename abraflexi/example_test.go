@@ -215,3 +215,14 @@ func ExampleConfigFromLookup() {
 	// https://flexi.example.com:5434 isp_a <nil>
 	// invalid configuration: ABRAFLEXI_LOGIN is required but not set
 }
+
+// HOME_CURRENCY as the apps read it.
+func ExampleHomeCurrencyFromLookup() {
+	c, err := abraflexi.HomeCurrencyFromLookup(func(name string) (string, bool) { return " eur ", name == "HOME_CURRENCY" })
+	fmt.Println(c, err)
+	c, err = abraflexi.HomeCurrencyFromLookup(func(name string) (string, bool) { return "euro", name == "HOME_CURRENCY" })
+	fmt.Println(c, err)
+	// Output:
+	// EUR <nil>
+	// CZK invalid configuration: HOME_CURRENCY="euro": not a currency code (three letters such as CZK or EUR)
+}

@@ -18,7 +18,7 @@ const (
 	EnvLabelOverpay        = "LABEL_OVERPAY"
 	EnvLabelInvoiceMissing = "LABEL_INVOICE_MISSING"
 	EnvLabelUnidentified   = "LABEL_UNIDENTIFIED"
-	EnvHomeCurrency        = "HOME_CURRENCY"
+	EnvHomeCurrency        = abraflexi.EnvHomeCurrency
 	EnvDryRun              = "DRY_RUN"
 	EnvRunLockTimeout      = runlock.EnvTimeout
 )
@@ -39,18 +39,17 @@ func ConfigFromLookup(lookup envconf.Lookup) (Config, error) {
 	env := envconf.New(lookup)
 	ev := evidence(env)
 	mode := env.Enum(EnvOverpayMode, string(OverpaySettle), "settle", "manual")
+	labels := Labels{
+		Overpay:        env.String(EnvLabelOverpay, DefaultLabelOverpay),
+		InvoiceMissing: env.String(EnvLabelInvoiceMissing, DefaultLabelInvoiceMissing),
+		Unidentified:   env.String(EnvLabelUnidentified, DefaultLabelUnidentified),
+	}
+	home, err := abraflexi.HomeCurrencyFromLookup(lookup)
+	env.Record(err)
 	cfg := Config{
 		Evidence: ev,
-		Policy: Policy{
-			OverpayMode: OverpayMode(mode),
-			Labels: Labels{
-				Overpay:        env.String(EnvLabelOverpay, DefaultLabelOverpay),
-				InvoiceMissing: env.String(EnvLabelInvoiceMissing, DefaultLabelInvoiceMissing),
-				Unidentified:   env.String(EnvLabelUnidentified, DefaultLabelUnidentified),
-			},
-			HomeCurrency: homeCurrency(env),
-		},
-		DryRun: env.Bool(EnvDryRun, false),
+		Policy:   Policy{OverpayMode: OverpayMode(mode), Labels: labels, HomeCurrency: home},
+		DryRun:   env.Bool(EnvDryRun, false),
 	}
 	return cfg, env.Err()
 }
@@ -81,18 +80,6 @@ func evidence(env *envconf.Env) EvidenceChoice {
 		return configured
 	}
 	return ev
-}
-
-// homeCurrency reads HOME_CURRENCY, the company's currency (default CZK):
-// three letters, returned upper-case.
-func homeCurrency(env *envconf.Env) string {
-	v := env.String(EnvHomeCurrency, abraflexi.DefaultHomeCurrency)
-	c, err := abraflexi.ParseCurrency(v)
-	if err != nil {
-		env.Errorf("%s=%q: not a currency code (three letters such as CZK or EUR)", EnvHomeCurrency, v)
-		return abraflexi.DefaultHomeCurrency
-	}
-	return c
 }
 
 // DocumentLockFromLookup returns the lock of one AbraFlexi document that

@@ -16,7 +16,6 @@ import (
 	"log/slog"
 
 	"github.com/spoje-net/isptools/abraflexi"
-	"github.com/spoje-net/isptools/envconf"
 	"github.com/spoje-net/isptools/examples/internal/appkit"
 	"github.com/spoje-net/isptools/examples/internal/connect"
 	"github.com/spoje-net/isptools/notify"
@@ -37,12 +36,12 @@ func MatcherConfig(env *appkit.Env) payments.Config {
 }
 
 // HomeCurrency reads HOME_CURRENCY, the company's currency (default CZK):
-// three letters, returned upper-case, as [payments.ConfigFromLookup] does.
+// three letters, returned upper-case ([abraflexi.HomeCurrencyFromLookup]).
 // A bad value is recorded in env.
 func HomeCurrency(env *appkit.Env) string {
-	cfg, err := payments.ConfigFromLookup(envconf.Only(env.Lookup, payments.EnvHomeCurrency))
+	c, err := abraflexi.HomeCurrencyFromLookup(env.Lookup)
 	env.Record(err)
-	return cfg.Policy.HomeCurrency
+	return c
 }
 
 // PaymentEvidence reads where the payment DOCUMENTID (or DOCID) lives:
