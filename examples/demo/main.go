@@ -98,7 +98,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&today, "today", "", "the day the apps run on, `YYYY-MM-DD` (default the current date in Prague)")
 	fs.StringVar(&cfg.out, "out", "demo-out", "output `DIR` for the reports, e-mails and hosts files; a re-run cleans what the previous run wrote")
 	fs.StringVar(&cfg.backend, "backend", backendAuto, "network backend: svn (a file:// Subversion repository, needs svn and svnadmin), file (a local hosts file) or auto (svn when installed)")
-	fs.BoolVar(&cfg.keep, "keep", false, "keep AbraFlexi and the SMTP server running after the run, print how to reach them with curl, and wait for Ctrl-C")
+	fs.BoolVar(&cfg.keep, "keep", false, "keep AbraFlexi and the SMTP server running after the run, print how to reach them with curl and the export lines and a command per app to run the real binaries against them, and wait for Ctrl-C")
 	fs.StringVar(&cfg.listen, "listen", "", "with -keep: the `ADDR` AbraFlexi listens on, e.g. 127.0.0.1:5434 (default a free port)")
 	fs.StringVar(&cfg.lang, "lang", "cs", "language of the e-mails: cs or en")
 	fs.BoolVar(&cfg.verbose, "v", false, "log what the libraries do (requests, commits, e-mails) to stderr")
@@ -120,7 +120,7 @@ Flags:
 Examples:
   go run ./examples/demo                       # 300 customers, today
   go run ./examples/demo -customers 50 -today 2026-03-16 -seed 7
-  go run ./examples/demo -keep                 # then poke at AbraFlexi with curl
+  go run ./examples/demo -keep                 # then run the real apps or curl against it
 `)
 	}
 	if err := fs.Parse(args); err != nil {

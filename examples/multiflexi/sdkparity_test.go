@@ -114,7 +114,7 @@ func TestSDKReadsWhatTheAppsRead(t *testing.T) {
 // static check above is about the real readers.
 func TestSDKReadersStaticMatchesDynamic(t *testing.T) {
 	a := loadAnalysis(t)
-	for _, r := range []sdkReader{rAbraFlexi, rMark, rBlock, rUnblock, rOptions, rNetOpts, rBackend, rMatcher, rEvidence, rDocLock, rNotify} {
+	for _, r := range []sdkReader{rAbraFlexi, rMark, rBlock, rUnblock, rOptions, rNetOpts, rBackend, rMatcher, rEvidence, rDocLock, rNotify, rHome} {
 		asked := map[string]bool{}
 		r.call(func(name string) (string, bool) { asked[name] = true; return "", false })
 		static := a.readsFrom(t, r.name)
