@@ -43,6 +43,7 @@ var (
 	rEvidence = sdkReader{module + "/payments.EvidenceFromLookup", func(l envconf.Lookup) { _, _ = payments.EvidenceFromLookup(l) }}
 	rDocLock  = sdkReader{module + "/payments.DocumentLockFromLookup", func(l envconf.Lookup) { _, _ = payments.DocumentLockFromLookup(l) }}
 	rNotify   = sdkReader{module + "/notify.ConfigFromLookup", func(l envconf.Lookup) { _, _ = notify.ConfigFromLookup(l) }}
+	rHome     = sdkReader{module + "/abraflexi.HomeCurrencyFromLookup", func(l envconf.Lookup) { _, _ = abraflexi.HomeCurrencyFromLookup(l) }}
 )
 
 // sdkComposition is, per app, the SDK readers a Go service calls to run
