@@ -45,11 +45,11 @@ func TestPolicyReadersReadTheirAppsVariables(t *testing.T) {
 		want []string
 	}{
 		{"mark", func(l envconf.Lookup) error { _, err := dunning.MarkPolicyFromLookup(l); return err },
-			[]string{"CONTRACT_INACTIVE_STATES", "INET_CONTRACT_TYPE", "LABEL_DISCONNECTED", "LABEL_NODISCONNECT", "LABEL_THIRD_REMINDER", "LABEL_VIP", "MIN_DEBT"}},
+			[]string{"CONTRACT_INACTIVE_STATES", "HOME_CURRENCY", "INET_CONTRACT_TYPE", "LABEL_DISCONNECTED", "LABEL_NODISCONNECT", "LABEL_THIRD_REMINDER", "LABEL_VIP", "MIN_DEBT", "MIN_OVERDUE_DAYS"}},
 		{"block", func(l envconf.Lookup) error { _, err := dunning.BlockPolicyFromLookup(l); return err },
-			[]string{"CUT_DAYS", "LABEL_DISCONNECTED", "LABEL_NODISCONNECT", "LABEL_VIP", "MAX_BLOCKS"}},
+			[]string{"BLOCK_SPEED", "CUT_DAYS", "LABEL_DISCONNECTED", "LABEL_DISCONNECT_NOTIFIED", "LABEL_NODISCONNECT", "LABEL_VIP", "MAX_BANK_DATA_AGE", "MAX_BLOCKS"}},
 		{"unblock", func(l envconf.Lookup) error { _, err := dunning.UnblockPolicyFromLookup(l); return err },
-			[]string{"DEFAULT_SPEED", "LABEL_DISCONNECTED", "LABEL_NODISCONNECT", "LABEL_VIP", "MIN_DEBT"}},
+			[]string{"DEFAULT_SPEED", "HOME_CURRENCY", "LABEL_DISCONNECTED", "LABEL_DISCONNECT_NOTIFIED", "LABEL_NODISCONNECT", "LABEL_VIP", "MIN_DEBT"}},
 		{"options", func(l envconf.Lookup) error { _, err := dunning.OptionsFromLookup(l); return err },
 			[]string{"DRY_RUN"}},
 		{"net options", func(l envconf.Lookup) error { _, err := dunning.NetOptionsFromLookup(l); return err },
@@ -99,21 +99,26 @@ func TestPolicyReadersValues(t *testing.T) {
 		"INET_CONTRACT_TYPE": "", "CONTRACT_INACTIVE_STATES": "code:UKONCENO, stavSmlouvy.PRERUSENO",
 		"MIN_DEBT": "10.50", "MAX_BLOCKS": "0", "CUT_DAYS": "WORKDAYS", "DEFAULT_SPEED": "2048",
 		"DRY_RUN": "yes", "RUN_LOCK_FILE": "/tmp/x.lock", "RUN_LOCK_TIMEOUT": "30",
+		"MIN_OVERDUE_DAYS": "14", "BLOCK_SPEED": "64", "MAX_BANK_DATA_AGE": "2d", "LABEL_DISCONNECT_NOTIFIED": "TOLD",
+		"HOME_CURRENCY": "eur",
 	}
 	lookup := newEnvRecorder(vars).lookup
 	mark, err := dunning.MarkPolicyFromLookup(lookup)
-	if err != nil || mark.Labels != (dunning.Labels{ThirdReminder: "UPOM3", Disconnected: "CUT", VIP: "GOLD", NoDisconnect: "NEVER"}) ||
+	if err != nil || mark.Labels != (dunning.Labels{ThirdReminder: "UPOM3", Disconnected: "CUT", VIP: "GOLD", NoDisconnect: "NEVER",
+		DisconnectNotified: dunning.DefaultLabelDisconnectNotified}) ||
 		mark.ContractType != "" || !slices.Equal(mark.InactiveContractStates, []string{"UKONCENO", "PRERUSENO"}) ||
-		!mark.MinDebt.Equal(decimal.RequireFromString("10.5")) {
+		!mark.MinDebt.Equal(decimal.RequireFromString("10.5")) || mark.MinOverdueDays != 14 || mark.HomeCurrency != "EUR" {
 		t.Errorf("mark: %+v, %v", mark, err)
 	}
 	block, err := dunning.BlockPolicyFromLookup(lookup)
 	if err != nil || block.MaxBlocks != dunning.Unlimited || block.CutDays != dunning.CutWorkdays || block.Labels.Disconnected != "CUT" ||
-		block.Labels.ThirdReminder != dunning.DefaultLabelThirdReminder {
+		block.Labels.ThirdReminder != dunning.DefaultLabelThirdReminder || block.BlockSpeed != 64 ||
+		block.MaxBankDataAge != (dunning.BankDataAge{Days: 2}) || block.Labels.DisconnectNotified != "TOLD" {
 		t.Errorf("block: %+v, %v", block, err)
 	}
 	unblock, err := dunning.UnblockPolicyFromLookup(lookup)
-	if err != nil || unblock.DefaultSpeed != 2048 || !unblock.MinDebt.Equal(decimal.RequireFromString("10.5")) || unblock.MaxBlocks != dunning.DefaultMaxBlocks {
+	if err != nil || unblock.DefaultSpeed != 2048 || !unblock.MinDebt.Equal(decimal.RequireFromString("10.5")) || unblock.MaxBlocks != dunning.DefaultMaxBlocks ||
+		unblock.HomeCurrency != "EUR" || unblock.Labels.DisconnectNotified != "TOLD" {
 		t.Errorf("unblock: %+v, %v", unblock, err)
 	}
 	opts, err := dunning.NetOptionsFromLookup(lookup)

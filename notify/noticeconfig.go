@@ -92,3 +92,36 @@ func (c NoticeConfig) problems() []error {
 	}
 	return errs
 }
+
+// DisconnectNoticeConfigFromLookup reads what blocknet reads of the
+// connection notices, through lookup (nil means the process environment):
+// NOTIFY_DISCONNECTED (default false) and BANK_IBAN (required when it is
+// on). The mail itself is configured by [ConfigFromLookup]. The error
+// names every bad variable with its value and matches [ErrInvalidConfig].
+func DisconnectNoticeConfigFromLookup(lookup func(string) (string, bool)) (NoticeConfig, error) {
+	env := envconf.New(lookup)
+	cfg := NoticeConfig{Disconnected: env.Bool(VarNotifyDisconnected, false)}
+	if raw := env.String(VarBankIBAN, ""); raw != "" {
+		iban, err := abraflexi.ParseIBAN(raw)
+		if err != nil {
+			env.Errorf("%s=%q: %v", VarBankIBAN, raw, err)
+		}
+		cfg.IBAN = iban
+	}
+	if env.Err() == nil {
+		for _, p := range cfg.problems() {
+			env.Record(p)
+		}
+	}
+	return cfg, envconf.WithKind(env.Err(), ErrInvalidConfig)
+}
+
+// ReconnectNoticeConfigFromLookup reads what unblocknet reads of the
+// connection notices, through lookup (nil means the process environment):
+// NOTIFY_RECONNECTED (default false). The mail itself is configured by
+// [ConfigFromLookup]. The error matches [ErrInvalidConfig].
+func ReconnectNoticeConfigFromLookup(lookup func(string) (string, bool)) (NoticeConfig, error) {
+	env := envconf.New(lookup)
+	cfg := NoticeConfig{Reconnected: env.Bool(VarNotifyReconnected, false)}
+	return cfg, envconf.WithKind(env.Err(), ErrInvalidConfig)
+}

@@ -34,7 +34,7 @@ func TestConfigFromLookup(t *testing.T) {
 		cfg.Policy.HomeCurrency != "CZK" || cfg.Lock != nil || cfg.Logger != nil {
 		t.Errorf("defaults %+v, %v", cfg, err)
 	}
-	want := []string{"DRY_RUN", "EVENT_EVIDENCE", "HOME_CURRENCY", "LABEL_INVOICE_MISSING", "LABEL_OVERPAY", "LABEL_UNIDENTIFIED", "MATCH_OVERPAY_MODE", "PAYMENT_EVIDENCE"}
+	want := []string{"DRY_RUN", "EVENT_EVIDENCE", "HOME_CURRENCY", "LABEL_INVOICE_MISSING", "LABEL_OVERPAY", "LABEL_UNIDENTIFIED", "MATCH_KEYS", "MATCH_OVERPAY_MODE", "PAYMENT_EVIDENCE"}
 	if got := asked(); !slices.Equal(got, want) {
 		t.Errorf("reads %v, want %v", got, want)
 	}

@@ -68,7 +68,9 @@ func (p *printer) stage(title, what string) {
 	fmt.Fprintf(p.w, "\n[%5.2fs] ── %d. %s ", el, p.n, title)
 	fmt.Fprintln(p.w, strings.Repeat("─", max(3, 60-len([]rune(title)))))
 	if what != "" {
-		fmt.Fprintf(p.w, "         %s\n", what)
+		for _, l := range wrap(what, maxWidth-9) {
+			fmt.Fprintf(p.w, "         %s\n", l)
+		}
 	}
 	fmt.Fprintln(p.w)
 }
@@ -157,8 +159,24 @@ func (p *printer) summary(total int, what string, parts ...part) {
 	}
 }
 
+// linef prints a line indented by two spaces; a line wider than
+// maxWidth wraps at spaces, its continuation indented two more than the
+// line itself.
 func (p *printer) linef(format string, args ...any) {
-	fmt.Fprintf(p.w, "  "+format+"\n", args...)
+	s := "  " + fmt.Sprintf(format, args...)
+	if len([]rune(s)) <= maxWidth {
+		fmt.Fprintln(p.w, s)
+		return
+	}
+	body := strings.TrimLeft(s, " ")
+	indent := len(s) - len(body)
+	for i, l := range wrap(body, maxWidth-indent-2) {
+		pad := indent
+		if i > 0 {
+			pad += 2
+		}
+		fmt.Fprintf(p.w, "%s%s\n", strings.Repeat(" ", pad), l)
+	}
 }
 
 // czk formats an amount in Czech crowns as the e-mails do: "1 234,50 CZK".

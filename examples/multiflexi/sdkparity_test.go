@@ -10,6 +10,7 @@ import (
 	"github.com/spoje-net/isptools/dunning"
 	"github.com/spoje-net/isptools/envconf"
 	"github.com/spoje-net/isptools/netbackend/backendenv"
+	"github.com/spoje-net/isptools/netbackend/runlock"
 	"github.com/spoje-net/isptools/notify"
 	"github.com/spoje-net/isptools/payments"
 )
@@ -43,6 +44,9 @@ var (
 	rEvidence = sdkReader{module + "/payments.EvidenceFromLookup", func(l envconf.Lookup) { _, _ = payments.EvidenceFromLookup(l) }}
 	rDocLock  = sdkReader{module + "/payments.DocumentLockFromLookup", func(l envconf.Lookup) { _, _ = payments.DocumentLockFromLookup(l) }}
 	rNotify   = sdkReader{module + "/notify.ConfigFromLookup", func(l envconf.Lookup) { _, _ = notify.ConfigFromLookup(l) }}
+	rDisconn  = sdkReader{module + "/notify.DisconnectNoticeConfigFromLookup", func(l envconf.Lookup) { _, _ = notify.DisconnectNoticeConfigFromLookup(l) }}
+	rReconn   = sdkReader{module + "/notify.ReconnectNoticeConfigFromLookup", func(l envconf.Lookup) { _, _ = notify.ReconnectNoticeConfigFromLookup(l) }}
+	rLock     = sdkReader{module + "/netbackend/runlock.ConfigFromLookup", func(l envconf.Lookup) { _, _ = runlock.ConfigFromLookup(l, "") }}
 	rHome     = sdkReader{module + "/abraflexi.HomeCurrencyFromLookup", func(l envconf.Lookup) { _, _ = abraflexi.HomeCurrencyFromLookup(l) }}
 )
 
@@ -55,10 +59,10 @@ var sdkComposition = map[string]struct {
 	inputs  []string
 }{
 	"abraflexi-mark-defaulters":             {[]sdkReader{rAbraFlexi, rMark, rOptions}, nil},
-	"blocknet":                              {[]sdkReader{rAbraFlexi, rBlock, rNetOpts, rBackend}, nil},
-	"unblocknet":                            {[]sdkReader{rAbraFlexi, rUnblock, rNetOpts, rBackend}, nil},
+	"blocknet":                              {[]sdkReader{rAbraFlexi, rBlock, rNetOpts, rBackend, rDisconn, rNotify}, nil},
+	"unblocknet":                            {[]sdkReader{rAbraFlexi, rUnblock, rNetOpts, rBackend, rReconn, rNotify}, nil},
 	"isp-match-received-payment":            {[]sdkReader{rAbraFlexi, rMatcher, rDocLock}, []string{"DOCUMENTID"}},
-	"isp-match-payments-batch":              {[]sdkReader{rAbraFlexi, rMatcher}, []string{"MATCH_SINCE"}},
+	"isp-match-payments-batch":              {[]sdkReader{rAbraFlexi, rMatcher, rLock}, []string{"MATCH_SINCE"}},
 	"isp-match-and-notify":                  {[]sdkReader{rAbraFlexi, rMatcher, rNotify, rDocLock}, []string{"DOCUMENTID"}},
 	"isp-potvrzeni-prijeti-uhrady":          {[]sdkReader{rAbraFlexi, rNotify, rDocLock}, []string{"DOCID"}},
 	"isp-potvrzeni-prijeti-bankovni-platby": {[]sdkReader{rAbraFlexi, rNotify, rEvidence, rDocLock}, []string{"DOCID"}},
