@@ -45,6 +45,14 @@
 //     the matcher for one payment or a batch.
 //   - notify: the customer e-mails (templates, recipients, SMTP or sendmail);
 //     notify/notifytest captures mail in-process.
+//   - envconf, netbackend/backendenv and report: the apps' configuration
+//     and report for a Go service. The readers dunning.MarkPolicyFromLookup,
+//     dunning.BlockPolicyFromLookup, dunning.UnblockPolicyFromLookup,
+//     dunning.NetOptionsFromLookup, payments.ConfigFromLookup,
+//     notify.ConfigFromLookup, abraflexi.ConfigFromLookup and
+//     backendenv.FromLookup take the apps' variables and name a bad one in
+//     the apps' words; report.Block and its siblings render the runs'
+//     results as the apps' JSON reports.
 //   - examples: the command-line apps (the same names as the PHP tools),
 //     their MultiFlexi definitions and a self-contained demo.
 //

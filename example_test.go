@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -11,7 +13,10 @@ import (
 	"github.com/spoje-net/isptools/abraflexi"
 	"github.com/spoje-net/isptools/abraflexi/abraflexitest"
 	"github.com/spoje-net/isptools/dunning"
+	"github.com/spoje-net/isptools/envconf"
+	"github.com/spoje-net/isptools/netbackend/backendenv"
 	"github.com/spoje-net/isptools/netbackend/netbackendtest"
+	"github.com/spoje-net/isptools/report"
 )
 
 // Pipeline A on in-memory parts: mark the defaulter, then cut its IP.
@@ -41,6 +46,8 @@ func Example() {
 	af := dunning.NewAbraFlexi(client)
 	opts := dunning.Options{Today: today}
 
+	// af is both the source and the label writer (af.Mark(ctx, policy,
+	// opts) says the same): the two are separate seams for tests.
 	marked, err := dunning.Mark(ctx, af, af, dunning.DefaultPolicy(), opts)
 	if err != nil {
 		panic(err)
@@ -61,4 +68,51 @@ func Example() {
 	// mark ALICE marked_for_disconnection
 	// mark BOB no_debt_skipped
 	// block ALICE blocked [10.0.0.7]
+}
+
+// blocknet as a library call, with blocknet's configuration: the same
+// variables, the same errors, the same report. A service passes
+// os.LookupEnv where this example passes its own variables.
+func Example_withTheAppsConfiguration() {
+	ctx := context.Background()
+	srv, err := abraflexitest.Start()
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+	srv.AddAddress(abraflexi.Address{Code: "ALICE", Labels: abraflexi.Labels("ODPOJENO")})
+	dir, _ := os.MkdirTemp("", "isptools-example")
+	defer os.RemoveAll(dir)
+	hosts := filepath.Join(dir, "hosts")
+	_ = os.WriteFile(hosts, []byte("10.0.0.7\talice\t# speed=10240 {code:ALICE}\n"), 0o644)
+	cfg := srv.Config()
+	vars := map[string]string{
+		"ABRAFLEXI_URL": cfg.URL, "ABRAFLEXI_LOGIN": cfg.Login, "ABRAFLEXI_PASSWORD": cfg.Password, "ABRAFLEXI_COMPANY": cfg.Company,
+		"NETWORK_BACKEND": "file", "HOSTS_FILE": hosts, "MAX_BLOCKS": "50", "RUN_LOCK_FILE": filepath.Join(dir, "lock"),
+	}
+	lookup := func(name string) (string, bool) { v, ok := vars[name]; return v, ok } // os.LookupEnv
+
+	// The whole configuration, every problem at once, as blocknet says it.
+	afCfg, e1 := abraflexi.ConfigFromLookup(lookup)
+	policy, e2 := dunning.BlockPolicyFromLookup(lookup)
+	opts, e3 := dunning.NetOptionsFromLookup(lookup)
+	nb, e4 := backendenv.FromLookup(lookup, nil)
+	if err := envconf.Join(e1, e2, e3, e4); err != nil {
+		panic(err) // invalid configuration: MAX_BLOCKS="ten": not an integer; ...
+	}
+	client, err := abraflexi.NewClient(afCfg)
+	if err != nil {
+		panic(err)
+	}
+	opts.Note = "my-service"
+	res, err := dunning.NewAbraFlexi(client).Block(ctx, nb, policy, opts)
+
+	r := report.Block(res) // blocknet's report
+	code := r.Finalize("my-service", time.Now(), err)
+	fmt.Println(code, r.Message)
+	data, _ := os.ReadFile(hosts)
+	fmt.Print(string(data))
+	// Output:
+	// 0 1 customers blocked, 1 newly (1 IPs), 0 skipped (0 without IP), 0 errors
+	// 10.0.0.7	alice	# speed=0 orig=10240 {code:ALICE}
 }

@@ -6,10 +6,11 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/go-playground/validator/v10"
+
+	"github.com/spoje-net/isptools/envconf"
 )
 
 // Environment variables read by [ConfigFromEnv].
@@ -47,11 +48,20 @@ func (c Config) Validate() error {
 // normalized validates c and returns it with a /c/<company> suffix of the
 // URL moved into Company.
 func (c Config) normalized(n fieldNames) (Config, error) {
+	c, problems := c.normalizedProblems(n)
+	if len(problems) > 0 {
+		return c, fmt.Errorf("%w: %s", ErrInvalidConfig, strings.Join(problems, "; "))
+	}
+	return c, nil
+}
+
+// normalizedProblems is [Config.normalized] returning each problem.
+func (c Config) normalizedProblems(n fieldNames) (Config, []string) {
 	var problems []string
 	if err := validate.Struct(c); err != nil {
 		var ve validator.ValidationErrors
 		if !errors.As(err, &ve) {
-			return c, fmt.Errorf("%w: %v", ErrInvalidConfig, err)
+			return c, []string{err.Error()}
 		}
 		for _, fe := range ve {
 			name := map[string]string{"URL": n.url, "Login": n.login, "Password": n.password, "Company": n.company,
@@ -84,10 +94,7 @@ func (c Config) normalized(n fieldNames) (Config, error) {
 	case !validCompany(c.Company):
 		problems = append(problems, fmt.Sprintf("%s=%q is not a company database name (letters, digits, '_', '-' or '.')", n.company, c.Company))
 	}
-	if len(problems) > 0 {
-		return c, fmt.Errorf("%w: %s", ErrInvalidConfig, strings.Join(problems, "; "))
-	}
-	return c, nil
+	return c, problems
 }
 
 // splitCompanyURL checks an AbraFlexi server URL and splits off a trailing
@@ -155,38 +162,45 @@ func validCompany(s string) bool {
 	return s != "" && s != "." && s != ".."
 }
 
-// ConfigFromEnv reads ABRAFLEXI_URL, ABRAFLEXI_LOGIN, ABRAFLEXI_PASSWORD,
-// ABRAFLEXI_COMPANY (and optional ABRAFLEXI_INSECURE, a boolean) and
-// validates the result. ABRAFLEXI_URL may end in /c/<company>; the company
-// is then taken from it, and ABRAFLEXI_COMPANY may be empty or must name
-// the same company. The error names every missing or invalid variable with
-// its value (never the password's).
-func ConfigFromEnv() (Config, error) {
+// ConfigFromEnv reads the configuration from the process environment;
+// see [ConfigFromLookup].
+func ConfigFromEnv() (Config, error) { return ConfigFromLookup(os.LookupEnv) }
+
+// ConfigFromLookup reads ABRAFLEXI_URL, ABRAFLEXI_LOGIN, ABRAFLEXI_PASSWORD
+// (taken verbatim), ABRAFLEXI_COMPANY and ABRAFLEXI_INSECURE (a boolean:
+// true/false, 1/0, yes/no, on/off) through lookup (os.LookupEnv, or one
+// that also sees a .env file; nil means the process environment) and
+// validates the result, as the isptools apps do. ABRAFLEXI_URL may end in
+// /c/<company>; the company is then taken from it, and ABRAFLEXI_COMPANY
+// may be empty or must name the same company.
+//
+// The error is an [*envconf.Error] that also matches [ErrInvalidConfig]:
+// every missing or invalid variable, named with its value (never the
+// password's), in the apps' words ("ABRAFLEXI_LOGIN is required but not
+// set").
+func ConfigFromLookup(lookup envconf.Lookup) (Config, error) {
+	env := envconf.New(lookup)
 	cfg := Config{
-		URL:      strings.TrimSpace(os.Getenv(EnvURL)),
-		Login:    os.Getenv(EnvLogin),
-		Password: os.Getenv(EnvPassword),
-		Company:  strings.TrimSpace(os.Getenv(EnvCompany)),
+		URL:                env.Required(EnvURL),
+		Login:              env.Required(EnvLogin),
+		Company:            env.String(EnvCompany, ""),
+		InsecureSkipVerify: env.Bool(EnvInsecure, false),
 	}
-	var missing []string
-	for _, kv := range []struct{ name, val string }{
-		{EnvURL, cfg.URL}, {EnvLogin, cfg.Login}, {EnvPassword, cfg.Password}, {EnvCompany, cfg.Company},
-	} {
-		if kv.val == "" && !(kv.name == EnvCompany && CompanyFromURL(cfg.URL) != "") {
-			missing = append(missing, kv.name)
-		}
+	cfg.Password, _ = env.Lookup(EnvPassword)
+	if cfg.Password == "" {
+		env.Errorf("%s is required but not set", EnvPassword)
 	}
-	if len(missing) > 0 {
-		return cfg, fmt.Errorf("%w: missing environment variable(s) %s", ErrInvalidConfig, strings.Join(missing, ", "))
+	if cfg.Company == "" && CompanyFromURL(cfg.URL) == "" {
+		env.Errorf("%s is required but not set", EnvCompany)
 	}
-	if v := strings.TrimSpace(os.Getenv(EnvInsecure)); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return cfg, fmt.Errorf("%w: %s=%q is not a boolean", ErrInvalidConfig, EnvInsecure, v)
-		}
-		cfg.InsecureSkipVerify = b
+	norm, problems := cfg.normalizedProblems(envNames)
+	for _, p := range problems {
+		env.Errorf("%s", p) // a variable already reported keeps its first problem
 	}
-	return cfg.normalized(envNames)
+	if err := env.Err(); err != nil {
+		return cfg, envconf.WithKind(err, ErrInvalidConfig)
+	}
+	return norm, nil
 }
 
 func (c Config) redactedURL() string {

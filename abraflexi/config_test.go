@@ -101,3 +101,26 @@ func TestConfigRedaction(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigFromLookupAppsWords: every problem at once, in the apps'
+// words, the password never shown, and the /c/<company> URL accepted.
+func TestConfigFromLookupAppsWords(t *testing.T) {
+	lookup := func(vars map[string]string) func(string) (string, bool) {
+		return func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
+	}
+	_, err := ConfigFromLookup(lookup(map[string]string{EnvLogin: "api", EnvInsecure: "perhaps", EnvPassword: ""}))
+	want := `invalid configuration: ABRAFLEXI_URL is required but not set; ABRAFLEXI_INSECURE="perhaps": not a boolean (use true/false, 1/0, yes/no or on/off); ` +
+		`ABRAFLEXI_PASSWORD is required but not set; ABRAFLEXI_COMPANY is required but not set`
+	if err == nil || err.Error() != want || !errors.Is(err, ErrInvalidConfig) {
+		t.Errorf("got  %v\nwant %s", err, want)
+	}
+	_, err = ConfigFromLookup(lookup(map[string]string{EnvURL: "ftp://flexi.example.net", EnvLogin: "api", EnvPassword: "s3cret-pw", EnvCompany: "a b"}))
+	if err == nil || !strings.Contains(err.Error(), `ABRAFLEXI_URL="ftp://flexi.example.net" must be an absolute http or https URL`) ||
+		!strings.Contains(err.Error(), `ABRAFLEXI_COMPANY="a b" is not a company database name`) || strings.Contains(err.Error(), "s3cret-pw") {
+		t.Errorf("invalid values: %v", err)
+	}
+	cfg, err := ConfigFromLookup(lookup(map[string]string{EnvURL: "https://flexi.example.net:5434/c/isp_a/", EnvLogin: " api ", EnvPassword: " pw "}))
+	if err != nil || cfg.URL != "https://flexi.example.net:5434" || cfg.Company != "isp_a" || cfg.Login != "api" || cfg.Password != " pw " {
+		t.Errorf("company from the URL: %+v, %v", cfg, err)
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/spoje-net/isptools/envconf"
 )
 
 // DefaultHomeCurrency is the home currency of a company unless configured
@@ -23,6 +25,24 @@ func ParseCurrency(s string) (string, error) {
 	}
 	if len(c) != 3 || strings.Trim(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
 		return "", fmt.Errorf("abraflexi: %q is not a currency code (three letters such as CZK or EUR)", s)
+	}
+	return c, nil
+}
+
+// EnvHomeCurrency names the company's currency in the apps' configuration.
+const EnvHomeCurrency = "HOME_CURRENCY"
+
+// HomeCurrencyFromLookup reads HOME_CURRENCY through lookup (nil means the
+// process environment), as the isptools apps do: three letters, returned
+// upper-case; unset or empty gives [DefaultHomeCurrency]. A bad value
+// gives an [*envconf.Error] naming it and the default.
+func HomeCurrencyFromLookup(lookup envconf.Lookup) (string, error) {
+	env := envconf.New(lookup)
+	v := env.String(EnvHomeCurrency, DefaultHomeCurrency)
+	c, err := ParseCurrency(v)
+	if err != nil {
+		env.Errorf("%s=%q: not a currency code (three letters such as CZK or EUR)", EnvHomeCurrency, v)
+		return DefaultHomeCurrency, env.Err()
 	}
 	return c, nil
 }

@@ -2,6 +2,7 @@ package abraflexi
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -100,5 +101,23 @@ func TestAmountsPerCurrency(t *testing.T) {
 	eur := Amounts{"EUR": decimal.NewFromInt(40)}
 	if eur.Exceeds(decimal.NewFromInt(500)) || !eur.Exceeds(decimal.NewFromInt(39)) {
 		t.Error("foreign debt counts by its own amount")
+	}
+}
+
+func TestHomeCurrencyFromLookup(t *testing.T) {
+	asked := map[string]bool{}
+	lookup := func(v string) func(string) (string, bool) {
+		return func(name string) (string, bool) { asked[name] = true; return v, v != "" }
+	}
+	for in, want := range map[string]string{"": "CZK", "czk": "CZK", " EUR ": "EUR"} {
+		if got, err := HomeCurrencyFromLookup(lookup(in)); err != nil || got != want {
+			t.Errorf("%q: %q, %v; want %s", in, got, err, want)
+		}
+	}
+	if _, err := HomeCurrencyFromLookup(lookup("koruna")); err == nil || !strings.Contains(err.Error(), `HOME_CURRENCY="koruna"`) {
+		t.Errorf("koruna: %v", err)
+	}
+	if len(asked) != 1 || !asked[EnvHomeCurrency] {
+		t.Errorf("read %v, want HOME_CURRENCY only", asked)
 	}
 }

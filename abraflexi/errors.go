@@ -24,7 +24,8 @@ var (
 	// ErrInvalidFilter is wrapped by every error of a [Filter] that cannot
 	// be built safely.
 	ErrInvalidFilter = errors.New("abraflexi: invalid filter")
-	// ErrInvalidConfig is wrapped by [Config.Validate] and [ConfigFromEnv] errors.
+	// ErrInvalidConfig is wrapped by [Config.Validate] errors and matched
+	// (errors.Is) by those of [ConfigFromLookup] and [ConfigFromEnv].
 	ErrInvalidConfig = errors.New("abraflexi: invalid config")
 	// ErrAlreadyPaired is returned by [Client.Pair] when the payment was
 	// already paired before the call; nothing is written.

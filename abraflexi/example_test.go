@@ -197,3 +197,32 @@ func ExampleClient_InvoicePDF() {
 	fmt.Println(string(pdf[:5]))
 	// Output: %PDF-
 }
+
+// The connection settings as the isptools apps read them; a service passes
+// os.LookupEnv.
+func ExampleConfigFromLookup() {
+	vars := map[string]string{
+		"ABRAFLEXI_URL":      "https://flexi.example.com:5434/c/isp_a", // the company may come with the URL
+		"ABRAFLEXI_LOGIN":    "api",
+		"ABRAFLEXI_PASSWORD": "s3cret",
+	}
+	cfg, err := abraflexi.ConfigFromLookup(func(name string) (string, bool) { v, ok := vars[name]; return v, ok })
+	fmt.Println(cfg.URL, cfg.Company, err)
+	delete(vars, "ABRAFLEXI_LOGIN")
+	_, err = abraflexi.ConfigFromLookup(func(name string) (string, bool) { v, ok := vars[name]; return v, ok })
+	fmt.Println(err)
+	// Output:
+	// https://flexi.example.com:5434 isp_a <nil>
+	// invalid configuration: ABRAFLEXI_LOGIN is required but not set
+}
+
+// HOME_CURRENCY as the apps read it.
+func ExampleHomeCurrencyFromLookup() {
+	c, err := abraflexi.HomeCurrencyFromLookup(func(name string) (string, bool) { return " eur ", name == "HOME_CURRENCY" })
+	fmt.Println(c, err)
+	c, err = abraflexi.HomeCurrencyFromLookup(func(name string) (string, bool) { return "euro", name == "HOME_CURRENCY" })
+	fmt.Println(c, err)
+	// Output:
+	// EUR <nil>
+	// CZK invalid configuration: HOME_CURRENCY="euro": not a currency code (three letters such as CZK or EUR)
+}

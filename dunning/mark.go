@@ -114,6 +114,10 @@ func (r *MarkResult) Err() error { return joinErrs(r.Decisions) }
 // (including the records of batches not sent after a request that failed
 // as a whole) are decisions with [ReasonErrorMarking] (see [MarkResult.Err]). The result is non-nil
 // whenever decisions were taken.
+//
+// src and w are two seams so tests can replace the writer alone; over one
+// AbraFlexi both are the same [*AbraFlexi], and [AbraFlexi.Mark] passes it
+// as both.
 func Mark(ctx context.Context, src Source, w LabelWriter, p Policy, opts Options) (*MarkResult, error) {
 	p, customers, err := start(ctx, src, p, opts, func(l Labels) string { return l.ThirdReminder })
 	if err != nil {

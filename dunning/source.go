@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/spoje-net/isptools/abraflexi"
+	"github.com/spoje-net/isptools/netbackend"
 )
 
 //go:generate go tool mockgen -destination=dunningmock/mock_dunning.go -package=dunningmock . Source,LabelWriter
@@ -69,6 +70,30 @@ type AbraFlexi struct {
 // NewAbraFlexi returns the adapter over c with the client's paging and
 // batching defaults.
 func NewAbraFlexi(c *abraflexi.Client) *AbraFlexi { return &AbraFlexi{Client: c} }
+
+// Why the runs take the adapter twice: [Mark] and [Unblock] read through a
+// [Source] and write labels through a [LabelWriter], two seams rather than
+// one, because they are used apart: a test or a dry run wraps the writer
+// alone (recording, refusing or failing writes) over a real source; a
+// caller reads from a cached or read-only source and writes through the
+// client; dunningmock mocks each on its own. Over one AbraFlexi both are
+// the same *AbraFlexi, hence dunning.Mark(ctx, af, af, p, opts). The
+// methods below are that call without the repetition.
+
+// Mark runs [Mark] with a as both the source and the label writer.
+func (a *AbraFlexi) Mark(ctx context.Context, p Policy, opts Options) (*MarkResult, error) {
+	return Mark(ctx, a, a, p, opts)
+}
+
+// Block runs [Block] with a as the source.
+func (a *AbraFlexi) Block(ctx context.Context, nb netbackend.Backend, p Policy, opts Options) (*BlockResult, error) {
+	return Block(ctx, a, nb, p, opts)
+}
+
+// Unblock runs [Unblock] with a as both the source and the label writer.
+func (a *AbraFlexi) Unblock(ctx context.Context, nb netbackend.Backend, p Policy, opts Options) (*UnblockResult, error) {
+	return Unblock(ctx, a, a, nb, p, opts)
+}
 
 var (
 	_ Source      = (*AbraFlexi)(nil)

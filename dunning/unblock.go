@@ -325,6 +325,10 @@ func (r *UnblockResult) Err() error { return joinErrs(r.Decisions) }
 //
 // The error is non-nil when the run could not be carried out; per-customer
 // failures are in the result (see [UnblockResult.Err]).
+//
+// src and w are two seams so tests can replace the writer alone; over one
+// AbraFlexi both are the same [*AbraFlexi], and [AbraFlexi.Unblock] passes
+// it as both.
 func Unblock(ctx context.Context, src Source, w LabelWriter, nb netbackend.Backend, p Policy, opts Options) (*UnblockResult, error) {
 	unlock, err := opts.lock(ctx, nb)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/go-playground/validator/v10"
 
 	"github.com/spoje-net/isptools/abraflexi"
+	"github.com/spoje-net/isptools/envconf"
 )
 
 // Names of the environment variables read by [ConfigFromEnv].
@@ -36,6 +37,8 @@ const (
 	EnvLabelConfirmedPartial = "LABEL_CONFIRMED_PARTIAL"
 	EnvLabelNotified         = "LABEL_NOTIFIED"
 	EnvHomeCurrency          = "HOME_CURRENCY"
+	// EnvDryRun is the apps' dry run; it implies MUTE.
+	EnvDryRun = "DRY_RUN"
 )
 
 // Defaults of [Config].
@@ -190,91 +193,61 @@ func (c SMTPConfig) EffectivePort() int {
 func ConfigFromEnv() (Config, error) { return ConfigFromLookup(os.LookupEnv) }
 
 // ConfigFromLookup reads the configuration through lookup (for example
-// os.LookupEnv, or an app's environment that also sees a .env file) and
-// validates it. Unset or empty variables take the defaults of
-// [DefaultConfig]. MUTE accepts true/false, 1/0, yes/no and on/off;
-// SMTP_TIMEOUT accepts seconds ("30") or a Go duration ("1m30s"). The
-// error names every bad variable; it never contains SMTP_PASSWORD.
+// os.LookupEnv, or an app's environment that also sees a .env file; nil
+// means the process environment) and validates it, as the isptools apps
+// do. Unset or empty variables take the defaults of [DefaultConfig]. MUTE
+// accepts true/false, 1/0, yes/no and on/off; DRY_RUN (the same
+// spellings) implies MUTE, as in the apps; SMTP_TIMEOUT accepts seconds
+// ("30") or a Go duration ("1m30s"). The error is an [*envconf.Error]
+// that also matches [ErrInvalidConfig]: every bad variable, named with its
+// value, in the apps' words; it never contains SMTP_PASSWORD.
 func ConfigFromLookup(lookup func(string) (string, bool)) (Config, error) {
-	get := func(name string) string {
-		v, _ := lookup(name)
-		return strings.TrimSpace(v)
-	}
-	var errs []error
+	env := envconf.New(lookup)
 	cfg := DefaultConfig()
-	str := func(dst *string, name string) {
-		if v := get(name); v != "" {
-			*dst = v
-		}
-	}
-	str(&cfg.From, EnvFrom)
-	str(&cfg.Lang, EnvLang)
-	cfg.Lang = strings.ToLower(cfg.Lang)
-	str(&cfg.TemplateDir, EnvTemplateDir)
-	str(&cfg.Transport, EnvTransport)
-	cfg.Transport = strings.ToLower(cfg.Transport)
-	str(&cfg.SendmailPath, EnvSendmailPath)
-	str(&cfg.SMTP.Host, EnvSMTPHost)
-	str(&cfg.SMTP.Username, EnvSMTPUsername)
-	if v, _ := lookup(EnvSMTPPassword); v != "" {
+	cfg.From = env.String(EnvFrom, cfg.From)
+	cfg.Lang = strings.ToLower(env.String(EnvLang, cfg.Lang))
+	cfg.TemplateDir = env.String(EnvTemplateDir, cfg.TemplateDir)
+	cfg.Transport = strings.ToLower(env.String(EnvTransport, cfg.Transport))
+	cfg.SendmailPath = env.String(EnvSendmailPath, cfg.SendmailPath)
+	cfg.SMTP.Host = env.String(EnvSMTPHost, cfg.SMTP.Host)
+	cfg.SMTP.Username = env.String(EnvSMTPUsername, cfg.SMTP.Username)
+	if v, _ := env.Lookup(EnvSMTPPassword); v != "" {
 		cfg.SMTP.Password = v // passwords are taken verbatim
 	}
-	str(&cfg.SMTP.TLS, EnvSMTPTLS)
-	cfg.SMTP.TLS = strings.ToLower(cfg.SMTP.TLS)
-	str(&cfg.SMTP.Auth, EnvSMTPAuth)
-	cfg.SMTP.Auth = strings.ToLower(cfg.SMTP.Auth)
-	str(&cfg.Labels.Full, EnvLabelConfirmed)
-	str(&cfg.Labels.Partial, EnvLabelConfirmedPartial)
-	str(&cfg.Labels.Notified, EnvLabelNotified)
-	cfg.Labels.Full = strings.ToUpper(cfg.Labels.Full)
-	cfg.Labels.Partial = strings.ToUpper(cfg.Labels.Partial)
-	cfg.Labels.Notified = strings.ToUpper(cfg.Labels.Notified)
-	str(&cfg.HomeCurrency, EnvHomeCurrency)
-	cfg.HomeCurrency = strings.ToUpper(cfg.HomeCurrency)
+	cfg.SMTP.TLS = strings.ToLower(env.String(EnvSMTPTLS, cfg.SMTP.TLS))
+	cfg.SMTP.Auth = strings.ToLower(env.String(EnvSMTPAuth, cfg.SMTP.Auth))
+	cfg.Labels.Full = strings.ToUpper(env.String(EnvLabelConfirmed, cfg.Labels.Full))
+	cfg.Labels.Partial = strings.ToUpper(env.String(EnvLabelConfirmedPartial, cfg.Labels.Partial))
+	cfg.Labels.Notified = strings.ToUpper(env.String(EnvLabelNotified, cfg.Labels.Notified))
+	cfg.HomeCurrency = strings.ToUpper(env.String(EnvHomeCurrency, cfg.HomeCurrency))
 
-	if v := get(EnvMute); v != "" {
-		b, ok := parseBool(v)
-		if !ok {
-			errs = append(errs, fmt.Errorf("%s=%q: not a boolean (use true/false, 1/0, yes/no or on/off)", EnvMute, v))
-		}
-		cfg.Mute = b
-	}
-	if v := get(EnvSMTPPort); v != "" {
+	cfg.Mute = env.Bool(EnvMute, cfg.Mute)
+	if v := env.String(EnvSMTPPort, ""); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s=%q: not a port number", EnvSMTPPort, v))
+			env.Errorf("%s=%q: not a port number", EnvSMTPPort, v)
 		} else {
 			cfg.SMTP.Port = n
 		}
 	}
-	if v := get(EnvSMTPTimeout); v != "" {
+	if v := env.String(EnvSMTPTimeout, ""); v != "" {
 		d, err := parseDuration(v)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s=%q: not a duration (seconds or e.g. 1m30s)", EnvSMTPTimeout, v))
+			env.Errorf("%s=%q: not a duration (seconds or e.g. 1m30s)", EnvSMTPTimeout, v)
 		} else {
 			cfg.SMTP.Timeout = d
 		}
 	}
-	errs = append(errs, cfg.problems()...)
-	if len(errs) > 0 {
-		return cfg, fmt.Errorf("%w: %w", ErrInvalidConfig, errors.Join(errs...))
+	cfg.Mute = env.Bool(EnvDryRun, false) || cfg.Mute
+	for _, p := range cfg.problems() {
+		env.Record(p)
 	}
-	return cfg, nil
+	return cfg, envconf.WithKind(env.Err(), ErrInvalidConfig)
 }
 
-// ErrInvalidConfig is wrapped by the errors of [ConfigFromLookup] and
-// [Config.Validate].
+// ErrInvalidConfig matches (errors.Is) the errors of [ConfigFromLookup],
+// [NoticeConfigFromLookup] and [Config.Validate].
 var ErrInvalidConfig = errors.New("notify: invalid configuration")
-
-func parseBool(s string) (value, ok bool) {
-	switch strings.ToLower(s) {
-	case "true", "1", "yes", "on":
-		return true, true
-	case "false", "0", "no", "off":
-		return false, true
-	}
-	return false, false
-}
 
 func parseDuration(s string) (time.Duration, error) {
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {

@@ -66,3 +66,17 @@ func ExampleFormatAmount() {
 	// 1 234 567,89 CZK
 	// 1,234,567.89 CZK
 }
+
+// The mail configuration as the notify apps read it; a service passes
+// os.LookupEnv. DRY_RUN implies MUTE, as in the apps.
+func ExampleConfigFromLookup() {
+	vars := map[string]string{"EASE_FROM": "Fakturace <fakturace@example.cz>", "SMTP_HOST": "mail.example.cz", "DRY_RUN": "true"}
+	cfg, err := notify.ConfigFromLookup(func(name string) (string, bool) { v, ok := vars[name]; return v, ok })
+	fmt.Println(cfg.SMTP.Host, cfg.SMTP.EffectivePort(), cfg.Mute, err)
+	vars["SMTP_PORT"] = "submission"
+	_, err = notify.ConfigFromLookup(func(name string) (string, bool) { v, ok := vars[name]; return v, ok })
+	fmt.Println(err)
+	// Output:
+	// mail.example.cz 587 true <nil>
+	// invalid configuration: SMTP_PORT="submission": not a port number
+}

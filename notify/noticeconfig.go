@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/spoje-net/isptools/abraflexi"
+	"github.com/spoje-net/isptools/envconf"
 )
 
 // Names of the environment variables read by [NoticeConfigFromEnv]. They
@@ -45,45 +45,29 @@ func NoticeConfigFromEnv() (NoticeConfig, error) { return NoticeConfigFromLookup
 
 // NoticeConfigFromLookup reads NOTIFY_DISCONNECTED and NOTIFY_RECONNECTED
 // (true/false, 1/0, yes/no, on/off; unset or empty is false) and BANK_IBAN
-// (electronic or printed form) through lookup and validates the result.
-// The error wraps [ErrInvalidConfig] and names every bad variable and its
+// (electronic or printed form) through lookup (nil means the process
+// environment) and validates the result. The error is an [*envconf.Error]
+// that also matches [ErrInvalidConfig], naming every bad variable and its
 // value.
 func NoticeConfigFromLookup(lookup func(string) (string, bool)) (NoticeConfig, error) {
-	get := func(name string) string {
-		v, _ := lookup(name)
-		return strings.TrimSpace(v)
+	env := envconf.New(lookup)
+	cfg := NoticeConfig{
+		Disconnected: env.Bool(VarNotifyDisconnected, false),
+		Reconnected:  env.Bool(VarNotifyReconnected, false),
 	}
-	var cfg NoticeConfig
-	var errs []error
-	for _, b := range []struct {
-		name string
-		dst  *bool
-	}{{VarNotifyDisconnected, &cfg.Disconnected}, {VarNotifyReconnected, &cfg.Reconnected}} {
-		v := get(b.name)
-		if v == "" {
-			continue
-		}
-		val, ok := parseBool(v)
-		if !ok {
-			errs = append(errs, fmt.Errorf("%s=%q: not a boolean (use true/false, 1/0, yes/no or on/off)", b.name, v))
-		}
-		*b.dst = val
-	}
-	raw := get(VarBankIBAN)
-	if raw != "" {
+	if raw := env.String(VarBankIBAN, ""); raw != "" {
 		iban, err := abraflexi.ParseIBAN(raw)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s=%q: %w", VarBankIBAN, raw, err))
+			env.Errorf("%s=%q: %v", VarBankIBAN, raw, err)
 		}
 		cfg.IBAN = iban
 	}
-	if len(errs) == 0 {
-		errs = cfg.problems()
+	if env.Err() == nil {
+		for _, p := range cfg.problems() {
+			env.Record(p)
+		}
 	}
-	if len(errs) > 0 {
-		return cfg, fmt.Errorf("%w: %w", ErrInvalidConfig, errors.Join(errs...))
-	}
-	return cfg, nil
+	return cfg, envconf.WithKind(env.Err(), ErrInvalidConfig)
 }
 
 // Validate checks the configuration: BANK_IBAN is required when
@@ -107,4 +91,37 @@ func (c NoticeConfig) problems() []error {
 		}
 	}
 	return errs
+}
+
+// DisconnectNoticeConfigFromLookup reads what blocknet reads of the
+// connection notices, through lookup (nil means the process environment):
+// NOTIFY_DISCONNECTED (default false) and BANK_IBAN (required when it is
+// on). The mail itself is configured by [ConfigFromLookup]. The error
+// names every bad variable with its value and matches [ErrInvalidConfig].
+func DisconnectNoticeConfigFromLookup(lookup func(string) (string, bool)) (NoticeConfig, error) {
+	env := envconf.New(lookup)
+	cfg := NoticeConfig{Disconnected: env.Bool(VarNotifyDisconnected, false)}
+	if raw := env.String(VarBankIBAN, ""); raw != "" {
+		iban, err := abraflexi.ParseIBAN(raw)
+		if err != nil {
+			env.Errorf("%s=%q: %v", VarBankIBAN, raw, err)
+		}
+		cfg.IBAN = iban
+	}
+	if env.Err() == nil {
+		for _, p := range cfg.problems() {
+			env.Record(p)
+		}
+	}
+	return cfg, envconf.WithKind(env.Err(), ErrInvalidConfig)
+}
+
+// ReconnectNoticeConfigFromLookup reads what unblocknet reads of the
+// connection notices, through lookup (nil means the process environment):
+// NOTIFY_RECONNECTED (default false). The mail itself is configured by
+// [ConfigFromLookup]. The error matches [ErrInvalidConfig].
+func ReconnectNoticeConfigFromLookup(lookup func(string) (string, bool)) (NoticeConfig, error) {
+	env := envconf.New(lookup)
+	cfg := NoticeConfig{Reconnected: env.Bool(VarNotifyReconnected, false)}
+	return cfg, envconf.WithKind(env.Err(), ErrInvalidConfig)
 }

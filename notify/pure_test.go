@@ -14,6 +14,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/spoje-net/isptools/abraflexi"
+	"github.com/spoje-net/isptools/envconf"
 	"github.com/spoje-net/isptools/notify"
 )
 
@@ -384,5 +385,27 @@ func TestResultSummary(t *testing.T) {
 		if got := tc.res.Summary(); got != tc.want {
 			t.Errorf("got  %q\nwant %q", got, tc.want)
 		}
+	}
+}
+
+// TestConfigFromLookupAppsWords: one line, every variable once, no
+// repeated prefix, DRY_RUN implying MUTE as in the apps.
+func TestConfigFromLookupAppsWords(t *testing.T) {
+	_, err := notify.ConfigFromLookup(env(map[string]string{"MUTE": "maybe", "SMTP_PORT": "x", "SMTP_PASSWORD": "hunter2", "SMTP_USERNAME": ""}))
+	want := `invalid configuration: MUTE="maybe": not a boolean (use true/false, 1/0, yes/no or on/off); SMTP_PORT="x": not a port number; EASE_FROM is required but not set`
+	if err == nil || err.Error() != want {
+		t.Errorf("got  %v\nwant %s", err, want)
+	}
+	var ce *envconf.Error
+	if !errors.As(err, &ce) || !errors.Is(err, notify.ErrInvalidConfig) {
+		t.Errorf("%T is not an *envconf.Error matching ErrInvalidConfig", err)
+	}
+	cfg, err := notify.ConfigFromLookup(env(map[string]string{"EASE_FROM": "f@x.cz", "DRY_RUN": "yes"}))
+	if err != nil || !cfg.Mute {
+		t.Errorf("DRY_RUN=yes: Mute %v, %v", cfg.Mute, err)
+	}
+	cfg, _ = notify.ConfigFromLookup(env(map[string]string{"EASE_FROM": "f@x.cz"}))
+	if cfg.Mute {
+		t.Error("muted without MUTE or DRY_RUN")
 	}
 }

@@ -7,6 +7,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -939,4 +942,88 @@ func BenchmarkSeedAndFilter(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(seed.Milliseconds()), "seed10k-ms")
+}
+
+// TestPDFCzechText: the invoice PDF shows Czech diacritics: its font's
+// encoding names the glyphs and its ToUnicode map gives the characters
+// back, so text extraction (pdftotext, when installed) reads the
+// customer's name as written.
+func TestPDFCzechText(t *testing.T) {
+	s := newTestServer(t)
+	ids := s.Seed(abraflexi.Address{Code: "ZAK0060", Name: "Marie Vaňková, Řehořova 17, Šťáhlavy"},
+		abraflexi.IssuedInvoice{Code: "FV2603-0060", Customer: abraflexi.RefTo(abraflexi.CodeID("ZAK0060")),
+			Total: decimal.NewFromInt(848), Remaining: decimal.NewFromInt(848), VariableSymbol: "26030060"})
+	r := call(t, s, "GET", "faktura-vydana/"+ids[1].String()+".pdf", nil)
+	expectStatus(t, r, 200)
+	checkPDF(t, r.raw)
+	want := []string{"Odběratel: ZAK0060 Marie Vaňková, Řehořova 17, Šťáhlavy", "Zbývá uhradit: 848"}
+
+	// Our own reading of the document: decode the shown strings with its
+	// ToUnicode map.
+	text := pdfShownText(t, r.raw)
+	for _, w := range want {
+		if !strings.Contains(text, w) {
+			t.Errorf("the PDF shows\n%s\nwithout %q", text, w)
+		}
+	}
+	if strings.Contains(text, "?") {
+		t.Errorf("a character fell back to '?':\n%s", text)
+	}
+
+	bin, err := exec.LookPath("pdftotext")
+	if err != nil {
+		t.Log("pdftotext (poppler-utils) is not installed: the PDF is not read by an independent reader")
+		return
+	}
+	f := filepath.Join(t.TempDir(), "invoice.pdf")
+	if err := os.WriteFile(f, r.raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "-enc", "UTF-8", f, "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftotext: %v\n%s", err, out)
+	}
+	for _, w := range want {
+		if !strings.Contains(string(out), w) {
+			t.Errorf("pdftotext reads\n%s\nwithout %q", out, w)
+		}
+	}
+}
+
+// pdfShownText decodes the strings of the Tj operators of a PDF written by
+// buildPDF with the bfchar entries of its ToUnicode CMap, one line per
+// string.
+func pdfShownText(t *testing.T, pdf []byte) string {
+	t.Helper()
+	toUni := map[byte]rune{}
+	for _, m := range regexp.MustCompile(`<([0-9A-F]{2})> <([0-9A-F]{4})>`).FindAllSubmatch(pdf, -1) {
+		c, _ := strconv.ParseUint(string(m[1]), 16, 8)
+		u, _ := strconv.ParseUint(string(m[2]), 16, 16)
+		toUni[byte(c)] = rune(u)
+	}
+	var b strings.Builder
+	for _, m := range regexp.MustCompile(`\(((?:[^()\\]|\\.)*)\) Tj`).FindAllSubmatch(pdf, -1) {
+		s := m[1]
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			if c == '\\' && i+1 < len(s) {
+				if i+3 < len(s) && s[i+1] >= '0' && s[i+1] <= '7' {
+					n, _ := strconv.ParseUint(string(s[i+1:i+4]), 8, 8)
+					c, i = byte(n), i+3
+				} else {
+					c, i = s[i+1], i+1
+				}
+			}
+			switch r, ok := toUni[c]; {
+			case ok:
+				b.WriteRune(r)
+			case c >= 0x20 && c < 0x7f:
+				b.WriteByte(c)
+			default:
+				t.Errorf("code %#x has no Unicode mapping", c)
+			}
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
 }

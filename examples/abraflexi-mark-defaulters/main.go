@@ -38,27 +38,15 @@ import (
 	"github.com/spoje-net/isptools/dunning"
 	"github.com/spoje-net/isptools/examples/internal/appkit"
 	"github.com/spoje-net/isptools/examples/internal/dunningapp"
-	"github.com/spoje-net/isptools/examples/internal/paymentapp"
 )
 
 // appName is the binary, report producer and syslog tag.
 const appName = "abraflexi-mark-defaulters"
 
-// defaultContractType is INET_CONTRACT_TYPE when unset: the default of the
-// PHP tool's definition. An explicitly empty value means every contract
-// type.
-const defaultContractType = "typSmlouvy.INTERNET"
-
 func main() { appkit.Main(appName, run) }
 
 func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report, error) {
-	policy := dunning.DefaultPolicy()
-	policy.Labels = dunningapp.Labels(env)
-	policy.ContractType = env.StringOrEmpty("INET_CONTRACT_TYPE", defaultContractType)
-	policy.InactiveContractStates = dunningapp.ContractStates(env)
-	policy.MinDebt = dunningapp.MinDebt(env)
-	policy.HomeCurrency = paymentapp.HomeCurrency(env)
-	policy.MinOverdueDays = dunningapp.MinOverdueDays(env)
+	policy := dunningapp.MarkPolicy(env) // dunning.MarkPolicyFromLookup
 	return dunningapp.Run(ctx, env, log, appName,
 		func(ctx context.Context, af *dunning.AbraFlexi, opts dunning.Options) (*dunning.MarkResult, error) {
 			return dunning.Mark(ctx, af, af, policy, opts)

@@ -70,13 +70,7 @@ const appName = "blocknet"
 func main() { appkit.Main(appName, run) }
 
 func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report, error) {
-	policy := dunning.DefaultPolicy()
-	policy.Labels = dunningapp.BlockLabels(env)
-	policy.MaxBlocks = dunningapp.MaxBlocks(env)
-	policy.CutDays = dunningapp.CutDays(env)
-	policy.BlockSpeed = dunningapp.BlockSpeed(env)
-	policy.MaxBankDataAge = dunningapp.BankDataAge(env)
-	policy.Labels.DisconnectNotified = dunningapp.NoticeLabel(env)
+	policy := dunningapp.BlockPolicy(env) // dunning.BlockPolicyFromLookup
 	notices := dunningapp.DisconnectNotices(env, log)
 	return dunningapp.NetRun(ctx, env, log, appName,
 		func(ctx context.Context, af *dunning.AbraFlexi, nb netbackend.Backend, opts dunning.Options) (*dunning.BlockResult, error) {

@@ -45,6 +45,10 @@ func normalize(s string) string {
 }
 
 func TestDemoEndToEnd(t *testing.T) {
+	var bins string
+	if !testing.Short() {
+		bins = apptest.Build(t, appPackages...) // before TMPDIR changes: the binaries outlive the check below
+	}
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp) // the demo's temporary files go here
 	out := filepath.Join(t.TempDir(), "demo-out")
@@ -58,6 +62,15 @@ func TestDemoEndToEnd(t *testing.T) {
 	}
 	text := stdout1.String()
 	t.Logf("backend %s, output:\n%s", acc.Backend, text)
+	checkLayout(t, text)
+	checkSummaries(t, acc.Summaries, text)
+	t.Run("settings", func(t *testing.T) {
+		for _, s := range settings(config{customers: 40, lang: "cs"}) {
+			if !strings.Contains(text, s.name+"="+shellQuote(s.value)) {
+				t.Errorf("the account does not state %s=%s", s.name, s.value)
+			}
+		}
+	})
 
 	t.Run("mark", func(t *testing.T) {
 		c := acc.Mark.Counts()
@@ -236,12 +249,16 @@ func TestDemoEndToEnd(t *testing.T) {
 			if resp.StatusCode != http.StatusOK {
 				t.Errorf("GET adresar.json: %s", resp.Status)
 			}
+			if bins != "" {
+				runKeptCommands(ctx, t, stdout2.String(), bins, exampleCommands(acc))
+			}
 		}
 	})
 	if code != 0 {
 		t.Fatalf("re-run: exit code %d, stderr:\n%s", code, &stderr2)
 	}
 	first, second := normalize(stdout1.String()), normalize(stdout2.String())
+	checkLayout(t, stdout2.String())
 	if second != first {
 		t.Errorf("the re-run's account differs:\n--- first\n%s\n--- second\n%s", first, second)
 	}
@@ -260,8 +277,11 @@ func TestDemoEndToEnd(t *testing.T) {
 			t.Errorf("re-run: %s differs from the first run", f)
 		}
 	}
-	if left, _ := os.ReadDir(tmp); len(left) > 0 {
-		t.Errorf("temporary files left behind: %v", left)
+	left, _ := os.ReadDir(tmp)
+	for _, e := range left {
+		if !strings.HasPrefix(e.Name(), t.Name()) { // the test's own t.TempDir of the apps' runs
+			t.Errorf("temporary file left behind: %s", e.Name())
+		}
 	}
 }
 

@@ -31,12 +31,19 @@
 //     MAX_BANK_DATA_AGE, and a second blocknet with BLOCK_SPEED and
 //     NOTIFY_DISCONNECTED (QR Platba notices) over a copy of the hosts file.
 //
-// It prints each stage as a short table, the hosts-file lines of a few
-// customers before and after, the e-mails sent and the totals, and writes
+// Every stage is configured as the app is: from environment variables
+// (settings.go), read by the SDK readers the apps use
+// (dunning.MarkPolicyFromLookup, backendenv.FromLookup,
+// payments.ConfigFromLookup, notify.ConfigFromLookup, …). The account
+// states those settings, prints each stage as a short table with a
+// summary that adds up, the hosts-file lines of a few customers before and
+// after, the e-mails sent and the totals, within 100 columns, and writes
 // every stage's JSON report (as the apps write them), every e-mail (.eml)
 // and the hosts file before, in between and after to ./demo-out (-out).
 // The data are generated from -seed and -today, so a run can be repeated
-// exactly. With -keep the servers stay up for curl until Ctrl-C.
+// exactly. With -keep the servers stay up until Ctrl-C, and the account
+// ends with export lines of the whole configuration and one command per
+// app that runs the real binary against them.
 package main
 
 import (
@@ -78,6 +85,8 @@ type config struct {
 	// wait blocks in -keep mode until the demo should stop; nil waits for
 	// the context.
 	wait func(ctx context.Context)
+	// adjustSettings, when set, changes the demo's settings (tests).
+	adjustSettings func([]setting) []setting
 }
 
 // parseFlags parses args. It returns flag.ErrHelp after printing the usage
@@ -92,7 +101,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&today, "today", "", "the day the apps run on, `YYYY-MM-DD` (default the current date in Prague)")
 	fs.StringVar(&cfg.out, "out", "demo-out", "output `DIR` for the reports, e-mails and hosts files; a re-run cleans what the previous run wrote")
 	fs.StringVar(&cfg.backend, "backend", backendAuto, "network backend: svn (a file:// Subversion repository, needs svn and svnadmin), file (a local hosts file) or auto (svn when installed)")
-	fs.BoolVar(&cfg.keep, "keep", false, "keep AbraFlexi and the SMTP server running after the run, print how to reach them with curl, and wait for Ctrl-C")
+	fs.BoolVar(&cfg.keep, "keep", false, "keep AbraFlexi and the SMTP server running after the run, print how to reach them with curl and the export lines and a command per app to run the real binaries against them, and wait for Ctrl-C")
 	fs.StringVar(&cfg.listen, "listen", "", "with -keep: the `ADDR` AbraFlexi listens on, e.g. 127.0.0.1:5434 (default a free port)")
 	fs.StringVar(&cfg.lang, "lang", "cs", "language of the e-mails: cs or en")
 	fs.BoolVar(&cfg.verbose, "v", false, "log what the libraries do (requests, commits, e-mails) to stderr")
@@ -114,7 +123,7 @@ Flags:
 Examples:
   go run ./examples/demo                       # 300 customers, today
   go run ./examples/demo -customers 50 -today 2026-03-16 -seed 7
-  go run ./examples/demo -keep                 # then poke at AbraFlexi with curl
+  go run ./examples/demo -keep                 # then run the real apps or curl against it
 `)
 	}
 	if err := fs.Parse(args); err != nil {
@@ -222,13 +231,13 @@ func demo(ctx context.Context, cfg config, stdout, stderr io.Writer) (*account, 
 
 	// Pipeline A, part 1.
 	p.stage(appMark, "label ODPOJENO the customers with UPOMINKA3 who owe and have an internet contract")
-	if acc.Mark, err = in.runMark(ctx, o, today, cfg.customers); err != nil {
+	if acc.Mark, err = in.runMark(ctx, o, today); err != nil {
 		return acc, fmt.Errorf("%s: %w", appMark, err)
 	}
 	p.mark(acc.Mark)
 
 	p.stage(appBlock, "cut every ODPOJENO customer's IPs to speed 0, in one "+map[string]string{backendSVN: "Subversion commit", backendFile: "write of the hosts file"}[in.backend])
-	if acc.Block, err = in.runBlock(ctx, o, today, cfg.customers); err != nil {
+	if acc.Block, err = in.runBlock(ctx, o, today); err != nil {
 		return acc, fmt.Errorf("%s: %w", appBlock, err)
 	}
 	if acc.HostsBlocked, err = in.readHosts(ctx); err != nil {
@@ -253,7 +262,7 @@ func demo(ctx context.Context, cfg config, stdout, stderr io.Writer) (*account, 
 	p.matches(acc.Matches)
 
 	p.stage(appConfirm+" / "+appNotice, "confirm matched payments (invoice PDF attached); tell the payers of the others")
-	if acc.Notices, err = in.runNotify(ctx, o, acc.Matches, cfg.lang); err != nil {
+	if acc.Notices, err = in.runNotify(ctx, o, acc.Matches); err != nil {
 		return acc, err
 	}
 	if acc.Mails, err = in.saveMails(o); err != nil {
@@ -263,7 +272,7 @@ func demo(ctx context.Context, cfg config, stdout, stderr io.Writer) (*account, 
 
 	// Pipeline A, part 2.
 	p.stage(appUnblock, "restore the speed of ODPOJENO customers who no longer owe and remove the label")
-	if acc.Unblock, err = in.runUnblock(ctx, o, today, cfg.customers); err != nil {
+	if acc.Unblock, err = in.runUnblock(ctx, o, today); err != nil {
 		return acc, fmt.Errorf("%s: %w", appUnblock, err)
 	}
 	if acc.HostsAfter, err = in.readHosts(ctx); err != nil {
@@ -293,11 +302,12 @@ func demo(ctx context.Context, cfg config, stdout, stderr io.Writer) (*account, 
 	p.totals(acc)
 	p.files(o)
 	p.next(cfg.keep)
+	acc.Summaries = p.summaries
 	if problems := acc.problems(); len(problems) > 0 {
 		return acc, fmt.Errorf("the run did not go as the story expects:\n  %s", joinLines(problems))
 	}
 	if cfg.keep {
-		p.keep(in)
+		p.keep(in, acc)
 		if cfg.wait != nil {
 			cfg.wait(ctx)
 		} else {

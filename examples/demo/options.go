@@ -107,9 +107,11 @@ func (in *infra) runOptions(ctx context.Context, p *printer, o *output, acc *acc
 		return out, err
 	}
 	cn.Today = today
-	pol := policy(len(acc.World.Customers))
+	pol, opts, err := in.dunningRun(appBlock, today, dunning.BlockPolicyFromLookup)
+	if err != nil {
+		return out, err
+	}
 	pol.BlockSpeed, pol.MaxBankDataAge = optBlockSpeed, age
-	opts := in.dunningOptions(today, appBlock)
 	opts.Now, opts.Notifier = now, dunningapp.NewNotifier(cn)
 	before := len(in.smtp.Messages())
 	out.Block, err = dunning.Block(ctx, af, nb, pol, opts)

@@ -582,7 +582,7 @@ func paymentBatch(rng *rand.Rand, w *world) []paymentSpec {
 	add(paymentSpec{Amount: decimal.NewFromInt(500), Account: "2900123456/2010", Note: "unknown payer, no variable symbol", Expect: "no_varsym"})
 	// And the ISP pays its rent for the mast: an outgoing payment.
 	add(paymentSpec{Amount: decimal.NewFromInt(4500), Outgoing: true, Account: "19-2000145399/0800", VarSym: "20250017",
-		Note: "rent for the mast on the water tower (outgoing)", Expect: "not_incoming"})
+		Note: "outgoing: rent for the mast", Expect: "not_incoming"})
 	return out
 }
 

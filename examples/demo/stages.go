@@ -18,13 +18,14 @@ import (
 	"github.com/spoje-net/isptools/abraflexi"
 	"github.com/spoje-net/isptools/abraflexi/abraflexitest"
 	"github.com/spoje-net/isptools/dunning"
-	"github.com/spoje-net/isptools/examples/internal/appkit"
-	"github.com/spoje-net/isptools/examples/internal/dunningapp"
+	"github.com/spoje-net/isptools/envconf"
 	"github.com/spoje-net/isptools/examples/internal/paymentapp"
 	"github.com/spoje-net/isptools/netbackend"
+	"github.com/spoje-net/isptools/netbackend/backendenv"
 	"github.com/spoje-net/isptools/notify"
 	"github.com/spoje-net/isptools/notify/notifytest"
 	"github.com/spoje-net/isptools/payments"
+	"github.com/spoje-net/isptools/report"
 	"github.com/spoje-net/isptools/svnhosts"
 )
 
@@ -36,6 +37,8 @@ const (
 	appMatch   = "isp-match-received-payment"
 	appConfirm = "isp-potvrzeni-prijeti-uhrady"
 	appNotice  = "isp-potvrzeni-prijeti-bankovni-platby"
+	appBatch   = "isp-match-payments-batch"
+	appBridge  = "isp-match-and-notify"
 )
 
 // Backend choices of -backend.
@@ -61,6 +64,9 @@ type infra struct {
 	hosts   string // file only: the hosts file
 	tmp     string
 	log     *slog.Logger
+	// settings are the demo's variables beyond the servers' addresses
+	// ([settings]); every stage reads them with the apps' readers.
+	settings []setting
 }
 
 // close stops the servers and removes the temporary directory.
@@ -104,7 +110,10 @@ func chooseBackend(want string) (string, error) {
 // setup starts the in-memory AbraFlexi seeded with w, the SMTP server and
 // the network backend holding w's hosts file.
 func setup(ctx context.Context, cfg config, w *world, log *slog.Logger) (_ *infra, err error) {
-	in := &infra{log: log}
+	in := &infra{log: log, settings: settings(cfg)}
+	if cfg.adjustSettings != nil {
+		in.settings = cfg.adjustSettings(in.settings)
+	}
 	defer func() {
 		if err != nil {
 			in.close()
@@ -138,15 +147,15 @@ func setup(ctx context.Context, cfg config, w *world, log *slog.Logger) (_ *infr
 		if in.svnURL, err = in.newSVNRepo(ctx, hosts); err != nil {
 			return nil, err
 		}
-		in.nb, err = svnhosts.NewRepo(svnhosts.Config{URL: in.svnURL, TempDir: in.tmp, Logger: log, Timeout: time.Minute})
 	default:
 		in.hosts = filepath.Join(in.tmp, "hosts")
 		if err = os.WriteFile(in.hosts, hosts, 0o644); err != nil {
 			return nil, err
 		}
-		in.nb, err = svnhosts.NewFileBackend(svnhosts.FileConfig{Path: in.hosts, Logger: log})
 	}
-	if err != nil {
+	// The backend blocknet and unblocknet build from NETWORK_BACKEND and
+	// SVNURL or HOSTS_FILE.
+	if in.nb, err = backendenv.FromLookup(in.lookup(appBlock), log); err != nil {
 		return nil, err
 	}
 	return in, nil
@@ -245,6 +254,8 @@ type account struct {
 	Commits                               []string
 	OpenBefore, OpenAfter                 decimal.Decimal
 	Reports                               []string
+	// Summaries are the summary lines of the account, unwrapped.
+	Summaries []string
 }
 
 // matchOutcome is one payment of the batch and how it was matched.
@@ -270,50 +281,61 @@ type mailOut struct {
 	File        string
 }
 
-// policy is the dunning policy of the demo: the apps' defaults with
-// INET_CONTRACT_TYPE=INTERNET, and a circuit breaker scaled to the size of
-// the generated network.
-func policy(n int) dunning.Policy {
-	p := dunning.DefaultPolicy()
-	p.ContractType = "INTERNET"
-	p.MaxBlocks = max(dunning.DefaultMaxBlocks, n/10)
-	return p
-}
-
-func (in *infra) dunningOptions(today abraflexi.Date, app string) dunning.Options {
-	return dunning.Options{Today: today, Note: app, Logger: in.log}
+// dunningRun reads the policy and options of app as the app does
+// (read), with the demo's day as today.
+func (in *infra) dunningRun(app string, today abraflexi.Date, read func(envconf.Lookup) (dunning.Policy, error)) (dunning.Policy, dunning.Options, error) {
+	policy, perr := read(in.lookup(app))
+	opts, oerr := dunning.NetOptionsFromLookup(in.lookup(app))
+	if app == appMark {
+		opts, oerr = dunning.OptionsFromLookup(in.lookup(app))
+	}
+	opts.Today, opts.Note, opts.Logger = today, app, in.log
+	if err := envconf.Join(perr, oerr); err != nil {
+		return policy, opts, fmt.Errorf("the demo's settings: %w", err)
+	}
+	return policy, opts, nil
 }
 
 // runMark is abraflexi-mark-defaulters.
-func (in *infra) runMark(ctx context.Context, o *output, today abraflexi.Date, n int) (*dunning.MarkResult, error) {
-	af := dunning.NewAbraFlexi(in.client)
-	res, err := dunning.Mark(ctx, af, af, policy(n), in.dunningOptions(today, appMark))
-	if werr := o.report("01-"+appMark+".json", appMark, dunningapp.MarkReport(res), err); werr != nil && err == nil {
+func (in *infra) runMark(ctx context.Context, o *output, today abraflexi.Date) (*dunning.MarkResult, error) {
+	policy, opts, err := in.dunningRun(appMark, today, dunning.MarkPolicyFromLookup)
+	if err != nil {
+		return nil, err
+	}
+	res, err := dunning.NewAbraFlexi(in.client).Mark(ctx, policy, opts)
+	if werr := o.report("01-"+appMark+".json", appMark, report.Mark(res), err); werr != nil && err == nil {
 		err = werr
 	}
 	return res, err
 }
 
 // runBlock is blocknet.
-func (in *infra) runBlock(ctx context.Context, o *output, today abraflexi.Date, n int) (*dunning.BlockResult, error) {
-	res, err := dunning.Block(ctx, dunning.NewAbraFlexi(in.client), in.nb, policy(n), in.dunningOptions(today, appBlock))
+func (in *infra) runBlock(ctx context.Context, o *output, today abraflexi.Date) (*dunning.BlockResult, error) {
+	policy, opts, err := in.dunningRun(appBlock, today, dunning.BlockPolicyFromLookup)
+	if err != nil {
+		return nil, err
+	}
+	res, err := dunning.NewAbraFlexi(in.client).Block(ctx, in.nb, policy, opts)
 	if err == nil && res != nil {
 		err = res.Err()
 	}
-	if werr := o.report("02-"+appBlock+".json", appBlock, dunningapp.BlockReport(res), err); werr != nil && err == nil {
+	if werr := o.report("02-"+appBlock+".json", appBlock, report.Block(res), err); werr != nil && err == nil {
 		err = werr
 	}
 	return res, err
 }
 
 // runUnblock is unblocknet.
-func (in *infra) runUnblock(ctx context.Context, o *output, today abraflexi.Date, n int) (*dunning.UnblockResult, error) {
-	af := dunning.NewAbraFlexi(in.client)
-	res, err := dunning.Unblock(ctx, af, af, in.nb, policy(n), in.dunningOptions(today, appUnblock))
+func (in *infra) runUnblock(ctx context.Context, o *output, today abraflexi.Date) (*dunning.UnblockResult, error) {
+	policy, opts, err := in.dunningRun(appUnblock, today, dunning.UnblockPolicyFromLookup)
+	if err != nil {
+		return nil, err
+	}
+	res, err := dunning.NewAbraFlexi(in.client).Unblock(ctx, in.nb, policy, opts)
 	if err == nil && res != nil {
 		err = res.Err()
 	}
-	if werr := o.report("06-"+appUnblock+".json", appUnblock, dunningapp.UnblockReport(res), err); werr != nil && err == nil {
+	if werr := o.report("06-"+appUnblock+".json", appUnblock, report.Unblock(res), err); werr != nil && err == nil {
 		err = werr
 	}
 	return res, err
@@ -363,32 +385,33 @@ func (in *infra) postPayments(ctx context.Context, specs []paymentSpec, today ab
 	return nil
 }
 
-// demoMatchKeys is the MATCH_KEYS the demo turns on: beyond the variable
-// symbol (the default), the specific symbol, the payer's account and sums.
-const demoMatchKeys = "vs,ss,account,sum"
-
-// matcherConfig is the matcher configuration isp-match-received-payment
-// reads from an environment with only MATCH_KEYS=demoMatchKeys
-// (paymentapp.MatcherConfig): bank then cash, overpayments settled, the
-// default labels.
-func matcherConfig(log *slog.Logger) payments.Config {
-	cfg := paymentapp.MatcherConfig(appkit.NewEnv(func(k string) (string, bool) {
-		return demoMatchKeys, k == payments.EnvMatchKeys
-	}, nil))
-	cfg.Logger = log
-	return cfg
+// matcherConfig is the configuration isp-match-received-payment reads
+// from the demo's settings, with the per-document lock it takes.
+func (in *infra) matcherConfig() (payments.Config, error) {
+	cfg, err := payments.ConfigFromLookup(in.lookup(appMatch))
+	var lerr error
+	cfg.Lock, lerr = payments.DocumentLockFromLookup(in.lookup(appMatch))
+	cfg.Logger = in.log
+	if err := envconf.Join(err, lerr); err != nil {
+		return cfg, fmt.Errorf("the demo's settings: %w", err)
+	}
+	return cfg, nil
 }
 
 // runMatch is isp-match-received-payment, once per payment, as the
 // MultiFlexi web-hook runs it for every new bank or cash record.
 func (in *infra) runMatch(ctx context.Context, o *output, specs []paymentSpec) ([]matchOutcome, error) {
-	m := payments.NewMatcher(payments.NewClientLedger(in.client), matcherConfig(in.log))
+	cfg, err := in.matcherConfig()
+	if err != nil {
+		return nil, err
+	}
+	m := payments.NewMatcher(payments.NewClientLedger(in.client), cfg)
 	out := make([]matchOutcome, 0, len(specs))
 	for i, p := range specs {
 		res, err := m.MatchOne(ctx, p.Code)
 		out = append(out, matchOutcome{Spec: p, Result: res, Err: err})
 		name := fmt.Sprintf("03-%s-%02d-%s.json", appMatch, i+1, p.Code)
-		if werr := o.report(name, appMatch, paymentapp.MatchReport(res), err); werr != nil {
+		if werr := o.report(name, appMatch, report.Match(res), err); werr != nil {
 			return out, werr
 		}
 	}
@@ -399,15 +422,17 @@ func (in *infra) runMatch(ctx context.Context, o *output, specs []paymentSpec) (
 // on the paid invoice and, for every payment left for manual matching
 // (exit 2), isp-potvrzeni-prijeti-bankovni-platby on the payment: the
 // routing isp-match-and-notify does in one run, with the same calls.
-func (in *infra) runNotify(ctx context.Context, o *output, matches []matchOutcome, lang string) ([]noticeOutcome, error) {
-	cfg := notify.DefaultConfig()
-	cfg.From, cfg.Lang = mailFrom, lang
-	cfg.Transport = notify.TransportSMTP
-	cfg.SMTP = in.smtp.SMTPConfig()
+func (in *infra) runNotify(ctx context.Context, o *output, matches []matchOutcome) ([]noticeOutcome, error) {
+	cfg, err := notify.ConfigFromLookup(in.lookup(appConfirm)) // the notice app reads the same variables
+	lock, lerr := payments.DocumentLockFromLookup(in.lookup(appConfirm))
+	if err := envconf.Join(err, lerr); err != nil {
+		return nil, fmt.Errorf("the demo's settings: %w", err)
+	}
 	d, err := notify.NewDeps(cfg, in.client, in.log)
 	if err != nil {
 		return nil, err
 	}
+	d.Lock = lock
 	var out []noticeOutcome
 	for _, m := range matches {
 		var n noticeOutcome
@@ -423,7 +448,7 @@ func (in *infra) runNotify(ctx context.Context, o *output, matches []matchOutcom
 		}
 		out = append(out, n)
 		name := fmt.Sprintf("%s-%s-%02d-%s.json", map[string]string{appConfirm: "04", appNotice: "05"}[n.App], n.App, len(out), n.Result.Document)
-		if werr := o.report(name, n.App, paymentapp.NotifyReport(n.Result), n.Err); werr != nil {
+		if werr := o.report(name, n.App, report.Notify(n.Result), n.Err); werr != nil {
 			return out, werr
 		}
 	}
@@ -486,10 +511,10 @@ func (o *output) write(rel string, data []byte) error {
 
 // report finalizes r as the app would (exit code, status, producer,
 // timestamp) and writes it to reports/name.
-func (o *output) report(name, app string, r *appkit.Report, runErr error) error {
+func (o *output) report(name, app string, r *report.Report, runErr error) error {
 	r.Finalize(app, o.now(), runErr)
 	rel := filepath.Join("reports", name)
-	if err := appkit.WriteReport(filepath.Join(o.dir, rel), r, io.Discard, io.Discard); err != nil {
+	if err := report.Write(filepath.Join(o.dir, rel), r, io.Discard, io.Discard); err != nil {
 		return err
 	}
 	o.files = append(o.files, rel)

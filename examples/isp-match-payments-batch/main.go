@@ -93,8 +93,9 @@ func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report
 // the company, so every batch run on one company on this machine shares
 // it) and RUN_LOCK_TIMEOUT (seconds or a Go duration, default 2m).
 func runLock(env *appkit.Env) runlock.Config {
-	def := runlock.DefaultTimeout // not a constant: the definition says "2m"
-	return runlock.Config{Path: env.String(runlock.EnvFile, ""), Timeout: env.Duration(runlock.EnvTimeout, def)}
+	cfg, err := runlock.ConfigFromLookup(env.Lookup, "")
+	env.Record(err)
+	return cfg
 }
 
 // sinceDate reads MATCH_SINCE: a date, "all" (the zero date: no limit), or

@@ -25,28 +25,38 @@ import (
 )
 
 // This file proves mechanically that every MultiFlexi definition lists
-// exactly the environment variables its app reads. It type-checks the
-// apps and examples/internal from source (the other packages come from the
-// compiler's export data, via go list -export), walks the functions
-// reachable from each app's main, and collects
+// exactly the environment variables its app reads. It type-checks every
+// package of the module from source (the standard library and other
+// modules come from the compiler's export data, via go list -export),
+// walks the functions reachable from each app's main, through
+// examples/internal and into the SDK's readers (dunning.*FromLookup,
+// payments.ConfigFromLookup, notify.ConfigFromLookup,
+// backendenv.FromLookup, …), and collects
 //
-//   - the constant names passed to the getters of appkit.Env (String,
-//     Required, Bool, Int, Enum, Duration, Lookup), with the getter and its
-//     constant default, and
-//   - for every function that receives appkit.Env's Lookup method as a
-//     value (notify.ConfigFromLookup), the Env* string constants of that
-//     function's package: the names it reads through the lookup.
+//   - the constant names passed to the getters of envconf.Env, which is
+//     appkit.Env (String, StringOrEmpty, Required, Bool, Int, Enum,
+//     Duration, Lookup), with the getter and its constant default, and
+//   - for a function outside the module that receives an Env's Lookup
+//     method as a value, the Env* string constants of that function's
+//     package: the names it reads through the lookup.
 //
 // A function is reachable when a reachable function refers to it (a call
 // or a function value such as the body passed to appkit.Main).
 
 const (
-	module     = "github.com/spoje-net/isptools"
-	appkitPath = module + "/examples/internal/appkit"
+	module      = "github.com/spoje-net/isptools"
+	envconfPath = module + "/envconf"
 )
 
-// envGetters are the methods of appkit.Env that read a variable named by
-// their first argument.
+// dynamicNames are the functions that read variables named by data
+// rather than by constants, with the reason; the walk does not look into
+// them.
+var dynamicNames = map[string]string{
+	module + "/examples/internal/appkit.CheckDefinition": "checks the variables its definition names; the definition test reads the definitions",
+}
+
+// envGetters are the methods of envconf.Env (appkit.Env) that read a
+// variable named by their first argument.
 var envGetters = []string{"String", "StringOrEmpty", "Required", "Bool", "Int", "Enum", "Duration", "Lookup"}
 
 // readVar is one variable an app reads.
@@ -143,7 +153,7 @@ func analyse(roots []string) (*analysis, error) {
 		return os.Open(f)
 	})
 	for _, p := range pkgs {
-		if p.Standard || !strings.HasPrefix(p.ImportPath, module+"/examples/") {
+		if p.Standard || (p.ImportPath != module && !strings.HasPrefix(p.ImportPath, module+"/")) {
 			continue
 		}
 		var files []*ast.File
@@ -175,7 +185,7 @@ func analyse(roots []string) (*analysis, error) {
 // envGetter returns the getter name when fn is one of envGetters.
 func envGetter(fn *gotypes.Func) (string, bool) {
 	for _, g := range envGetters {
-		if fn.FullName() == "(*"+appkitPath+".Env)."+g {
+		if fn.FullName() == "(*"+envconfPath+".Env)."+g {
 			return g, true
 		}
 	}
@@ -185,19 +195,30 @@ func envGetter(fn *gotypes.Func) (string, bool) {
 // reads returns the variables the app in pkgPath reads.
 func (a *analysis) reads(t *testing.T, pkgPath string) map[string]readVar {
 	t.Helper()
+	return a.readsFrom(t, pkgPath+".main")
+}
+
+// readsFrom returns the variables the functions roots (full names such as
+// github.com/spoje-net/isptools/dunning.MarkPolicyFromLookup) and every
+// function they reach read.
+func (a *analysis) readsFrom(t *testing.T, roots ...string) map[string]readVar {
+	t.Helper()
 	out := map[string]readVar{}
-	root := pkgPath + ".main"
-	if _, ok := a.funcs[root]; !ok {
-		t.Fatalf("%s: no func main", pkgPath)
+	seen := map[string]bool{}
+	var queue []string
+	for _, root := range roots {
+		if _, ok := a.funcs[root]; !ok {
+			t.Fatalf("no function %s in the module", root)
+		}
+		seen[root] = true
+		queue = append(queue, root)
 	}
-	seen := map[string]bool{root: true}
-	queue := []string{root}
 	for len(queue) > 0 {
 		name := queue[0]
 		src := a.funcs[name]
 		queue = queue[1:]
-		if strings.HasPrefix(name, "(*"+appkitPath+".Env).") {
-			continue // the getters themselves; their callers name the variables
+		if strings.HasPrefix(name, "(*"+envconfPath+".Env).") || dynamicNames[name] != "" {
+			continue // the getters themselves (their callers name the variables), or a reader of data-named variables
 		}
 		ast.Inspect(src.decl.Body, func(n ast.Node) bool {
 			switch n := n.(type) {
@@ -227,7 +248,7 @@ func (a *analysis) call(t *testing.T, info *gotypes.Info, call *ast.CallExpr, ou
 	if g, ok := envGetter(fn); ok {
 		tv := info.Types[call.Args[0]]
 		if tv.Value == nil || tv.Value.Kind() != constant.String {
-			t.Errorf("%s: appkit.Env.%s with a non-constant name; the check needs constant names", a.fset.Position(call.Pos()), g)
+			t.Errorf("%s: envconf.Env.%s with a non-constant name; the check needs constant names", a.fset.Position(call.Pos()), g)
 			return
 		}
 		v := readVar{getter: g}
@@ -237,7 +258,11 @@ func (a *analysis) call(t *testing.T, info *gotypes.Info, call *ast.CallExpr, ou
 		out[constant.StringVal(tv.Value)] = v
 		return
 	}
-	// A function receiving env.Lookup reads its package's Env* names.
+	// A function outside the module receiving env.Lookup reads its
+	// package's Env* names; the module's own functions are walked.
+	if _, walked := a.funcs[fn.FullName()]; walked {
+		return
+	}
 	for _, arg := range call.Args {
 		if m := callee(info, arg); m != nil {
 			if g, ok := envGetter(m); ok && g == "Lookup" {

@@ -65,7 +65,6 @@ import (
 	"github.com/spoje-net/isptools/dunning"
 	"github.com/spoje-net/isptools/examples/internal/appkit"
 	"github.com/spoje-net/isptools/examples/internal/dunningapp"
-	"github.com/spoje-net/isptools/examples/internal/paymentapp"
 	"github.com/spoje-net/isptools/netbackend"
 )
 
@@ -75,12 +74,7 @@ const appName = "unblocknet"
 func main() { appkit.Main(appName, run) }
 
 func run(ctx context.Context, env *appkit.Env, log *slog.Logger) (*appkit.Report, error) {
-	policy := dunning.DefaultPolicy()
-	policy.Labels = dunningapp.UnblockLabels(env)
-	policy.MinDebt = dunningapp.MinDebt(env)
-	policy.HomeCurrency = paymentapp.HomeCurrency(env)
-	policy.DefaultSpeed = env.Int("DEFAULT_SPEED", 0, 0)
-	policy.Labels.DisconnectNotified = dunningapp.NoticeLabel(env)
+	policy := dunningapp.UnblockPolicy(env) // dunning.UnblockPolicyFromLookup
 	notices := dunningapp.ReconnectNotices(env, log)
 	return dunningapp.NetRun(ctx, env, log, appName,
 		func(ctx context.Context, af *dunning.AbraFlexi, nb netbackend.Backend, opts dunning.Options) (*dunning.UnblockResult, error) {

@@ -26,3 +26,17 @@ func Example() {
 	fmt.Println(err != nil)
 	// Output: true
 }
+
+// The run lock as blocknet and unblocknet read it; RUN_LOCK_TIMEOUT takes
+// seconds or a Go duration.
+func ExampleConfigFromLookup() {
+	vars := map[string]string{"RUN_LOCK_TIMEOUT": "30"}
+	cfg, err := runlock.ConfigFromLookup(func(name string) (string, bool) { v, ok := vars[name]; return v, ok }, "svn file:///srv/hosts")
+	fmt.Println(cfg.Timeout, cfg.File() == runlock.DefaultPath("svn file:///srv/hosts"), err)
+	vars["RUN_LOCK_TIMEOUT"] = "soon"
+	_, err = runlock.ConfigFromLookup(func(name string) (string, bool) { v, ok := vars[name]; return v, ok }, "k")
+	fmt.Println(err)
+	// Output:
+	// 30s true <nil>
+	// invalid configuration: RUN_LOCK_TIMEOUT="soon": not a duration (seconds or e.g. 1m30s)
+}

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spoje-net/isptools/envconf"
 )
 
 // Environment variables read by [ConfigFromEnv].
@@ -44,20 +46,26 @@ type Config struct {
 }
 
 // ConfigFromEnv returns the configuration for key from RUN_LOCK_FILE and
-// RUN_LOCK_TIMEOUT; unset variables take the defaults.
-func ConfigFromEnv(key string) (Config, error) {
-	cfg := Config{Path: strings.TrimSpace(os.Getenv(EnvFile)), Key: key}
-	if v := strings.TrimSpace(os.Getenv(EnvTimeout)); v != "" {
-		d, err := time.ParseDuration(v)
+// RUN_LOCK_TIMEOUT in the process environment; see [ConfigFromLookup].
+func ConfigFromEnv(key string) (Config, error) { return ConfigFromLookup(os.LookupEnv, key) }
+
+// ConfigFromLookup returns the configuration for key as blocknet and
+// unblocknet read it through lookup (nil means the process environment):
+// RUN_LOCK_FILE (empty: [DefaultPath] of key) and RUN_LOCK_TIMEOUT
+// (seconds such as 30, or a Go duration such as 2m; unset leaves Timeout
+// zero, [DefaultTimeout]). A bad value gives an [*envconf.Error] naming
+// it, the apps' words.
+func ConfigFromLookup(lookup envconf.Lookup, key string) (Config, error) {
+	env := envconf.New(lookup)
+	cfg := Config{Path: env.String(EnvFile, ""), Key: key}
+	if v := env.String(EnvTimeout, ""); v != "" {
+		d, err := envconf.ParseDuration(v)
 		if err != nil {
-			return cfg, fmt.Errorf("%s=%q: not a duration such as 2m or 30s", EnvTimeout, v)
-		}
-		if d < 0 {
-			return cfg, fmt.Errorf("%s=%q: must not be negative", EnvTimeout, v)
+			env.Errorf("%s=%s: %v", EnvTimeout, envconf.Quote(v), err)
 		}
 		cfg.Timeout = d
 	}
-	return cfg, nil
+	return cfg, env.Err()
 }
 
 // Validate checks that the configuration names a lock.

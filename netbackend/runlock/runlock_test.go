@@ -177,3 +177,17 @@ func TestHelperChild(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestConfigFromLookupSeconds: RUN_LOCK_TIMEOUT in seconds, as the apps
+// take it, and a negative value refused with its value.
+func TestConfigFromLookupSeconds(t *testing.T) {
+	lookup := func(v string) func(string) (string, bool) {
+		return func(name string) (string, bool) { return v, name == runlock.EnvTimeout }
+	}
+	if cfg, err := runlock.ConfigFromLookup(lookup("90"), "k"); err != nil || cfg.Timeout != 90*time.Second {
+		t.Errorf("90: %v %v", cfg.Timeout, err)
+	}
+	if _, err := runlock.ConfigFromLookup(lookup("-1"), "k"); err == nil || err.Error() != `invalid configuration: RUN_LOCK_TIMEOUT="-1": must not be negative` {
+		t.Errorf("-1: %v", err)
+	}
+}

@@ -272,34 +272,3 @@ func (a *App) buildInfo() (*debug.BuildInfo, bool) {
 	}
 	return debug.ReadBuildInfo()
 }
-
-// Emit writes r to dest with [WriteReport] and logs the one-line summary
-// (the message with status, exit code and destination) at info, warn or
-// error level according to the status. When writing to dest fails, the
-// failure is logged, the report is marked failed (status error, exit code
-// 1, the failure added to the message) and written to stdout as well, so
-// it is never lost; the write error is returned.
-func Emit(ctx context.Context, log *slog.Logger, dest string, r *Report, stdout, stderr io.Writer) error {
-	werr := WriteReport(dest, r, stdout, stderr)
-	if werr != nil {
-		log.Error("writing the report failed; writing it to stdout instead", "report", dest, "error", werr)
-		r.Status, r.ExitCode = StatusError, ExitError
-		r.Message += fmt.Sprintf("; writing the report to RESULT_FILE=%s failed: %v", quoteValue(dest), werr)
-		r.SetMetric("exit_code", ExitError)
-		if dest != DestStdout {
-			if err := WriteReport(DestStdout, r, stdout, stderr); err != nil {
-				log.Error("writing the report to stdout failed", "error", err)
-			}
-		}
-		dest = DestStdout
-	}
-	level := slog.LevelInfo
-	switch r.Status {
-	case StatusWarning:
-		level = slog.LevelWarn
-	case StatusError:
-		level = slog.LevelError
-	}
-	log.Log(ctx, level, r.Message, "status", string(r.Status), "exitcode", r.ExitCode, "report", dest)
-	return werr
-}

@@ -1,14 +1,11 @@
 package appkit
 
 import (
-	"errors"
-	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/spoje-net/isptools/abraflexi"
+	"github.com/spoje-net/isptools/envconf"
 	"github.com/spoje-net/isptools/examples/multiflexi"
 )
 
@@ -30,19 +27,18 @@ import (
 //
 // [App.Run] calls it before the app's body; a nil def checks nothing.
 func CheckDefinition(env *Env, def *multiflexi.Definition) {
-	def = withoutSupplied(env, def)
 	if def == nil {
 		return
 	}
 	for _, v := range def.Environment {
-		val := env.value(v.Name)
+		val := env.String(v.Name, "")
 		if val == "" {
 			switch {
-			case v.Required:
+			case v.Required && !suppliedElsewhere(env, v.Name):
 				env.Errorf("%s is required but not set", v.Name)
 			case v.RequiredWhen != "":
 				other, want, _ := v.Condition()
-				got := env.value(other)
+				got := env.String(other, "")
 				if got == "" {
 					if o, ok := def.Variable(other); ok {
 						got = o.BinaryDefault()
@@ -57,7 +53,7 @@ func CheckDefinition(env *Env, def *multiflexi.Definition) {
 		switch v.Type {
 		case "bool":
 			if _, ok := ParseBool(val); !ok {
-				env.Errorf("%s=%s: not a boolean (use true/false, 1/0, yes/no or on/off)", v.Name, quoteValue(val))
+				env.Errorf("%s=%s: %s", v.Name, quoteValue(val), envconf.NotABool)
 			}
 		case "integer":
 			if _, err := strconv.Atoi(val); err != nil {
@@ -67,46 +63,9 @@ func CheckDefinition(env *Env, def *multiflexi.Definition) {
 	}
 }
 
-// CheckDestination reports whether the JSON report can be written to dest
-// (a RESULT_FILE or -o value), without creating or changing dest: the
-// standard streams always can; another "scheme://" cannot; a path needs
-// an existing directory in which a file can be created (checked by
-// creating and removing a temporary file there, as [WriteReport] does)
-// and must not be a directory itself. Apps call it through [App.Run]
-// before they change anything, so a report that could not be written
-// never follows a run that changed the network.
-func CheckDestination(dest string) error {
-	switch dest {
-	case DestStdout, DestStderr, "php://output", "-":
-		return nil
-	case "":
-		return errors.New("empty report destination")
-	}
-	if strings.Contains(dest, "://") {
-		return errors.New("unsupported destination (a file path, php://stdout or php://stderr)")
-	}
-	if st, err := os.Stat(dest); err == nil && st.IsDir() {
-		return errors.New("is a directory")
-	}
-	dir, base := filepath.Dir(dest), filepath.Base(dest)
-	st, err := os.Stat(dir)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("directory %s does not exist", dir)
-	case err != nil:
-		return err
-	case !st.IsDir():
-		return fmt.Errorf("%s is not a directory", dir)
-	}
-	f, err := os.CreateTemp(dir, "."+base+".check-*")
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return fmt.Errorf("cannot create files in %s: %w", dir, err)
-	}
-	name := f.Name()
-	f.Close()
-	return os.Remove(name)
+// suppliedElsewhere reports whether a required variable left empty is
+// given by another: ABRAFLEXI_COMPANY by an ABRAFLEXI_URL ending in
+// /c/<company>.
+func suppliedElsewhere(env *Env, name string) bool {
+	return name == abraflexi.EnvCompany && abraflexi.CompanyFromURL(env.String(abraflexi.EnvURL, "")) != ""
 }

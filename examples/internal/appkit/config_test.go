@@ -113,19 +113,6 @@ func TestConfigErrorEachVariableOnce(t *testing.T) {
 	}
 }
 
-func TestMaskValue(t *testing.T) {
-	for in, want := range map[string]string{
-		`SVNPASS="a\"b: c": bad`: `SVNPASS=REDACTED: bad`,
-		`SVNPASS=abc: bad`:       `SVNPASS=REDACTED: bad`,
-		`SVNPASS=abc`:            `SVNPASS=REDACTED`,
-		`SVNPASS is required`:    `SVNPASS is required`,
-	} {
-		if got := maskValue(in, "SVNPASS"); got != want {
-			t.Errorf("maskValue(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestCheckDestination(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "f")

@@ -13,26 +13,18 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/spoje-net/isptools/envconf"
 )
 
 // Redacted replaces the value of secret attributes in log output.
-const Redacted = "REDACTED"
-
-// secretKeyParts are the substrings that make an attribute key secret.
-var secretKeyParts = []string{"password", "pass", "token", "secret"}
+const Redacted = envconf.Redacted
 
 // IsSecretKey reports whether an attribute or variable name looks like it
 // holds a secret: it contains password, pass, token or secret (any case).
-// Note that this is deliberately broad ("passed" matches too).
-func IsSecretKey(key string) bool {
-	k := strings.ToLower(key)
-	for _, p := range secretKeyParts {
-		if strings.Contains(k, p) {
-			return true
-		}
-	}
-	return false
-}
+// Note that this is deliberately broad ("passed" matches too). It is
+// [envconf.IsSecretKey].
+func IsSecretKey(key string) bool { return envconf.IsSecretKey(key) }
 
 // RedactAttr is a [slog.HandlerOptions.ReplaceAttr] function that replaces
 // the value of every attribute whose key [IsSecretKey] with [Redacted].

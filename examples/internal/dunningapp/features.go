@@ -57,36 +57,25 @@ type Notices struct {
 // MUTE, MAIL_TRANSPORT, SMTP_*, SENDMAIL_PATH, the confirmation labels,
 // HOME_CURRENCY). Bad values are recorded in env. nil when off.
 func DisconnectNotices(env *appkit.Env, log *slog.Logger) *Notices {
-	on := env.Bool(notify.VarNotifyDisconnected, false)
-	iban := bankIBAN(env)
-	if !on {
+	nc, err := notify.DisconnectNoticeConfigFromLookup(env.Lookup)
+	env.Record(err)
+	if !nc.Disconnected || err != nil {
 		return nil
 	}
-	return notices(env, log, notify.NoticeConfig{Disconnected: true, IBAN: iban})
+	return notices(env, log, nc)
 }
 
 // ReconnectNotices reads unblocknet's notice configuration:
 // NOTIFY_RECONNECTED (default false) and, when it is on, the mail
-// configuration as [DisconnectNotices]. nil when off.
+// configuration as [DisconnectNotices]
+// ([notify.ReconnectNoticeConfigFromLookup]). nil when off.
 func ReconnectNotices(env *appkit.Env, log *slog.Logger) *Notices {
-	if !env.Bool(notify.VarNotifyReconnected, false) {
+	nc, err := notify.ReconnectNoticeConfigFromLookup(env.Lookup)
+	env.Record(err)
+	if !nc.Reconnected || err != nil {
 		return nil
 	}
-	return notices(env, log, notify.NoticeConfig{Reconnected: true})
-}
-
-// bankIBAN reads BANK_IBAN, the account customers pay to (electronic or
-// printed form).
-func bankIBAN(env *appkit.Env) abraflexi.IBAN {
-	raw := env.String(notify.VarBankIBAN, "")
-	if raw == "" {
-		return ""
-	}
-	iban, err := abraflexi.ParseIBAN(raw)
-	if err != nil {
-		env.Errorf("%s=%q: %v", notify.VarBankIBAN, raw, err)
-	}
-	return iban
+	return notices(env, log, nc)
 }
 
 func notices(env *appkit.Env, log *slog.Logger, nc notify.NoticeConfig) *Notices {

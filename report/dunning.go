@@ -1,4 +1,4 @@
-package dunningapp
+package report
 
 import (
 	"encoding/json"
@@ -8,11 +8,10 @@ import (
 	"strings"
 
 	"github.com/spoje-net/isptools/dunning"
-	"github.com/spoje-net/isptools/examples/internal/appkit"
 )
 
 // reasonWhy explains every dunning reason in words for the log line of the
-// customer ([appkit.Customer.Why]).
+// customer ([Customer.Why]).
 var reasonWhy = map[dunning.Reason]string{
 	dunning.ReasonMarked:              "third reminder, active contract and overdue debt above MIN_DEBT: gets the disconnected label",
 	dunning.ReasonAlreadyMarked:       "already carries the disconnected label",
@@ -51,7 +50,7 @@ func why(reason dunning.Reason, own string, debt dunning.Debt) string {
 
 // warn adds the run's warnings to the report (key "warnings", metric
 // "warnings") and makes its status warning.
-func warn(r *appkit.Report, warnings []string) {
+func warn(r *Report, warnings []string) {
 	r.SetMetric("warnings", len(warnings))
 	if len(warnings) == 0 {
 		return
@@ -60,8 +59,8 @@ func warn(r *appkit.Report, warnings []string) {
 		r.Extra = map[string]any{}
 	}
 	r.Extra["warnings"] = warnings
-	if r.Status == "" || r.Status == appkit.StatusSuccess {
-		r.Status = appkit.StatusWarning
+	if r.Status == "" || r.Status == StatusSuccess {
+		r.Status = StatusWarning
 	}
 }
 
@@ -81,7 +80,7 @@ func errText(err error) string {
 }
 
 // finish sets the status from the reasons and the per-customer error.
-func finish(r *appkit.Report, counts dunning.Counts, resErr error, dryRun bool) {
+func finish(r *Report, counts dunning.Counts, resErr error, dryRun bool) {
 	problem := false
 	for reason, n := range counts {
 		if n > 0 && reason.IsProblem() {
@@ -90,10 +89,10 @@ func finish(r *appkit.Report, counts dunning.Counts, resErr error, dryRun bool) 
 	}
 	switch {
 	case resErr != nil:
-		r.Status = appkit.StatusError
-		r.ExitCode = appkit.ExitError
+		r.Status = StatusError
+		r.ExitCode = ExitError
 	case problem:
-		r.Status = appkit.StatusWarning
+		r.Status = StatusWarning
 	}
 	if dryRun {
 		r.Message = "Dry run (nothing changed): " + r.Message
@@ -119,16 +118,27 @@ func due(d dunning.Debt) json.Number {
 	return json.Number(d.Amount.String())
 }
 
-// MarkReport renders a [dunning.Mark] result. res may be nil when the run
-// failed before deciding.
-func MarkReport(res *dunning.MarkResult) *appkit.Report {
-	r := &appkit.Report{Customers: []appkit.Customer{}}
+// Mark renders a [dunning.Mark] result as abraflexi-mark-defaulters
+// reports it: every customer with the third reminder (kod, nazev, action,
+// why, unpaid_invoices, due), the PHP metrics checked, marked, skipped and
+// errors beside ours, and the summary message. res may be nil when the
+// run failed before deciding.
+//
+// The status rules of the Pipeline A reports: error (exit 1) when the run
+// failed or any customer ended in an error reason, a tripped circuit
+// breaker or a verification mismatch included; warning (exit 0) when a
+// customer was skipped for a problem an operator should look at
+// (no_ip_found, would_block, ip_conflict) or the run has warnings
+// (entries blocked by hand, the hosts file's sanity findings); success
+// otherwise.
+func Mark(res *dunning.MarkResult) *Report {
+	r := &Report{Customers: []Customer{}}
 	if res == nil {
 		return r
 	}
 	c := res.Counts()
 	for _, d := range res.Decisions {
-		r.AddCustomer(appkit.Customer{Kod: d.Customer.Code, Name: d.Customer.Name, Action: d.Reason.String(),
+		r.AddCustomer(Customer{Kod: d.Customer.Code, Name: d.Customer.Name, Action: d.Reason.String(),
 			Why: why(d.Reason, d.Why, d.Debt), UnpaidInvoices: d.Debt.Count(), Due: due(d.Debt), Error: errText(d.Err)})
 	}
 	skipped := c[dunning.ReasonVIPSkipped] + c[dunning.ReasonNoDisconnectSkipped] + c[dunning.ReasonNoContractSkipped] + c[dunning.ReasonNoDebtSkipped] +
@@ -160,7 +170,7 @@ func MarkReport(res *dunning.MarkResult) *appkit.Report {
 // message_id, error), the metrics notices_sent and notices_failed, and a
 // warning per failed notice (a failed notice does not fail the network
 // run; the next run retries a disconnection notice).
-func reportNotices(r *appkit.Report, outcomes []dunning.NoticeOutcome) []string {
+func reportNotices(r *Report, outcomes []dunning.NoticeOutcome) []string {
 	sent, failed := 0, 0
 	var warnings []string
 	byCode := map[string]string{}
@@ -212,17 +222,23 @@ func mismatchStrings(ms []dunning.Mismatch) []string {
 	return out
 }
 
-// BlockReport renders a [dunning.Block] result. res may be nil when the run
-// failed before deciding.
-func BlockReport(res *dunning.BlockResult) *appkit.Report {
-	r := &appkit.Report{Customers: []appkit.Customer{}}
+// Block renders a [dunning.Block] result as blocknet reports it: every
+// customer with the disconnected label (kod, nazev, action, why, ips), the
+// PHP metrics disconnected_total, blocked, vip_skipped,
+// nodisconnect_skipped, no_ip and errors beside ours, a refusal of the
+// circuit breaker or the cut days, the verification's mismatches and the
+// run's warnings, and the message ("13 customers blocked, 0 newly ...").
+// res may be nil when the run failed before deciding. The status follows
+// the rules of [Mark].
+func Block(res *dunning.BlockResult) *Report {
+	r := &Report{Customers: []Customer{}}
 	if res == nil {
 		return r
 	}
 	c := res.Counts()
 	ips := 0
 	for _, d := range res.Decisions {
-		e := appkit.Customer{Kod: d.Customer.Code, Name: d.Customer.Name, Action: d.Reason.String(), Why: why(d.Reason, d.Why, dunning.Debt{}), Error: errText(d.Err)}
+		e := Customer{Kod: d.Customer.Code, Name: d.Customer.Name, Action: d.Reason.String(), Why: why(d.Reason, d.Why, dunning.Debt{}), Error: errText(d.Err)}
 		switch d.Reason {
 		case dunning.ReasonVIPSkipped, dunning.ReasonNoDisconnectSkipped:
 		default:
@@ -290,17 +306,21 @@ func BlockReport(res *dunning.BlockResult) *appkit.Report {
 	return r
 }
 
-// UnblockReport renders a [dunning.Unblock] result. res may be nil when the
-// run failed before deciding.
-func UnblockReport(res *dunning.UnblockResult) *appkit.Report {
-	r := &appkit.Report{Customers: []appkit.Customer{}}
+// Unblock renders a [dunning.Unblock] result as unblocknet reports it:
+// every customer decided about (kod, nazev, action, why, ips,
+// unpaid_invoices, due), the PHP metrics disconnected_total, still_owing,
+// unblocked, labels_cleared, no_ip and errors beside ours, mismatches and
+// warnings, and the message. res may be nil when the run failed before
+// deciding. The status follows the rules of [Mark].
+func Unblock(res *dunning.UnblockResult) *Report {
+	r := &Report{Customers: []Customer{}}
 	if res == nil {
 		return r
 	}
 	c := res.Counts()
 	ips := 0
 	for _, d := range res.Decisions {
-		e := appkit.Customer{Kod: d.Customer.Code, Name: d.Customer.Name, Action: d.Reason.String(), Why: why(d.Reason, d.Why, d.Debt),
+		e := Customer{Kod: d.Customer.Code, Name: d.Customer.Name, Action: d.Reason.String(), Why: why(d.Reason, d.Why, d.Debt),
 			UnpaidInvoices: d.Debt.Count(), Due: due(d.Debt), Error: errText(d.Err)}
 		if d.Reason != dunning.ReasonStillOwes {
 			e.IPs = ipStrings(d.IPs)
