@@ -59,10 +59,10 @@ type Notices struct {
 func DisconnectNotices(env *appkit.Env, log *slog.Logger) *Notices {
 	nc, err := notify.DisconnectNoticeConfigFromLookup(env.Lookup)
 	env.Record(err)
-	if !nc.Disconnected || err != nil {
+	if !nc.Disconnected {
 		return nil
 	}
-	return notices(env, log, nc)
+	return notices(env, log, nc, err == nil)
 }
 
 // ReconnectNotices reads unblocknet's notice configuration:
@@ -72,16 +72,22 @@ func DisconnectNotices(env *appkit.Env, log *slog.Logger) *Notices {
 func ReconnectNotices(env *appkit.Env, log *slog.Logger) *Notices {
 	nc, err := notify.ReconnectNoticeConfigFromLookup(env.Lookup)
 	env.Record(err)
-	if !nc.Reconnected || err != nil {
+	if !nc.Reconnected {
 		return nil
 	}
-	return notices(env, log, nc)
+	return notices(env, log, nc, err == nil)
 }
 
-func notices(env *appkit.Env, log *slog.Logger, nc notify.NoticeConfig) *Notices {
+// notices reads the mail configuration of switched-on notices, also when
+// the notice settings themselves were bad (ncOK false), so one run names
+// every bad variable; it builds the notices only when all is well.
+func notices(env *appkit.Env, log *slog.Logger, nc notify.NoticeConfig, ncOK bool) *Notices {
 	cfg, err := notify.ConfigFromLookup(env.Lookup)
 	if err != nil {
 		env.Errorf("%v", err)
+		return &Notices{}
+	}
+	if !ncOK {
 		return &Notices{}
 	}
 	if err := nc.Validate(); err != nil {
